@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every poolbench test: installs what is missing, builds the default, tsan and asan
+# presets, and runs unit, integration (real embedded PostgreSQL) and CLI tests in the default
+# preset, the pool/generator tests under ThreadSanitizer and the unit tests under
+# ASan+UBSan. Exits non-zero on any failure.
+#   POOLBENCH_SKIP_SANITIZERS=1  skip the tsan and asan presets (a quicker local loop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh --test
+
+jobs=$(nproc)
+export CTEST_PARALLEL_LEVEL=$jobs
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/poolbench-ccache}
+
+step() { printf '\n=== %s (%ds)\n' "$1" "$SECONDS"; }
+
+presets=(default)
+if [[ "${POOLBENCH_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  presets+=(tsan asan)
+fi
+
+for preset in "${presets[@]}"; do
+  step "configure + build: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  step "test: $preset"
+  ctest --preset "$preset" -j "$jobs"
+done
+
+step "all tests passed"

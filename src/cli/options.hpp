@@ -1,0 +1,17 @@
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+namespace poolbench::cli {
+
+/// Parses a subcommand's arguments with Boost.Program_options. Any parse error (unknown flag,
+/// missing value, bad number) becomes a poolbench::InputError naming the command, the flag
+/// and, for a near-miss flag, the flag that was probably meant.
+boost::program_options::variables_map parse_options(
+    const std::string& command, const boost::program_options::options_description& options,
+    const boost::program_options::positional_options_description& positional,
+    const std::vector<std::string>& args);
+
+}  // namespace poolbench::cli

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poolbench::util {
+
+/// Levenshtein edit distance (insertions, deletions, substitutions), for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` by edit distance if it is close enough to be a
+/// plausible typo (distance <= max(1, word.size() / 3)); empty otherwise.
+std::string closest_match(std::string_view word, std::span<const std::string> candidates);
+
+}  // namespace poolbench::util

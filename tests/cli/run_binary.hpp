@@ -1,0 +1,22 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace poolbench::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  ///< exit status, or 128 + signal number when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+/// Runs `binary args...` with stdin from /dev/null, extra environment variables added to (or,
+/// with an empty value, removed from) the current environment, in `cwd` when not empty, and
+/// waits for it. Stdout and stderr are captured separately.
+ProcessResult run_process(const std::string& binary, const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env = {},
+                          const std::string& cwd = {});
+
+}  // namespace poolbench::testing
