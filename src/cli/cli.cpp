@@ -1,10 +1,10 @@
 #include "cli/cli.hpp"
 
-#include <fmt/format.h>
-#include <fmt/ostream.h>
-
 #include <algorithm>
 #include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
 
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -46,9 +46,10 @@ std::string unknown_command_message(const std::string& name) {
   for (const auto& command : commands()) names.push_back(command.name);
   const std::string best = util::closest_match(name, names);
   const bool looks_like_flag = name.starts_with("-");
-  return fmt::format("poolbench: unknown {} '{}'{}\nRun 'poolbench --help' for the list of commands.",
-                     looks_like_flag ? "option" : "command", name,
-                     best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best));
+  return fmt::format(
+      "poolbench: unknown {} '{}'{}\nRun 'poolbench --help' for the list of commands.",
+      looks_like_flag ? "option" : "command", name,
+      best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best));
 }
 
 }  // namespace

@@ -25,12 +25,13 @@ po::variables_map parse_options(const std::string& command, const po::options_de
                                 const std::vector<std::string>& args) {
   po::variables_map values;
   try {
-    po::store(po::command_line_parser(args)
-                  .options(options)
-                  .positional(positional)
-                  .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
-                  .run(),
-              values);
+    po::store(
+        po::command_line_parser(args)
+            .options(options)
+            .positional(positional)
+            .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
+            .run(),
+        values);
     po::notify(values);
   } catch (const po::unknown_option& e) {
     throw InputError(fmt::format("poolbench {}: unknown option '{}'{}\nRun 'poolbench {} --help'.",

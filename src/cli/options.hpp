@@ -1,8 +1,9 @@
 #pragma once
 
-#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 namespace poolbench::cli {
 

@@ -8,10 +8,10 @@ namespace poolbench {
 /// Process exit codes (DESIGN.md, CLI). The CLI maps every poolbench::Error to one of these.
 enum class ExitCode : int {
   ok = 0,
-  check_failed = 1,   ///< an SLO, threshold, profile check or regression failed
-  bad_input = 2,      ///< bad input or usage: nothing was run, no output written
-  runtime_failure = 3,///< server unreachable, cluster failed to start, ...
-  interrupted = 130,  ///< SIGINT; finished results are kept
+  check_failed = 1,     ///< an SLO, threshold, profile check or regression failed
+  bad_input = 2,        ///< bad input or usage: nothing was run, no output written
+  runtime_failure = 3,  ///< server unreachable, cluster failed to start, ...
+  interrupted = 130,    ///< SIGINT; finished results are kept
 };
 
 /// Base of every exception poolbench throws at its edges (configuration, I/O, startup).
@@ -36,8 +36,7 @@ class InputError : public Error {
 /// A failure while running (server unreachable, cluster failed to start): exit 3.
 class RuntimeFailure : public Error {
  public:
-  explicit RuntimeFailure(const std::string& message)
-      : Error(message, ExitCode::runtime_failure) {}
+  explicit RuntimeFailure(const std::string& message) : Error(message, ExitCode::runtime_failure) {}
 };
 
 }  // namespace poolbench
