@@ -1,0 +1,330 @@
+#include "workload/scenario.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/duration.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+namespace poolbench::workload {
+namespace {
+
+using std::chrono::microseconds;
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || end != text.c_str() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parse_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_bool(const std::string& text) {
+  // YAML 1.1's spellings, which yaml-cpp and the seeds' config.yaml use.
+  for (const char* yes : {"true", "True", "TRUE", "yes", "Yes", "on", "On"}) {
+    if (text == yes) return true;
+  }
+  for (const char* no : {"false", "False", "FALSE", "no", "No", "off", "Off"}) {
+    if (text == no) return false;
+  }
+  return std::nullopt;
+}
+
+/// One settable scalar key: how to parse it and what a valid value looks like.
+struct KeySpec {
+  const char* path;
+  const char* expected;
+  /// Returns false when `value` is not valid for this key.
+  std::function<bool(Scenario&, const std::string& value)> set;
+};
+
+auto int_setter(std::function<int&(Scenario&)> field, std::int64_t min, std::int64_t max) {
+  return [field, min, max](Scenario& s, const std::string& text) {
+    const auto value = parse_integer(text);
+    if (!value || *value < min || *value > max) return false;
+    field(s) = static_cast<int>(*value);
+    return true;
+  };
+}
+
+auto duration_setter(std::function<microseconds&(Scenario&)> field, bool allow_negative_one) {
+  return [field, allow_negative_one](Scenario& s, const std::string& text) {
+    const auto value = util::parse_duration(text);
+    if (!value) return false;
+    if (value->count() < 0 && !(allow_negative_one && *value == std::chrono::seconds(-1))) {
+      return false;
+    }
+    field(s) = *value;
+    return true;
+  };
+}
+
+auto bool_setter(std::function<bool&(Scenario&)> field) {
+  return [field](Scenario& s, const std::string& text) {
+    const auto value = parse_bool(text);
+    if (!value) return false;
+    field(s) = *value;
+    return true;
+  };
+}
+
+template <class Enum>
+auto enum_setter(std::function<Enum&(Scenario&)> field,
+                 std::vector<std::pair<const char*, Enum>> names) {
+  return [field, names](Scenario& s, const std::string& text) {
+    for (const auto& [name, value] : names) {
+      if (text == name) {
+        field(s) = value;
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+constexpr std::int64_t k_int_max = std::numeric_limits<int>::max();
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> k_specs = {
+      {"name", "a non-empty name",
+       [](Scenario& s, const std::string& v) {
+         s.name = v;
+         return !v.empty();
+       }},
+      {"description", "text",
+       [](Scenario& s, const std::string& v) {
+         s.description = v;
+         return true;
+       }},
+      {"dataset.scale", "a whole number >= 1 (pgbench scale: 100000 accounts each)",
+       int_setter([](Scenario& s) -> int& { return s.dataset.scale; }, 1, 100000)},
+      {"dataset.setup", "SQL text",
+       [](Scenario& s, const std::string& v) {
+         s.dataset.setup = v;
+         return true;
+       }},
+      {"workload.mode", "closed or open",
+       enum_setter<LoadMode>([](Scenario& s) -> LoadMode& { return s.workload.mode; },
+                             {{"closed", LoadMode::closed}, {"open", LoadMode::open}})},
+      {"workload.clients", "a whole number >= 1",
+       int_setter([](Scenario& s) -> int& { return s.workload.clients; }, 1, 100000)},
+      {"workload.think_time", "a duration >= 0 such as 0ms, 50ms, 1s",
+       duration_setter([](Scenario& s) -> microseconds& { return s.workload.think_time; }, false)},
+      {"workload.rate", "a number of requests per second > 0",
+       [](Scenario& s, const std::string& v) {
+         const auto rate = parse_number(v);
+         if (!rate || *rate <= 0 || *rate > 1e7) return false;
+         s.workload.rate_per_s = *rate;
+         return true;
+       }},
+      {"workload.arrival", "poisson or uniform",
+       enum_setter<ArrivalProcess>(
+           [](Scenario& s) -> ArrivalProcess& { return s.workload.arrival; },
+           {{"poisson", ArrivalProcess::poisson}, {"uniform", ArrivalProcess::uniform}})},
+      {"workload.max_in_flight", "a whole number >= 1",
+       int_setter([](Scenario& s) -> int& { return s.workload.max_in_flight; }, 1, 10'000'000)},
+      {"workload.duration", "a duration > 0 such as 30s or 2m",
+       [](Scenario& s, const std::string& v) {
+         const auto value = util::parse_duration(v);
+         if (!value || value->count() <= 0) return false;
+         s.workload.duration = *value;
+         s.workload.transactions.reset();
+         return true;
+       }},
+      {"workload.transactions", "a whole number of transactions per client >= 1",
+       [](Scenario& s, const std::string& v) {
+         const auto value = parse_integer(v);
+         if (!value || *value < 1) return false;
+         s.workload.transactions = *value;
+         return true;
+       }},
+      {"workload.warmup", "a duration >= 0 such as 5s",
+       duration_setter([](Scenario& s) -> microseconds& { return s.workload.warmup; }, false)},
+      {"request.app_time", "a duration >= 0 such as 0ms or 20ms",
+       duration_setter([](Scenario& s) -> microseconds& { return s.request.app_time; }, false)},
+      {"request.checkout", "per_request or per_statement",
+       enum_setter<CheckoutMode>([](Scenario& s) -> CheckoutMode& { return s.request.checkout; },
+                                 {{"per_request", CheckoutMode::per_request},
+                                  {"per_statement", CheckoutMode::per_statement}})},
+      {"request.max_tries", "a whole number >= 0 (1 = no retry, 0 = unlimited)",
+       int_setter([](Scenario& s) -> int& { return s.request.max_tries; }, 0, 1000)},
+      {"pool.pool_size", "a whole number >= 0 (0 = no limit)",
+       int_setter([](Scenario& s) -> int& { return s.pool.settings.pool_size; }, 0, 100000)},
+      {"pool.max_overflow", "a whole number >= -1 (-1 = unlimited)",
+       int_setter([](Scenario& s) -> int& { return s.pool.settings.max_overflow; }, -1, 100000)},
+      {"pool.pool_timeout", "a duration >= 0 such as 30s (a bare number is seconds)",
+       duration_setter([](Scenario& s) -> microseconds& { return s.pool.settings.pool_timeout; },
+                       false)},
+      {"pool.pool_recycle", "a duration such as 1800s, or -1 for never",
+       duration_setter([](Scenario& s) -> microseconds& { return s.pool.settings.pool_recycle; },
+                       true)},
+      {"pool.pool_pre_ping", "true or false",
+       bool_setter([](Scenario& s) -> bool& { return s.pool.settings.pool_pre_ping; })},
+      {"pool.use_lifo", "true or false",
+       bool_setter([](Scenario& s) -> bool& { return s.pool.settings.use_lifo; })},
+      {"pool.fairness", "sqlalchemy or fifo",
+       [](Scenario& s, const std::string& v) {
+         return pool::parse_fairness(v, s.pool.settings.fairness);
+       }},
+      {"pool.instances", "a whole number of app instances >= 1",
+       int_setter([](Scenario& s) -> int& { return s.pool.instances; }, 1, 10000)},
+      {"server.profile", "a profile name such as ssd, ssd+wal-write-heavy, or a .conf path",
+       [](Scenario& s, const std::string& v) {
+         s.server.profile = v;
+         return !v.empty();
+       }},
+      {"server.auth", "scram or trust",
+       enum_setter<ServerAuth>([](Scenario& s) -> ServerAuth& { return s.server.auth; },
+                               {{"scram", ServerAuth::scram}, {"trust", ServerAuth::trust}})},
+      {"server.ssl", "on or off", bool_setter([](Scenario& s) -> bool& { return s.server.ssl; })},
+      {"slo.timeout_rate", "a fraction between 0 and 1, such as 0 or 0.01",
+       [](Scenario& s, const std::string& v) {
+         const auto rate = parse_number(v);
+         if (!rate || *rate < 0 || *rate > 1) return false;
+         s.slo.timeout_rate = *rate;
+         return true;
+       }},
+      {"slo.p99_latency", "a duration > 0 such as 50ms",
+       [](Scenario& s, const std::string& v) {
+         const auto value = util::parse_duration(v);
+         if (!value || value->count() <= 0) return false;
+         s.slo.p99_latency = *value;
+         return true;
+       }},
+  };
+  return k_specs;
+}
+
+const KeySpec* find_key(const std::string& key) {
+  for (const auto& spec : key_specs()) {
+    if (key == spec.path) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string SourceRef::to_string() const {
+  if (line <= 0) return file;
+  if (column <= 0) return fmt::format("{}:{}", file, line);
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+std::vector<std::string> scenario_keys() {
+  std::vector<std::string> keys;
+  for (const auto& spec : key_specs()) keys.emplace_back(spec.path);
+  return keys;
+}
+
+bool is_scenario_key(const std::string& key) {
+  return find_key(key) != nullptr;
+}
+
+void set_scenario_key(Scenario& scenario, const std::string& key, const std::string& value,
+                      const SourceRef& where) {
+  const KeySpec* spec = find_key(key);
+  if (spec == nullptr) {
+    const auto keys = scenario_keys();
+    const std::string best = util::closest_match(key, keys);
+    throw InputError(fmt::format("{}: {}: unknown key{}", where.to_string(), key,
+                                 best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)));
+  }
+  if (!spec->set(scenario, value)) {
+    throw InputError(fmt::format("{}: {}: '{}' is not valid (expected {})", where.to_string(), key,
+                                 value, spec->expected));
+  }
+  scenario.origins[key] = where;
+}
+
+std::string_view to_string(LoadMode mode) noexcept {
+  return mode == LoadMode::open ? "open" : "closed";
+}
+std::string_view to_string(ArrivalProcess arrival) noexcept {
+  return arrival == ArrivalProcess::uniform ? "uniform" : "poisson";
+}
+std::string_view to_string(CheckoutMode checkout) noexcept {
+  return checkout == CheckoutMode::per_statement ? "per_statement" : "per_request";
+}
+std::string_view to_string(ServerAuth auth) noexcept {
+  return auth == ServerAuth::trust ? "trust" : "scram";
+}
+
+nlohmann::json to_json(const Scenario& s) {
+  using util::format_duration;
+  nlohmann::json workload = {
+      {"mode", to_string(s.workload.mode)},
+      {"warmup", format_duration(s.workload.warmup)},
+  };
+  if (s.workload.mode == LoadMode::closed) {
+    workload["clients"] = s.workload.clients;
+    workload["think_time"] = format_duration(s.workload.think_time);
+  } else {
+    workload["rate"] = s.workload.rate_per_s;
+    workload["arrival"] = to_string(s.workload.arrival);
+    workload["max_in_flight"] = s.workload.max_in_flight;
+  }
+  if (s.workload.transactions) {
+    workload["transactions"] = *s.workload.transactions;
+  } else {
+    workload["duration"] = format_duration(s.workload.duration);
+  }
+  nlohmann::json transactions = nlohmann::json::array();
+  for (const auto& t : s.transactions) {
+    transactions.push_back({{"name", t.name}, {"weight", t.weight}, {"script", t.script}});
+  }
+  const auto& p = s.pool.settings;
+  nlohmann::json slo = nlohmann::json::object();
+  if (s.slo.timeout_rate) slo["timeout_rate"] = *s.slo.timeout_rate;
+  if (s.slo.p99_latency) slo["p99_latency"] = format_duration(*s.slo.p99_latency);
+  nlohmann::json matrix = nlohmann::json::object();
+  for (const auto& axis : s.matrix) matrix[axis.key] = axis.values;
+  if (!s.matrix.empty()) matrix["repetitions"] = s.repetitions;
+  nlohmann::json dataset = {{"scale", s.dataset.scale}};
+  if (!s.dataset.setup.empty()) dataset["setup"] = s.dataset.setup;
+  return {
+      {"name", s.name},
+      {"description", s.description},
+      {"file", s.file},
+      {"dataset", dataset},
+      {"workload", workload},
+      {"request",
+       {{"app_time", format_duration(s.request.app_time)},
+        {"checkout", to_string(s.request.checkout)},
+        {"max_tries", s.request.max_tries}}},
+      {"transactions", transactions},
+      {"pool",
+       {{"pool_size", p.pool_size},
+        {"max_overflow", p.max_overflow},
+        {"pool_timeout", format_duration(p.pool_timeout)},
+        {"pool_recycle",
+         p.pool_recycle.count() < 0 ? std::string("-1") : format_duration(p.pool_recycle)},
+        {"pool_pre_ping", p.pool_pre_ping},
+        {"use_lifo", p.use_lifo},
+        {"fairness", pool::to_string(p.fairness)},
+        {"instances", s.pool.instances}}},
+      {"server",
+       {{"profile", s.server.profile},
+        {"auth", to_string(s.server.auth)},
+        {"ssl", s.server.ssl ? "on" : "off"}}},
+      {"slo", slo},
+      {"matrix", matrix},
+  };
+}
+
+}  // namespace poolbench::workload

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "pool/settings.hpp"
+
+namespace poolbench::workload {
+
+enum class LoadMode { closed, open };
+enum class ArrivalProcess { poisson, uniform };
+enum class CheckoutMode { per_request, per_statement };
+enum class ServerAuth { scram, trust };
+
+/// Where a value came from: "read_heavy.yaml:12:5", or "--set pool.pool_size=8".
+struct SourceRef {
+  std::string file;  ///< the scenario file, or the flag that set it
+  int line = 0;      ///< 1-based; 0 when not from a file
+  int column = 0;    ///< 1-based; 0 when unknown
+  std::string to_string() const;
+};
+
+/// One weighted transaction: a pgbench script run as one request.
+struct TransactionSpec {
+  std::string name;
+  double weight = 1;
+  std::string script;   ///< pgbench script text
+  SourceRef script_at;  ///< where the first line of the script text stands
+};
+
+/// One axis of `matrix:`: a key path and the values it takes (as written, validated).
+struct MatrixAxis {
+  std::string key;
+  std::vector<std::string> values;
+  SourceRef at;
+};
+
+/// A scenario file resolved against the defaults and every --set override, validated.
+/// The defaults below are the one place they are written down (`poolbench run --help` and
+/// the README quote them).
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;  ///< the path it was loaded from
+
+  struct Dataset {
+    int scale = 1;      ///< pgbench tables; pgbench_accounts has 100000 * scale rows
+    std::string setup;  ///< custom SQL run once instead (empty: pgbench tables)
+    SourceRef setup_at;
+  } dataset;
+
+  struct Workload {
+    LoadMode mode = LoadMode::closed;
+    int clients = 8;                                   ///< closed loop
+    std::chrono::microseconds think_time{0};           ///< closed; no connection held
+    double rate_per_s = 100;                           ///< open loop: mean arrivals/s
+    ArrivalProcess arrival = ArrivalProcess::poisson;  ///< open loop
+    int max_in_flight = 1000;                          ///< open loop: beyond = dropped
+    std::chrono::microseconds duration = std::chrono::seconds(30);
+    std::optional<std::int64_t> transactions;  ///< per client, instead of duration
+    std::chrono::microseconds warmup = std::chrono::seconds(5);  ///< excluded from statistics
+  } workload;
+
+  struct Request {
+    std::chrono::microseconds app_time{0};  ///< outside SQL, no connection held
+    CheckoutMode checkout = CheckoutMode::per_request;
+    int max_tries = 1;  ///< pgbench's --max-tries: 1 = no retry, 0 = unlimited
+  } request;
+
+  std::vector<TransactionSpec> transactions;
+
+  struct Pool {
+    pool::PoolSettings settings;  ///< SQLAlchemy 2.0's defaults unless set
+    int instances = 1;            ///< app processes, one pool each
+  } pool;
+
+  struct Server {
+    std::string profile = "default";  ///< scenarios/profiles/<name>.conf, or a+b, or a path
+    ServerAuth auth = ServerAuth::scram;
+    bool ssl = false;
+  } server;
+
+  struct Slo {
+    std::optional<double> timeout_rate;  ///< a fraction, 0..1
+    std::optional<std::chrono::microseconds> p99_latency;
+  } slo;
+
+  std::vector<MatrixAxis> matrix;
+  int repetitions = 1;
+
+  /// Where each key path was set (file position or --set), for messages and for the run's
+  /// "effective settings" table. Keys at their defaults are absent.
+  std::map<std::string, SourceRef> origins;
+};
+
+/// Loads and validates a scenario file, then applies `overrides` ("key.path=value", from
+/// --set) in order. Throws poolbench::InputError naming file:line:column and the key, with
+/// what was expected and a "did you mean" for a near-miss key.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The same from text; `file_label` names it in messages.
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file_label,
+                        const std::vector<std::string>& overrides = {});
+
+/// Sets one scalar key (e.g. "pool.pool_size" to "8") as --set and matrix axes do, with the
+/// same validation. Throws InputError naming `where` and the key.
+void set_scenario_key(Scenario& scenario, const std::string& key, const std::string& value,
+                      const SourceRef& where);
+
+/// Every key path set_scenario_key() accepts, for help texts and "did you mean".
+std::vector<std::string> scenario_keys();
+bool is_scenario_key(const std::string& key);
+
+/// The resolved scenario as JSON (results.json "scenario"): every key, durations as strings
+/// with units, scripts included.
+nlohmann::json to_json(const Scenario& scenario);
+
+std::string_view to_string(LoadMode mode) noexcept;
+std::string_view to_string(ArrivalProcess arrival) noexcept;
+std::string_view to_string(CheckoutMode checkout) noexcept;
+std::string_view to_string(ServerAuth auth) noexcept;
+
+}  // namespace poolbench::workload

@@ -1,0 +1,282 @@
+// Reads scenario YAML into a validated Scenario (the keys are DESIGN.md's contract).
+// Every error is an InputError naming file:line:column, the key path, and what is expected.
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "util/error.hpp"
+#include "util/strings.hpp"
+#include "workload/scenario.hpp"
+
+namespace poolbench::workload {
+namespace {
+
+constexpr std::array<const char*, 6> k_sections = {"dataset", "workload", "request",
+                                                   "pool",    "server",   "slo"};
+constexpr std::array<const char*, 11> k_top_level = {
+    "name", "description", "dataset", "workload", "request", "transactions",
+    "pool", "server",      "matrix",  "slo",      "faults"};
+
+class Loader {
+ public:
+  Loader(const std::string& text, std::string file) : m_file(std::move(file)) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) m_lines.push_back(line);
+  }
+
+  SourceRef at(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    return {m_file, mark.line + 1, mark.column + 1};
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& what) const {
+    throw InputError(fmt::format("{}: {}: {}", at(node).to_string(), key, what));
+  }
+
+  /// The text of a scalar; a list, a mapping or nothing where a value belongs is an error.
+  std::string scalar(const YAML::Node& node, const std::string& key) const {
+    if (node.IsScalar()) return node.Scalar();
+    const char* got = node.IsSequence() ? "a list" : node.IsMap() ? "a mapping" : "no value";
+    fail(node, key, fmt::format("expected a single value, got {}", got));
+  }
+
+  struct Entry {
+    std::string key;
+    YAML::Node key_node;  // for messages about the key itself
+    YAML::Node value;
+  };
+
+  /// Keys of a mapping in order, rejecting duplicates (yaml-cpp would keep both).
+  std::vector<Entry> entries(const YAML::Node& map, const std::string& where) const {
+    std::vector<Entry> out;
+    std::set<std::string> seen;
+    for (const auto& item : map) {
+      const std::string key = scalar(item.first, where.empty() ? "key" : where);
+      if (!seen.insert(key).second) {
+        fail(item.first, where.empty() ? key : where + "." + key, "duplicate key");
+      }
+      out.push_back({key, item.first, item.second});
+    }
+    return out;
+  }
+
+  /// Where the first line of a scalar's text stands: block scalars (| or >) start one line
+  /// below their indicator.
+  int first_text_line(const YAML::Node& node) const {
+    const int line = node.Mark().line;  // 0-based
+    if (line >= 0 && static_cast<std::size_t>(line) < m_lines.size()) {
+      const std::string& text = m_lines[static_cast<std::size_t>(line)];
+      const std::size_t column = static_cast<std::size_t>(std::max(0, node.Mark().column));
+      if (column < text.size() && (text[column] == '|' || text[column] == '>')) return line + 2;
+    }
+    return line + 1;
+  }
+
+  void load_section(Scenario& scenario, const std::string& section, const YAML::Node& node) {
+    if (!node.IsMap()) {
+      fail(node, section,
+           fmt::format("expected a mapping of {} settings (key: value lines)", section));
+    }
+    for (const auto& [key, key_node, value] : entries(node, section)) {
+      const std::string path = section + "." + key;
+      if (!is_scenario_key(path)) {
+        set_scenario_key(scenario, path, "", at(key_node));  // throws: unknown key, did you mean
+      }
+      set_scenario_key(scenario, path, scalar(value, path), at(value));
+    }
+  }
+
+  void load_transactions(Scenario& scenario, const YAML::Node& node) {
+    if (!node.IsSequence()) {
+      fail(node, "transactions", "expected a list of transactions (- name: ..., script: ...)");
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node item = node[i];
+      const std::string where = fmt::format("transactions[{}]", i);
+      if (!item.IsMap()) fail(item, where, "expected a mapping with name, weight and script");
+      TransactionSpec spec;
+      bool has_script = false;
+      for (const auto& [key, key_node, value] : entries(item, where)) {
+        const std::string path = where + "." + key;
+        if (key == "name") {
+          spec.name = scalar(value, path);
+          if (spec.name.empty()) fail(value, path, "expected a non-empty name");
+          if (!names.insert(spec.name).second) fail(value, path, "duplicate transaction name");
+        } else if (key == "weight") {
+          const std::string text = scalar(value, path);
+          char* end = nullptr;
+          spec.weight = std::strtod(text.c_str(), &end);
+          if (text.empty() || end != text.c_str() + text.size() || !(spec.weight > 0)) {
+            fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
+          }
+        } else if (key == "script") {
+          spec.script = scalar(value, path);
+          spec.script_at = {m_file, first_text_line(value), 0};
+          has_script = true;
+        } else {
+          const std::vector<std::string> keys = {"name", "weight", "script"};
+          const std::string best = util::closest_match(key, keys);
+          fail(key_node, path,
+               fmt::format("unknown key{} (a transaction has name, weight and script)",
+                           best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)));
+        }
+      }
+      if (spec.name.empty()) fail(item, where, "a transaction needs a name");
+      if (!has_script) fail(item, where + "." + spec.name, "a transaction needs a script");
+      scenario.transactions.push_back(std::move(spec));
+    }
+    scenario.origins["transactions"] = at(node);
+  }
+
+  void load_matrix(Scenario& scenario, const YAML::Node& node) {
+    if (!node.IsMap()) fail(node, "matrix", "expected a mapping of key paths to lists of values");
+    for (const auto& [key, key_node, value] : entries(node, "matrix")) {
+      const std::string path = "matrix." + key;
+      if (key == "repetitions") {
+        const std::string text = scalar(value, path);
+        char* end = nullptr;
+        const long count = std::strtol(text.c_str(), &end, 10);
+        if (text.empty() || end != text.c_str() + text.size() || count < 1 || count > 1000) {
+          fail(value, path, fmt::format("'{}' is not valid (expected a whole number >= 1)", text));
+        }
+        scenario.repetitions = static_cast<int>(count);
+        continue;
+      }
+      if (!value.IsSequence() || value.size() == 0) {
+        fail(value, path, "expected a non-empty list of values, e.g. [5, 10, 20]");
+      }
+      if (!is_scenario_key(key)) set_scenario_key(scenario, key, "", at(key_node));  // throws
+      MatrixAxis axis{key, {}, at(value)};
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        const std::string item_path = fmt::format("{}[{}]", key, i);
+        axis.values.push_back(scalar(value[i], "matrix." + item_path));
+        Scenario probe = scenario;  // validate each value the way the cell will set it
+        set_scenario_key(probe, key, axis.values.back(), at(value[i]));
+      }
+      scenario.matrix.push_back(std::move(axis));
+    }
+  }
+
+  Scenario load(const YAML::Node& root) {
+    Scenario scenario;
+    scenario.file = m_file;
+    if (!root.IsMap()) {
+      throw InputError(fmt::format(
+          "{}: expected a scenario: a mapping with name, workload, transactions, pool, ... "
+          "(see scenarios/read_heavy.yaml)",
+          m_file));
+    }
+    for (const auto& [key, key_node, value] : entries(root, "")) {
+      if (std::find(k_sections.begin(), k_sections.end(), key) != k_sections.end()) {
+        load_section(scenario, key, value);
+      } else if (key == "name" || key == "description") {
+        set_scenario_key(scenario, key, scalar(value, key), at(value));
+      } else if (key == "transactions") {
+        load_transactions(scenario, value);
+      } else if (key == "matrix") {
+        load_matrix(scenario, value);
+      } else if (key == "faults") {
+        fail(value, "faults",
+             "fault injection is not available in this version of poolbench yet; remove the "
+             "faults: block to run the scenario without faults");
+      } else {
+        std::vector<std::string> names(k_top_level.begin(), k_top_level.end());
+        const std::string best = util::closest_match(key, names);
+        throw InputError(fmt::format(
+            "{}: {}: unknown key{} (expected one of: name, description, dataset, workload, "
+            "request, transactions, pool, server, matrix, slo)",
+            at(key_node).to_string(), key,
+            best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)));
+      }
+    }
+    return scenario;
+  }
+
+ private:
+  std::string m_file;
+  std::vector<std::string> m_lines;
+};
+
+/// Where `key` was set, for a message about it; the file itself when it kept its default.
+std::string origin_of(const Scenario& scenario, const std::string& key) {
+  const auto it = scenario.origins.find(key);
+  return it == scenario.origins.end() ? scenario.file : it->second.to_string();
+}
+
+/// Rules that involve more than one key, checked after the file and every --set.
+void validate(const Scenario& s) {
+  if (s.name.empty()) {
+    throw InputError(fmt::format("{}: name: a scenario needs a name", s.file));
+  }
+  if (s.transactions.empty()) {
+    throw InputError(fmt::format(
+        "{}: transactions: at least one transaction is required (- name: ..., script: ...)",
+        origin_of(s, "transactions")));
+  }
+  if (s.workload.mode == LoadMode::open && s.workload.transactions) {
+    throw InputError(fmt::format(
+        "{}: workload.transactions: only with mode: closed (an open-loop run uses duration)",
+        origin_of(s, "workload.transactions")));
+  }
+  if (s.request.max_tries == 0 && s.workload.transactions) {
+    throw InputError(fmt::format(
+        "{}: request.max_tries: 0 (unlimited retries) needs a duration, not transactions",
+        origin_of(s, "request.max_tries")));
+  }
+  if (const std::string error = s.pool.settings.validation_error(); !error.empty()) {
+    throw InputError(fmt::format("{}: pool: {}", s.file, error));
+  }
+}
+
+std::pair<std::string, std::string> split_override(const std::string& text) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw InputError(
+        fmt::format("--set {}: expected key.path=value, e.g. --set pool.pool_size=8", text));
+  }
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file_label,
+                        const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", file_label, e.mark.line + 1,
+                                 e.mark.column + 1, e.msg));
+  }
+  Loader loader(yaml_text, file_label);
+  Scenario scenario = loader.load(root);
+  for (const auto& text : overrides) {
+    const auto [key, value] = split_override(text);
+    set_scenario_key(scenario, key, value, SourceRef{"--set " + text, 0, 0});
+  }
+  validate(scenario);
+  return scenario;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(
+        fmt::format("{}: cannot read the scenario file ({})", path, std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path, overrides);
+}
+
+}  // namespace poolbench::workload

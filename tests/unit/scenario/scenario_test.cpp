@@ -1,0 +1,219 @@
+#include "workload/scenario.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "util/error.hpp"
+
+namespace poolbench::workload {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* const k_read_heavy = R"(name: read_heavy
+description: 90% point reads
+dataset:
+  scale: 10
+workload:
+  mode: closed
+  clients: 16
+  think_time: 0ms
+  duration: 30s
+  warmup: 5s
+transactions:
+  - name: point_read
+    weight: 90
+    script: |
+      \set aid random(1, 100000 * :scale)
+      SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+  - name: update
+    weight: 10
+    script: UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;
+pool: { pool_size: 20, max_overflow: 10, pool_timeout: 30, pool_recycle: 1800s,
+        pool_pre_ping: true, use_lifo: false, fairness: sqlalchemy, instances: 1 }
+server: { profile: ssd, auth: scram, ssl: off }
+matrix:
+  pool.pool_size: [5, 10, 20]
+  server.profile: [ssd, hdd]
+  repetitions: 3
+slo: { timeout_rate: 0, p99_latency: 50ms }
+)";
+
+/// The message of the InputError that parsing `yaml` throws (empty if none).
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_scenario(yaml, "bad.yaml", overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Scenario, LoadsEveryKeyOfTheDesignExample) {
+  const Scenario s = parse_scenario(k_read_heavy, "read_heavy.yaml");
+  EXPECT_EQ(s.name, "read_heavy");
+  EXPECT_EQ(s.dataset.scale, 10);
+  EXPECT_EQ(s.workload.mode, LoadMode::closed);
+  EXPECT_EQ(s.workload.clients, 16);
+  EXPECT_EQ(s.workload.duration, 30s);
+  EXPECT_EQ(s.workload.warmup, 5s);
+  ASSERT_EQ(s.transactions.size(), 2u);
+  EXPECT_EQ(s.transactions[0].name, "point_read");
+  EXPECT_EQ(s.transactions[0].weight, 90);
+  EXPECT_NE(s.transactions[0].script.find("\\set aid"), std::string::npos);
+  EXPECT_EQ(s.transactions[0].script_at.line, 15);  // the first script line, below `|`
+  EXPECT_EQ(s.transactions[1].script_at.line, 19);  // a plain scalar on its own line
+  EXPECT_EQ(s.pool.settings.pool_size, 20);
+  EXPECT_EQ(s.pool.settings.max_overflow, 10);
+  EXPECT_EQ(s.pool.settings.pool_timeout, 30s);  // a bare number is seconds
+  EXPECT_EQ(s.pool.settings.pool_recycle, 1800s);
+  EXPECT_TRUE(s.pool.settings.pool_pre_ping);
+  EXPECT_EQ(s.server.profile, "ssd");
+  EXPECT_FALSE(s.server.ssl);
+  ASSERT_EQ(s.matrix.size(), 2u);
+  EXPECT_EQ(s.matrix[0].key, "pool.pool_size");
+  EXPECT_EQ(s.matrix[0].values, (std::vector<std::string>{"5", "10", "20"}));
+  EXPECT_EQ(s.repetitions, 3);
+  EXPECT_EQ(s.slo.timeout_rate, 0.0);
+  EXPECT_EQ(s.slo.p99_latency, std::chrono::microseconds(50ms));
+  EXPECT_EQ(s.origins.at("pool.pool_size").to_string(), "read_heavy.yaml:20:20");
+}
+
+TEST(Scenario, DefaultsAreSqlalchemysPoolAndAShortClosedLoop) {
+  const Scenario s =
+      parse_scenario("name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\n", "x.yaml");
+  EXPECT_EQ(s.pool.settings.pool_size, 5);
+  EXPECT_EQ(s.pool.settings.max_overflow, 10);
+  EXPECT_EQ(s.pool.settings.pool_timeout, 30s);
+  EXPECT_EQ(s.workload.mode, LoadMode::closed);
+  EXPECT_EQ(s.transactions[0].weight, 1);
+  EXPECT_EQ(s.server.profile, "default");
+  EXPECT_EQ(s.repetitions, 1);
+}
+
+TEST(Scenario, SetOverridesAnyKeyTypedAndValidatedTheSameWay) {
+  const Scenario s = parse_scenario(k_read_heavy, "read_heavy.yaml",
+                                    {"pool.pool_size=8", "workload.think_time=5ms"});
+  EXPECT_EQ(s.pool.settings.pool_size, 8);
+  EXPECT_EQ(s.workload.think_time, 5ms);
+  EXPECT_EQ(s.origins.at("pool.pool_size").to_string(), "--set pool.pool_size=8");
+  EXPECT_EQ(error_of(k_read_heavy, {"pool.pool_size=abc"}),
+            "--set pool.pool_size=abc: pool.pool_size: 'abc' is not valid (expected a whole "
+            "number >= 0 (0 = no limit))");
+  EXPECT_EQ(error_of(k_read_heavy, {"pool.pool_sise=8"}),
+            "--set pool.pool_sise=8: pool.pool_sise: unknown key (did you mean "
+            "'pool.pool_size'?)");
+  EXPECT_EQ(error_of(k_read_heavy, {"pool.pool_size"}),
+            "--set pool.pool_size: expected key.path=value, e.g. --set pool.pool_size=8");
+}
+
+TEST(Scenario, UnknownKeyNamesFileLineColumnAndTheNearMiss) {
+  const std::string yaml =
+      "name: x\npool:\n  pool_sise: 5\ntransactions: [{name: t, script: 'SELECT 1;'}]\n";
+  EXPECT_EQ(error_of(yaml),
+            "bad.yaml:3:3: pool.pool_sise: unknown key (did you mean 'pool.pool_size'?)");
+  EXPECT_EQ(error_of("name: x\nworkloads: {}\n"),
+            "bad.yaml:2:1: workloads: unknown key (did you mean 'workload'?) (expected one of: "
+            "name, description, dataset, workload, request, transactions, pool, server, matrix, "
+            "slo)");
+}
+
+TEST(Scenario, WrongTypesAndBadUnitsSayWhatIsExpected) {
+  const std::string head = "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\n";
+  EXPECT_EQ(error_of(head + "workload: {think_time: 5 parsecs}\n"),
+            "bad.yaml:3:24: workload.think_time: '5 parsecs' is not valid (expected a duration "
+            ">= 0 such as 0ms, 50ms, 1s)");
+  EXPECT_EQ(error_of(head + "workload:\n  mode: sideways\n"),
+            "bad.yaml:4:9: workload.mode: 'sideways' is not valid (expected closed or open)");
+  EXPECT_EQ(error_of(head + "pool:\n  max_overflow: -2\n"),
+            "bad.yaml:4:17: pool.max_overflow: '-2' is not valid (expected a whole number >= -1 "
+            "(-1 = unlimited))");
+  EXPECT_EQ(error_of(head + "pool:\n  pool_size: [1, 2]\n"),
+            "bad.yaml:4:14: pool.pool_size: expected a single value, got a list");
+  EXPECT_EQ(error_of(head + "slo: {timeout_rate: 2}\n"),
+            "bad.yaml:3:21: slo.timeout_rate: '2' is not valid (expected a fraction between 0 "
+            "and 1, such as 0 or 0.01)");
+  EXPECT_EQ(error_of(head + "pool: 5\n"),
+            "bad.yaml:3:7: pool: expected a mapping of pool settings (key: value lines)");
+}
+
+TEST(Scenario, YamlSyntaxErrorsNameTheLine) {
+  const std::string message = error_of("name: x\npool: {pool_size: 5\n");
+  EXPECT_EQ(message.rfind("bad.yaml:", 0), 0u) << message;
+  EXPECT_NE(message.find("YAML syntax error"), std::string::npos) << message;
+}
+
+TEST(Scenario, DuplicateKeysAreRejected) {
+  EXPECT_EQ(error_of("name: x\npool: {pool_size: 5, pool_size: 6}\n"),
+            "bad.yaml:2:22: pool.pool_size: duplicate key");
+}
+
+TEST(Scenario, TransactionsAreRequiredNamedUniqueAndWeightedPositively) {
+  EXPECT_EQ(error_of("name: x\n"),
+            "bad.yaml: transactions: at least one transaction is required (- name: ..., script: "
+            "...)");
+  EXPECT_EQ(error_of("name: x\ntransactions:\n  - name: a\n    script: SELECT 1;\n  - name: a\n"
+                     "    script: SELECT 2;\n"),
+            "bad.yaml:5:11: transactions[1].name: duplicate transaction name");
+  EXPECT_EQ(error_of("name: x\ntransactions:\n  - name: a\n    weight: 0\n    script: SELECT 1;\n"),
+            "bad.yaml:4:13: transactions[0].weight: '0' is not valid (expected a number > 0)");
+  EXPECT_EQ(error_of("name: x\ntransactions:\n  - name: a\n    scrpt: SELECT 1;\n"),
+            "bad.yaml:4:5: transactions[0].scrpt: unknown key (did you mean 'script'?) (a "
+            "transaction has name, weight and script)");
+  EXPECT_EQ(error_of("name: x\ntransactions:\n  - name: a\n"),
+            "bad.yaml:3:5: transactions[0].a: a transaction needs a script");
+}
+
+TEST(Scenario, MatrixAxesAreCheckedValueByValue) {
+  const std::string head = "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\n";
+  EXPECT_EQ(error_of(head + "matrix:\n  pool.pool_size: [5, ten]\n"),
+            "bad.yaml:4:23: pool.pool_size: 'ten' is not valid (expected a whole number >= 0 "
+            "(0 = no limit))");
+  EXPECT_EQ(error_of(head + "matrix:\n  pool.pool_sizes: [5]\n"),
+            "bad.yaml:4:3: pool.pool_sizes: unknown key (did you mean 'pool.pool_size'?)");
+  EXPECT_EQ(error_of(head + "matrix:\n  pool.pool_size: 5\n"),
+            "bad.yaml:4:19: matrix.pool.pool_size: expected a non-empty list of values, e.g. "
+            "[5, 10, 20]");
+}
+
+TEST(Scenario, OpenLoopRejectsATransactionCount) {
+  const std::string yaml =
+      "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload:\n  mode: open\n"
+      "  transactions: 10\n";
+  EXPECT_EQ(error_of(yaml),
+            "bad.yaml:5:17: workload.transactions: only with mode: closed (an open-loop run uses "
+            "duration)");
+}
+
+TEST(Scenario, FaultsAreRejectedUntilFaultInjectionExists) {
+  const std::string message = error_of(
+      "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\nfaults:\n  - {at: 10s, kind: "
+      "restart}\n");
+  EXPECT_EQ(message.rfind("bad.yaml:4:3: faults: fault injection is not available", 0), 0u)
+      << message;
+}
+
+TEST(Scenario, UnreadableFileIsAnInputErrorNamingIt) {
+  try {
+    load_scenario("/nonexistent/scenario.yaml");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/scenario.yaml: cannot read", 0), 0u);
+  }
+}
+
+TEST(Scenario, ResolvedScenarioSerializesEveryKeyWithUnits) {
+  const nlohmann::json json = to_json(parse_scenario(k_read_heavy, "read_heavy.yaml"));
+  EXPECT_EQ(json["pool"]["pool_timeout"], "30s");
+  EXPECT_EQ(json["pool"]["pool_recycle"], "30m");
+  EXPECT_EQ(json["pool"]["fairness"], "sqlalchemy");
+  EXPECT_EQ(json["workload"]["clients"], 16);
+  EXPECT_EQ(json["workload"]["duration"], "30s");
+  EXPECT_EQ(json["server"]["profile"], "ssd");
+  EXPECT_EQ(json["transactions"][0]["weight"], 90);
+  EXPECT_EQ(json["matrix"]["repetitions"], 3);
+  EXPECT_EQ(json["slo"]["p99_latency"], "50ms");
+}
+
+}  // namespace
+}  // namespace poolbench::workload
