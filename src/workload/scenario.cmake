@@ -1,4 +1,6 @@
-# The scenario model and YAML loader (included from src/CMakeLists.txt; paths relative to src/).
+# The scenario model, YAML loader and dataset (included from src/CMakeLists.txt; paths are
+# relative to src/).
 target_sources(poolbench_core PRIVATE
+  workload/dataset.cpp
   workload/scenario.cpp
   workload/scenario_loader.cpp)

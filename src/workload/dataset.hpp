@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "pg/session.hpp"
+
+namespace poolbench::workload {
+
+/// What prepare_dataset() did.
+struct DatasetReport {
+  bool reused = false;                ///< the tables were there at the right scale
+  std::chrono::milliseconds took{0};  ///< time spent creating (0 when reused)
+  std::string summary;                ///< one line for the console
+};
+
+/// Makes sure the pgbench tables exist at `scale` (pgbench_accounts: 100000 * scale rows),
+/// generated server-side as `pgbench -i -I dtGvp` does. Tables already there are detected
+/// (pgbench_branches count == scale) and reused. Tables at another scale are dropped and
+/// regenerated only when `allow_reinit` (an embedded server, or --reinit); otherwise an
+/// InputError says so: poolbench never drops a user's tables unless asked.
+DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allow_reinit);
+
+/// Runs a scenario's own `dataset.setup` SQL (simple protocol, may hold several statements).
+DatasetReport run_setup_sql(pg::Session& session, const std::string& sql);
+
+}  // namespace poolbench::workload
