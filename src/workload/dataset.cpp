@@ -44,6 +44,7 @@ DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allo
   const auto start = Clock::now();
   // pgbench_accounts.aid overflows int past scale 20000, as pgbench knows.
   const char* aid_type = scale > 20000 ? "bigint" : "int";
+  session.exec("SET client_min_messages = warning");  // no NOTICE for DROP ... IF EXISTS
   session.exec(
       "DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_history, "
       "pgbench_tellers");

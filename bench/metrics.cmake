@@ -1,0 +1,1 @@
+poolbench_add_bench(bench_metrics SOURCES metrics_bench.cpp)

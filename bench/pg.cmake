@@ -1,0 +1,1 @@
+poolbench_add_bench(bench_pg SOURCES pg_connect_bench.cpp)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Compares poolbench's throughput with pgbench's on one embedded server in one run:
+# pgbench -S -M prepared and scenarios/select_only.yaml (pool_size = clients, no overflow)
+# at 1, 2, 4, 8 and 32 clients, printing the TPS of each and the ratio poolbench / pgbench.
+#   DURATION=10 scripts/compare-pgbench.sh      (seconds per measurement)
+# Both use 2 threads (pgbench -j 2, poolbench --threads 2); the server shares the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10}
+binary=build/poolbench
+[[ -x $binary ]] || { echo "build first: cmake --preset default && cmake --build --preset default" >&2; exit 2; }
+pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)
+pgbench=${pgbench:-$(command -v pgbench)}
+
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
+"$binary" server --auth scram >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 1 120); do
+  grep -q 'DSN: *postgresql://' "$work/server.out" 2>/dev/null && break
+  sleep 0.5
+done
+dsn=$(grep -m1 -o 'postgresql://[^ ]*' "$work/server.out") || { cat "$work/server.err" >&2; exit 3; }
+echo "server: $dsn"
+
+# Tables at scale 10, created once by poolbench (reused by every later run).
+"$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet \
+  --set workload.duration=1s --set workload.warmup=0s --out "$work/init" >/dev/null
+
+printf '%8s %12s %12s %8s\n' clients pgbench_tps poolbench_tps ratio
+for clients in 1 2 4 8 32; do
+  threads=$(( clients < 2 ? 1 : 2 ))
+  pg_tps=$("$pgbench" -n -S -M prepared -c "$clients" -j "$threads" -T "$duration" "$dsn" 2>/dev/null |
+           awk '/^tps = / {print $3; exit}')
+  "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet --threads "$threads" \
+    --set workload.clients="$clients" --set pool.pool_size="$clients" --set pool.max_overflow=0 \
+    --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients" >/dev/null
+  pb_tps=$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients/results.json")
+  ratio=$(/usr/bin/python3 -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.2f}')" "$pg_tps" "$pb_tps")
+  printf '%8s %12s %12s %8s\n' "$clients" "$pg_tps" "$pb_tps" "$ratio"
+done

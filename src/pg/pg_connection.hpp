@@ -1,0 +1,161 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg/dsn.hpp"
+#include "pg/errors.hpp"
+#include "pg/handles.hpp"
+#include "pg/session.hpp"
+#include "pool/connection.hpp"
+
+// The pooled libpq connection: what QueuePool hands out and what the load generator drives.
+//
+// Two ways to run a statement, one code path:
+//   non-blocking: send_prepared()/send_query() then, whenever socket() is readable
+//                 (poll/epoll on POLLIN), consume() until it returns Progress::done and
+//                 take the outcome (pgbench's model: sends may block briefly, reads never do);
+//   blocking:     execute(), which is send + wait on the socket + consume, for tests and
+//                 setup.
+// The hot path returns values and never throws. Errors are classified by errors.hpp: a
+// connection-class error marks the connection broken (is_broken()), which the pool sees at
+// check-in.
+//
+// Thread safety: one thread at a time (whoever holds the pool's lease).
+
+namespace poolbench::pg {
+
+/// The result of one send (a statement, or several in one simple-protocol string).
+struct StatementOutcome {
+  bool ok = false;
+  /// Rows returned (SELECT) or affected (INSERT/UPDATE/DELETE) by the last statement.
+  std::int64_t rows = 0;
+  /// Set iff !ok: the first error of the send, classified; sqlstate never empty.
+  std::optional<PgFailure> failure;
+};
+
+enum class Progress {
+  busy,  ///< wait for the socket to become readable, then consume() again
+  done,  ///< the outcome is ready: take_outcome()
+};
+
+class PgConnection : public pool::Connection {
+ public:
+  /// Takes ownership of an established connection. `password` is masked out of every
+  /// message (empty when none).
+  PgConnection(ConnHandle conn, std::string password);
+  ~PgConnection() override;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // --- pool::Connection ---
+  /// `SELECT 1` round trip (what SQLAlchemy's pre-ping sends). Any failure returns false
+  /// and marks the connection broken.
+  bool ping() noexcept override;
+  /// INTRANS or INERROR, and also ACTIVE or pending(): a statement still running or an
+  /// outcome not taken (an abandoned send) must be cleaned up by rollback() before anyone
+  /// else uses the connection.
+  bool in_transaction() const noexcept override;
+  /// Cancels and drains a running statement if any, then ROLLBACK if a transaction is open.
+  bool rollback() noexcept override;
+  bool is_broken() const noexcept override;
+
+  // --- prepared statements (pgbench -M prepared: PQprepare once per connection) ---
+  /// Prepares `sql` as `name` on this connection unless already done (synchronous round
+  /// trip). Parameter types are inferred by the server. nullopt on success.
+  std::optional<PgFailure> prepare(const std::string& name, const std::string& sql) noexcept;
+  bool is_prepared(std::string_view name) const noexcept;
+
+  // --- non-blocking execution ---
+  /// Sends the prepared statement `name` with text parameters ($1..). Returns false when
+  /// the send failed or another statement is still pending; the outcome is then ready
+  /// (take_outcome()) with the error. Precondition: prepare(name, ...) succeeded.
+  bool send_prepared(const std::string& name, std::span<const std::string> params) noexcept;
+  /// The same with libpq's own parameter array (`values[i]` NULL = SQL NULL): what the load
+  /// generator sends, with no allocation per statement.
+  bool send_prepared_raw(const std::string& name, int count, const char* const* values) noexcept;
+  /// Sends `sql` with the simple protocol (may contain several statements; no parameters).
+  bool send_query(const std::string& sql) noexcept;
+  /// Sends `sql` with the extended protocol and text parameters (unnamed statement).
+  bool send_params(const std::string& sql, std::span<const std::string> params) noexcept;
+  /// The socket to wait on for readability while busy; -1 when the connection is dead.
+  int socket() const noexcept;
+  /// True between a successful send and the done outcome being taken.
+  bool pending() const noexcept { return m_state != State::idle; }
+  /// Reads what has arrived. Never blocks. done once every result of the send arrived
+  /// (or the connection was lost).
+  Progress consume() noexcept;
+  /// The outcome of the finished send; resets the connection to idle. Precondition: the
+  /// last consume() (or a failed send) returned done.
+  StatementOutcome take_outcome() noexcept;
+
+  // --- blocking convenience ---
+  /// Sends and waits (poll on socket()). `rows_out`, when given, receives the last result's
+  /// rows as text. Blocks until the server answers (no timeout: use statement_timeout).
+  StatementOutcome execute(const std::string& sql, std::span<const std::string> params = {},
+                           Rows* rows_out = nullptr);
+  StatementOutcome execute_prepared(const std::string& name,
+                                    std::span<const std::string> params = {},
+                                    Rows* rows_out = nullptr);
+
+  /// PQbackendPID of the server process (for pg_terminate_backend in tests).
+  int backend_pid() const noexcept;
+  int server_version() const noexcept;
+
+ private:
+  enum class State { idle, sent, done };
+
+  bool begin_send(int sent_ok) noexcept;
+  /// Records one result; false when no further result may be read (COPY).
+  bool absorb(pg_result* result) noexcept;
+  void record_failure(std::string_view sqlstate, const char* message) noexcept;
+  void finish() noexcept;
+  std::string masked(const char* message) const;
+  StatementOutcome wait(Rows* rows_out);
+  bool drain_with_cancel() noexcept;
+
+  ConnHandle m_conn;
+  std::string m_password;
+  std::vector<std::string> m_prepared;    ///< names prepared on this connection
+  std::vector<const char*> m_param_ptrs;  ///< reused per send: no allocation when warm
+  State m_state = State::idle;
+  StatementOutcome m_outcome;
+  Rows* m_rows_out = nullptr;  ///< where execute() wants the rows, else null
+  bool m_broken = false;
+};
+
+/// Creates PgConnections for the pool. Every connection sets application_name to
+/// `poolbench/<run id>` (overriding the DSN's) and connect_timeout (unless the DSN gives
+/// one). Thread-safe: connect() only reads immutable state.
+class PgConnectionFactory : public pool::ConnectionFactory {
+ public:
+  PgConnectionFactory(ConnectionTarget target, const std::string& run_id,
+                      std::chrono::seconds connect_timeout = std::chrono::seconds(10));
+  /// Not copyable or movable: the libpq keyword arrays point into the factory itself.
+  PgConnectionFactory(const PgConnectionFactory&) = delete;
+  PgConnectionFactory& operator=(const PgConnectionFactory&) = delete;
+
+  /// Never throws. On failure: masked libpq message and its SQLSTATE (53300/57P03/28P01
+  /// recognised from the text, else 08001).
+  pool::ConnectResult connect() noexcept override;
+  /// Same, with the concrete type (for the generator and tests).
+  std::unique_ptr<PgConnection> connect_pg(PgFailure* failure) noexcept;
+
+  const std::string& application_name() const noexcept { return m_application_name; }
+  const ConnectionTarget& target() const noexcept { return m_target; }
+
+ private:
+  ConnectionTarget m_target;
+  std::string m_application_name;
+  std::vector<std::string> m_keywords;
+  std::vector<std::string> m_values;
+  std::vector<const char*> m_keyword_ptrs;  ///< NULL-terminated, into m_keywords
+  std::vector<const char*> m_value_ptrs;    ///< NULL-terminated, into m_values
+};
+
+}  // namespace poolbench::pg

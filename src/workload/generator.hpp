@@ -1,0 +1,108 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metrics/hdr_histogram.hpp"
+#include "metrics/summary.hpp"
+#include "pool/queue_pool.hpp"
+#include "workload/scenario.hpp"
+#include "workload/script.hpp"
+
+namespace poolbench::workload {
+
+/// A transaction of the scenario with its parsed script.
+struct CompiledTransaction {
+  std::string name;
+  double weight = 1;
+  Script script;
+};
+
+/// The server's connection states for this run's application_name (pg_stat_activity).
+struct ServerStates {
+  int active = 0;
+  int idle = 0;
+  int idle_in_transaction = 0;
+};
+
+/// One row of the per-second time series (DESIGN.md, Measurements).
+struct TimeseriesRow {
+  double t_s = 0;     ///< seconds since the measurement start (start of this second)
+  double unix_s = 0;  ///< wall-clock time of the same instant
+  std::int64_t completed = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t errors = 0;
+  double checked_out = 0;  ///< time-weighted means over the second, summed over instances
+  double checked_in = 0;
+  double overflow = 0;
+  double waiting = 0;
+  std::uint64_t invalid = 0;  ///< cumulative at the end of the second
+  std::optional<double> p50_ms;
+  std::optional<double> p99_ms;
+  std::optional<ServerStates> server;
+  std::string latency_hist;  ///< V2 base64 of this second's latencies
+};
+
+/// What the progress callback sees once a second (from the calling thread).
+struct ProgressSample {
+  double elapsed_s = 0;  ///< since the start, warmup included
+  bool warming_up = false;
+  double throughput_rps = 0;  ///< completions in the last second
+  double p99_ms = 0;          ///< highest per-worker p99 of the last closed second
+  int checked_out = 0;
+  int overflow = 0;
+  int waiting = 0;
+  std::int64_t timeouts = 0;  ///< measured so far
+  std::int64_t errors = 0;
+};
+
+struct GeneratorOptions {
+  std::vector<CompiledTransaction> transactions;
+  /// One pool per app instance; closed-loop client c uses pool c % size, open-loop request
+  /// n uses pool n % size. Their factories must make pg::PgConnection.
+  std::vector<pool::QueuePool*> pools;
+  int threads = 1;
+  std::uint64_t random_seed = 1;
+  /// Polled every few milliseconds from the calling thread: true (e.g. after SIGINT) stops
+  /// the run at once, keeping what was measured.
+  std::function<bool()> interrupted;
+  /// Called once a second from the calling thread (never from a worker).
+  std::function<void(const ProgressSample&)> on_progress;
+  /// Called once a second from the calling thread; nullopt when unavailable.
+  std::function<std::optional<ServerStates>()> sample_server;
+  /// Called once when the measurement starts (warmup over): e.g. to start recording
+  /// connects.
+  std::function<void()> on_measure_start;
+};
+
+/// Everything one run measured, merged over the worker threads.
+struct GeneratorResult {
+  metrics::HdrHistogram latency;
+  metrics::HdrHistogram checkout_wait;
+  metrics::HdrHistogram hold;
+  metrics::HdrHistogram schedule_lag;
+  metrics::Counters counters;
+  std::string timeout_message;
+  std::int64_t retries = 0;
+  std::int64_t unfinished = 0;
+  double measured_s = 0;        ///< the measurement window's length
+  double mean_checked_out = 0;  ///< time-weighted over the measurement, all instances
+  int max_checked_out = 0;      ///< highest sampled, summed over instances
+  std::vector<TimeseriesRow> timeseries;
+  bool interrupted = false;
+};
+
+/// Drives the scenario's workload through the pools: `threads` worker threads, each an
+/// event loop multiplexing its share of the clients (or arrivals) with non-blocking libpq
+/// and the pool's asynchronous acquire. Returns when the workload is done (duration or
+/// transactions), or at once on interrupt. The calling thread samples the pools every few
+/// milliseconds for the time-weighted gauges. Never throws for request-level failures:
+/// they are counted.
+GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options);
+
+}  // namespace poolbench::workload

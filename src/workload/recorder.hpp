@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/hdr_histogram.hpp"
+#include "metrics/summary.hpp"
+#include "pool/connection.hpp"
+
+namespace poolbench::workload {
+
+/// One second of a worker's (or, merged, the run's) outcomes, by completion time.
+struct SecondCounts {
+  std::int64_t completed = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t errors = 0;
+  std::string latency_hist;  ///< that second's latency histogram, HdrHistogram V2 base64
+};
+
+/// What one worker thread measured. Single writer (its worker thread), read after the
+/// thread joined; only the live_* atomics are read while running (for the progress line).
+///
+/// Time series: completions are recorded in (nearly) time order by one thread, so the
+/// histogram of a second is encoded and reset when the first completion of a later second
+/// arrives; only one 184 KiB per-second histogram is alive per worker.
+class Recorder {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Recorder(Clock::time_point measure_start);
+
+  /// A measured request completed `latency` after its intended start.
+  void completed(Clock::time_point now, std::chrono::microseconds latency);
+  /// A measured request failed with the pool timeout (its wait is recorded by the caller).
+  void timed_out(Clock::time_point now, std::string_view message);
+  /// A measured request failed with an error (`sqlstate`: 5 characters).
+  void failed(Clock::time_point now, std::string_view sqlstate);
+  /// An open-loop arrival found max_in_flight requests already running.
+  void dropped() { counters.add_dropped(); }
+
+  /// Closes the last second. Call once, after the worker's loop ended.
+  void finish();
+  const std::vector<SecondCounts>& seconds() const noexcept { return m_seconds; }
+
+  metrics::HdrHistogram latency;
+  metrics::HdrHistogram checkout_wait;
+  metrics::HdrHistogram hold;
+  metrics::HdrHistogram schedule_lag;
+  metrics::Counters counters;
+  std::string timeout_message;  ///< the first QueuePool timeout message seen
+  std::int64_t retries = 0;     ///< serialization/deadlock retries (request.max_tries)
+  std::int64_t unfinished = 0;  ///< still running when the drain deadline passed
+
+  // Progress, read by the sampling thread while the worker runs (relaxed).
+  std::atomic<std::int64_t> live_completed{0};
+  std::atomic<std::int64_t> live_timeouts{0};
+  std::atomic<std::int64_t> live_errors{0};
+  std::atomic<double> last_second_p99_ms{0};  ///< of the last closed second
+
+ private:
+  SecondCounts& at_second(Clock::time_point now);
+  void close_current();
+
+  Clock::time_point m_measure_start;
+  metrics::HdrHistogram m_second_latency;
+  std::int64_t m_current = -1;  ///< the second m_second_latency belongs to
+  std::vector<SecondCounts> m_seconds;
+};
+
+/// Wraps a connection factory and records each connect's duration (the `connect`
+/// histogram). Thread-safe: connects happen on any worker thread; they are rare enough
+/// for a mutex.
+class RecordingFactory final : public pool::ConnectionFactory {
+ public:
+  explicit RecordingFactory(pool::ConnectionFactory& inner) : m_inner(inner) {}
+  pool::ConnectResult connect() noexcept override;
+  /// Starts counting (connects before, e.g. during warmup, are not recorded).
+  void start_recording() { m_recording = true; }
+  metrics::HdrHistogram take_histogram();
+
+ private:
+  pool::ConnectionFactory& m_inner;
+  std::atomic<bool> m_recording{false};
+  std::mutex m_mutex;
+  metrics::HdrHistogram m_connect;  // guarded by m_mutex
+};
+
+}  // namespace poolbench::workload

@@ -1,0 +1,187 @@
+// `poolbench run` end to end against an embedded PostgreSQL: files, exit codes, invariants.
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_binary.hpp"
+
+using poolbench::testing::run_process;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_binary = POOLBENCH_BINARY;
+const std::string k_source = POOLBENCH_SOURCE_DIR;
+const std::string k_scenarios = k_source + "/tests/cli/scenarios/";
+
+class RunCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_out = fs::temp_directory_path() /
+            ("poolbench-run-" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(m_out);
+  }
+  void TearDown() override { fs::remove_all(m_out); }
+
+  poolbench::testing::ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), "run");
+    args.push_back("--out");
+    args.push_back(m_out.string());
+    return run_process(k_binary, args, {{"POOLBENCH_DSN", ""}}, k_source);
+  }
+
+  nlohmann::json results() {
+    std::ifstream in(m_out / "results.json");
+    return nlohmann::json::parse(in);
+  }
+
+  fs::path m_out;
+};
+
+const nlohmann::json& summary_of(const nlohmann::json& results) {
+  return results["cells"][0]["summary"];
+}
+
+TEST_F(RunCommand, WritesResultsThatValidateAgainstTheSchemaAndBalance) {
+  const auto result = run({k_scenarios + "tiny.yaml"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("throughput"), std::string::npos);
+  EXPECT_NE(result.err.find("progress:"), std::string::npos);
+  const auto validate =
+      run_process("/usr/bin/python3",
+                  {"-c",
+                   "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                   "json.load(open(sys.argv[2])))",
+                   (m_out / "results.json").string(), k_source + "/schemas/results.schema.json"});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+  const auto json = results();
+  const auto& s = summary_of(json);
+  EXPECT_EQ(s["requests"].get<long>(), s["completed"].get<long>() + s["timeouts"].get<long>() +
+                                           s["errors"].get<long>() + s["dropped"].get<long>());
+  EXPECT_GT(s["completed"].get<long>(), 0);
+  EXPECT_EQ(json["dsn"], "embedded");
+  EXPECT_EQ(json["cells"][0]["params"]["pool_size"], 2);
+  EXPECT_LE(s["pool"]["max_checked_out"].get<int>(), 3);
+  EXPECT_GE(json["cells"][0]["timeseries"].size(), 2u);
+}
+
+TEST_F(RunCommand, PoolOfOneUnderTwentyHoldingClientsTimesOutWithTheExactMessage) {
+  const auto result = run({k_scenarios + "hold.yaml"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;  // no slo: timeouts are findings
+  const auto json = results();
+  const auto& s = summary_of(json);
+  EXPECT_GT(s["timeouts"].get<long>(), 0);
+  EXPECT_EQ(s["timeout_message"],
+            "QueuePool limit of size 1 overflow 0 reached, connection timed out, timeout 0.05");
+  // Timed-out waits are recorded at their timeout: the checkout wait reaches 50 ms.
+  EXPECT_GE(s["checkout_wait_ms"]["max"].get<double>(), 50.0);
+}
+
+TEST_F(RunCommand, LittlesLawHoldsOnASteadyRun) {
+  // 4 clients, pool 4: every request holds its connection for ~20 ms.
+  const auto result = run({k_scenarios + "hold.yaml", "--set", "workload.clients=4", "--set",
+                           "pool.pool_size=4", "--set", "pool.pool_timeout=5s"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = results();
+  const auto& s = summary_of(json);
+  const double seconds = s["duration_s"].get<double>();
+  const double checkouts = static_cast<double>(s["completed"].get<long>());
+  const double mean_hold_s = s["hold_ms"]["mean"].get<double>() / 1000.0;
+  const double measured = s["pool"]["mean_checked_out"].get<double>();
+  const double predicted = checkouts / seconds * mean_hold_s;
+  // Tolerance from the counts. The gauge is sampled every 5 ms: n = duration / 5 ms samples
+  // of a value between 0 and 4 have a standard error of at most 4 / (2 sqrt(n)); 3 of
+  // those. Requests straddling the window's two edges add at most 4 connections x the
+  // longest hold at each edge.
+  constexpr double k_connections = 4;
+  const double samples = seconds / 0.005;
+  const double sampling = 3.0 * k_connections / (2.0 * std::sqrt(samples));
+  const double edges = 2.0 * k_connections * (s["hold_ms"]["max"].get<double>() / 1000.0) / seconds;
+  const double tolerance = sampling + edges;
+  EXPECT_NEAR(measured, predicted, tolerance)
+      << "checkouts " << checkouts << " hold " << mean_hold_s << " s";
+}
+
+TEST_F(RunCommand, OpenLoopSchedulesArrivalsAtTheRate) {
+  const auto result = run({k_scenarios + "open.yaml"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = results();
+  const auto& s = summary_of(json);
+  const double expected = 400.0 * 3.0;
+  const double arrivals = static_cast<double>(s["requests"].get<long>());
+  // Poisson count: standard deviation sqrt(expected); 4 sigma.
+  EXPECT_NEAR(arrivals, expected, 4.0 * std::sqrt(expected));
+  EXPECT_EQ(s["completed"].get<long>(), s["requests"].get<long>());  // every arrival served
+  EXPECT_EQ(s["unfinished"].get<long>(), 0);
+}
+
+TEST_F(RunCommand, MissedSloExitsOneNamingTheMetricLimitAndValue) {
+  const auto result = run({k_scenarios + "tiny.yaml", "--set", "slo.p99_latency=1us"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("SLO missed: slo.p99_latency: limit 1us, measured"), std::string::npos)
+      << result.err;
+  EXPECT_TRUE(fs::exists(m_out / "results.json"));  // findings are still written
+}
+
+struct BadInput {
+  const char* name;
+  std::vector<std::string> args;
+  const char* message;
+};
+
+class RunBadInput : public RunCommand, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(RunBadInput, ExitsTwoWithOneMessageAndWritesNothing) {
+  std::vector<std::string> args;
+  for (const auto& arg : GetParam().args) {
+    args.push_back(arg == "TINY" ? k_scenarios + "tiny.yaml" : arg);
+  }
+  const auto result = run(args);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find(GetParam().message), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(m_out));
+  EXPECT_EQ(result.err.find("Starting an embedded"), std::string::npos);  // nothing started
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RunBadInput,
+    ::testing::Values(BadInput{"unknown_key",
+                               {"TINY", "--set", "pool.pool_sise=3"},
+                               "pool.pool_sise: unknown key (did you mean 'pool.pool_size'?)"},
+                      BadInput{"bad_value",
+                               {"TINY", "--set", "workload.duration=soon"},
+                               "workload.duration: 'soon' is not valid"},
+                      BadInput{
+                          "missing_file", {"/nonexistent.yaml"}, "/nonexistent.yaml: cannot read"},
+                      BadInput{"bad_flag", {"TINY", "--thread", "2"}, "unknown option '--thread'"},
+                      BadInput{"unknown_profile", {"TINY", "--profile", "nvme"}, "nvme"},
+                      BadInput{"sqlite_dsn", {"TINY", "--dsn", "sqlite:///app.db"}, "PostgreSQL"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(RunCommand, UndefinedScriptVariableIsALoadTimeErrorNamingTheTransaction) {
+  const fs::path scenario = fs::temp_directory_path() / "poolbench-undefined-var.yaml";
+  std::ofstream(scenario) << "name: x\ntransactions:\n  - name: lookup\n    script: |\n"
+                             "      SELECT :missing;\n";
+  const auto result = run({scenario.string()});
+  fs::remove(scenario);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("lookup"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("missing"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(m_out));
+}
+
+TEST_F(RunCommand, UnreachableDsnExitsThreeWithoutLeakingThePassword) {
+  const auto result = run({k_scenarios + "tiny.yaml", "--dsn",
+                           "postgresql://bench:s3cr3t-pw@127.0.0.1:1/bench?connect_timeout=2"});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_EQ(result.err.find("s3cr3t-pw"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find("s3cr3t-pw"), std::string::npos);
+  EXPECT_FALSE(fs::exists(m_out / "results.json"));
+}
+
+}  // namespace
