@@ -208,6 +208,15 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
   }
   parsed.target =
       ConnectionTarget(libpq_parse(for_libpq, dsn, source), mask_dsn(dsn), std::string(source));
+  // libpq accepts any port text here and fails only at connect time: bad input is exit 2,
+  // before anything starts. A port may be a comma-separated list (several hosts).
+  if (const auto port = parsed.target.get("port")) {
+    const bool valid =
+        !port->empty() && port->find_first_not_of("0123456789,") == std::string::npos;
+    if (!valid) {
+      throw InputError(fmt::format("{}: the port must be a number, got '{}'", source, *port));
+    }
+  }
   return parsed;
 }
 

@@ -185,3 +185,20 @@ TEST_F(RunCommand, UnreachableDsnExitsThreeWithoutLeakingThePassword) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RunSecrets, BadUrlsAreRejectedWithoutEchoingThePassword) {
+  for (const std::string dsn :
+       {"postgresql://bench:s3cr3t-pw@127.0.0.1:notaport/bench",
+        "postgresql+asyncpg://bench:s3cr3t-pw@127.0.0.1/bench?pool_size=lots",
+        "mysql://bench:s3cr3t-pw@127.0.0.1/bench"}) {
+    const auto result = run_process(k_binary, {"run", k_scenarios + "tiny.yaml", "--dsn", dsn},
+                                    {{"POOLBENCH_DSN", ""}}, k_source);
+    EXPECT_EQ(result.exit_code, 2) << dsn << "\n" << result.err;
+    EXPECT_EQ(result.err.find("s3cr3t-pw"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out.find("s3cr3t-pw"), std::string::npos) << result.out;
+  }
+}
+
+}  // namespace
