@@ -23,13 +23,6 @@ bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
 }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
 /// Reads one line of postgresql.conf syntax. Returns false for blank/comment lines.
 class LineParser {
  public:
@@ -39,7 +32,7 @@ class LineParser {
   bool parse(ProfileSetting& out) {
     skip_space();
     if (at_end_of_content()) return false;
-    out.name = lower(read_name());
+    out.name = util::to_lower(read_name());
     skip_space();
     if (peek() == '=') {
       ++m_pos;
@@ -181,7 +174,7 @@ fs::path resolve_one(const std::string& part, const fs::path& profiles_dir) {
 }  // namespace
 
 const ProfileSetting* Profile::find(std::string_view name) const {
-  const std::string key = lower(name);
+  const std::string key = util::to_lower(name);
   for (const auto& setting : settings) {
     if (setting.name == key) return &setting;
   }
@@ -323,7 +316,7 @@ bool is_harness_setting(std::string_view name) {
                                                                  "hba_file",
                                                                  "ident_file",
                                                                  "external_pid_file"};
-  const std::string key = lower(name);
+  const std::string key = util::to_lower(name);
   return std::find(k_harness.begin(), k_harness.end(), key) != k_harness.end();
 }
 

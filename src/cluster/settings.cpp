@@ -9,26 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 namespace poolbench::cluster {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 const char* type_name(VarType type) {
   switch (type) {
@@ -106,7 +90,7 @@ std::string units_hint(const SettingInfo& info) {
 }
 
 ParsedValue parse_bool(std::string_view text) {
-  const std::string value = lower(trim(text));
+  const std::string value = util::to_lower(util::trim(text));
   auto prefix_of = [&](std::string_view word, std::size_t min_length) {
     return value.size() >= min_length && word.starts_with(value);
   };
@@ -121,7 +105,7 @@ ParsedValue parse_bool(std::string_view text) {
 }
 
 ParsedValue parse_number(const SettingInfo& info, std::string_view text) {
-  const std::string input(trim(text));
+  const std::string input(util::trim(text));
   const char* begin = input.c_str();
   char* end = nullptr;
   errno = 0;
@@ -133,7 +117,7 @@ ParsedValue parse_number(const SettingInfo& info, std::string_view text) {
                     info.type == VarType::integer ? "an integer" : "a number",
                     info.unit.empty() ? std::string() : "(base unit " + info.unit + ")", input)};
   }
-  const std::string unit(trim(std::string_view(end)));
+  const std::string unit(util::trim(std::string_view(end)));
   if (!unit.empty()) {
     const auto base_bytes = bytes_per_unit(info.unit);
     const auto base_ms = base_ms_per_unit(info.unit);
@@ -195,7 +179,7 @@ SettingsCatalog SettingsCatalog::from_rows(
       std::string_view values(*row[6]);
       while (!values.empty()) {
         const auto comma = values.find(',');
-        info.enum_values.push_back(lower(values.substr(0, comma)));
+        info.enum_values.push_back(util::to_lower(values.substr(0, comma)));
         if (comma == std::string_view::npos) break;
         values.remove_prefix(comma + 1);
       }
@@ -237,7 +221,7 @@ nlohmann::json SettingsCatalog::to_json() const {
 }
 
 const SettingInfo* SettingsCatalog::find(std::string_view name) const {
-  const auto found = m_settings.find(lower(name));
+  const auto found = m_settings.find(util::to_lower(name));
   return found == m_settings.end() ? nullptr : &found->second;
 }
 
@@ -248,7 +232,7 @@ std::vector<std::string> SettingsCatalog::names() const {
 }
 
 void SettingsCatalog::add(SettingInfo info) {
-  std::string key = lower(info.name);
+  std::string key = util::to_lower(info.name);
   m_settings.insert_or_assign(std::move(key), std::move(info));
 }
 
@@ -260,7 +244,7 @@ ParsedValue parse_value(const SettingInfo& info, std::string_view text) {
     case VarType::real:
       return parse_number(info, text);
     case VarType::enumeration: {
-      const std::string value = lower(trim(text));
+      const std::string value = util::to_lower(util::trim(text));
       if (std::find(info.enum_values.begin(), info.enum_values.end(), value) ==
           info.enum_values.end()) {
         std::string allowed;
@@ -268,7 +252,7 @@ ParsedValue parse_value(const SettingInfo& info, std::string_view text) {
           allowed += (allowed.empty() ? "" : ", ") + option;
         }
         return {std::nullopt,
-                fmt::format("'{}' is not one of: {}", std::string(trim(text)), allowed)};
+                fmt::format("'{}' is not one of: {}", std::string(util::trim(text)), allowed)};
       }
       return {NormalizedValue{0, value}, {}};
     }
@@ -289,7 +273,7 @@ bool same_value(const SettingInfo& info, const NormalizedValue& a, const Normali
     }
     case VarType::enumeration:
     case VarType::boolean:
-      return lower(a.text) == lower(b.text);
+      return util::to_lower(a.text) == util::to_lower(b.text);
     case VarType::string:
       return a.text == b.text;
   }

@@ -7,15 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.hpp"
+
 namespace poolbench::cluster {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 /// Comma-separated list items, trimmed, lower case (library lists).
 std::set<std::string> list_items(const std::string& text) {
@@ -25,7 +20,8 @@ std::set<std::string> list_items(const std::string& text) {
   while (std::getline(stream, item, ',')) {
     const auto start = item.find_first_not_of(" \t\"");
     const auto end = item.find_last_not_of(" \t\"");
-    if (start != std::string::npos) items.insert(lower(item.substr(start, end - start + 1)));
+    if (start != std::string::npos)
+      items.insert(util::to_lower(item.substr(start, end - start + 1)));
   }
   return items;
 }
@@ -42,8 +38,9 @@ std::map<std::string, ServerRow> read_rows(pg::Session& session,
   for (const auto& name : names) array += (array.size() > 1 ? "," : "") + name;
   array += "}";
   const auto rows = session.query(
-      "SELECT lower(name), setting, current_setting(name), pending_restart FROM pg_settings "
-      "WHERE lower(name) = ANY($1::text[])",
+      "SELECT util::to_lower(name), setting, current_setting(name), pending_restart FROM "
+      "pg_settings "
+      "WHERE util::to_lower(name) = ANY($1::text[])",
       {array});
   std::map<std::string, ServerRow> result;
   for (const auto& row : rows.rows) {

@@ -11,25 +11,10 @@
 #include "pg/errors.hpp"
 #include "pg/masking.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 namespace poolbench::pg {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out;
-  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 /// The scheme of a URL (`postgresql+asyncpg`, `sqlite`), or empty for a key=value string.
 /// A scheme is letters/digits/+-. before ':' followed by "//", or one of the non-URI forms
@@ -44,7 +29,7 @@ std::string scheme_of(std::string_view text) {
       std::isalpha(static_cast<unsigned char>(text[0])) == 0) {
     return {};
   }
-  const std::string scheme = lower(text.substr(0, i));
+  const std::string scheme = util::to_lower(text.substr(0, i));
   if (text.substr(i + 1, 2) == "//" || scheme == "sqlite") return scheme;
   return {};
 }
@@ -58,7 +43,7 @@ bool is_postgres_scheme(std::string_view scheme) {
 std::string sslmode_for_asyncpg(std::string_view value, std::string_view source) {
   static constexpr std::array<std::string_view, 6> k_modes{"disable", "allow",     "prefer",
                                                            "require", "verify-ca", "verify-full"};
-  const std::string mode = lower(value);
+  const std::string mode = util::to_lower(value);
   if (std::find(k_modes.begin(), k_modes.end(), mode) != k_modes.end()) return mode;
   if (mode == "true") return "require";
   if (mode == "false") return "disable";
@@ -180,7 +165,7 @@ std::string ConnectionTarget::conninfo() const {
 }
 
 ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
-  const std::string_view dsn = trim(text);
+  const std::string_view dsn = util::trim(text);
   if (dsn.empty()) {
     throw InputError(
         fmt::format("{}: the connection string is empty; expected a libpq URL "
@@ -224,7 +209,7 @@ std::optional<ParsedDsn> dsn_from_flag_or_env(const std::optional<std::string>& 
                                               const EnvLookup& env) {
   if (flag) return parse_dsn(*flag, "--dsn");
   const std::optional<std::string> from_env = env("POOLBENCH_DSN");
-  if (!from_env || trim(*from_env).empty()) return std::nullopt;
+  if (!from_env || util::trim(*from_env).empty()) return std::nullopt;
   return parse_dsn(*from_env, "POOLBENCH_DSN");
 }
 

@@ -7,6 +7,12 @@
 
 namespace poolbench::util {
 
+/// `text` without leading and trailing white space (isspace).
+std::string_view trim(std::string_view text) noexcept;
+
+/// ASCII lower case (PostgreSQL setting names, URL schemes, enum values).
+std::string to_lower(std::string_view text);
+
 /// Levenshtein edit distance (insertions, deletions, substitutions), for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -21,14 +21,6 @@ std::optional<std::uint32_t> Script::slot_of(std::string_view name) const {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string result(s);
-  for (char& c : result) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return result;
-}
-
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
@@ -50,7 +42,7 @@ std::vector<std::string> leading_words(std::string_view text, std::size_t limit)
       std::size_t end = i;
       while (end < text.size() && is_variable_char(text[end])) ++end;
       if (end == i) break;  // punctuation: no more keywords
-      words.push_back(lower(text.substr(i, end - i)));
+      words.push_back(util::to_lower(text.substr(i, end - i)));
       i = end;
     }
   }
@@ -212,7 +204,7 @@ class ScriptParser {
 
   void backslash(const ScannedItem& item) {
     const auto words = split_words(item.text, 1);
-    const std::string name = words.empty() ? std::string() : lower(words[0].text);
+    const std::string name = words.empty() ? std::string() : util::to_lower(words[0].text);
     if (name == "set") return set(item);
     if (name == "sleep") return sleep(item);
     const ScriptPosition at = item.start;
@@ -256,7 +248,7 @@ class ScriptParser {
         message = fmt::format("\\set {}: {}", var.text, undefined_variable_message(e.word()));
       } else if (e.kind() == ExpressionError::Kind::unknown_function) {
         const std::string suggestion =
-            util::closest_match(lower(e.word()), expression_function_names());
+            util::closest_match(util::to_lower(e.word()), expression_function_names());
         if (!suggestion.empty()) message += fmt::format(" (did you mean {}?)", suggestion);
       }
       error(item.position_of(expr_offset + e.offset()), message);
@@ -302,7 +294,7 @@ class ScriptParser {
       }
     }
     if (unit) {
-      const std::string u = lower(unit->text);
+      const std::string u = util::to_lower(unit->text);
       if (u == "us") {
         command.unit_us = 1;
       } else if (u == "ms") {
