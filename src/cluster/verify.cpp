@@ -38,9 +38,9 @@ std::map<std::string, ServerRow> read_rows(pg::Session& session,
   for (const auto& name : names) array += (array.size() > 1 ? "," : "") + name;
   array += "}";
   const auto rows = session.query(
-      "SELECT util::to_lower(name), setting, current_setting(name), pending_restart FROM "
+      "SELECT lower(name), setting, current_setting(name), pending_restart FROM "
       "pg_settings "
-      "WHERE util::to_lower(name) = ANY($1::text[])",
+      "WHERE lower(name) = ANY($1::text[])",
       {array});
   std::map<std::string, ServerRow> result;
   for (const auto& row : rows.rows) {
