@@ -608,7 +608,7 @@ TEST(QueuePool, ManyThreadsNeverExceedPoolSizePlusMaxOverflow) {
       for (int i = 0; i < 20; ++i) {
         AcquireResult result = pool.acquire();
         if (!result.ok()) ++failures;
-        if (pool.status().checked_out > 5) ++failures;
+        if (pool.status().checked_out > 5 || factory.live() > 5) ++failures;
       }
     });
   }
@@ -616,7 +616,8 @@ TEST(QueuePool, ManyThreadsNeverExceedPoolSizePlusMaxOverflow) {
   EXPECT_EQ(failures, 0);
   EXPECT_LE(pool.counters().max_checked_out, 5);
   EXPECT_LE(pool.counters().max_overflow_used, 2);
-  EXPECT_LE(factory.created(), 5);
+  // Overflow connections are closed when 3 are idle and opened again later, so more than 5
+  // may be created in all; never more than 5 at once (checked above).
 }
 
 TEST(PoolSettings, ValidationNamesTheBadSetting) {
