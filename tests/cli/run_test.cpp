@@ -1,11 +1,17 @@
 // `poolbench run` end to end against an embedded PostgreSQL: files, exit codes, invariants.
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/run_binary.hpp"
 
@@ -199,6 +205,43 @@ TEST(RunSecrets, BadUrlsAreRejectedWithoutEchoingThePassword) {
     EXPECT_EQ(result.err.find("s3cr3t-pw"), std::string::npos) << result.err;
     EXPECT_EQ(result.out.find("s3cr3t-pw"), std::string::npos) << result.out;
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RunInterrupt, SigintStopsTheRunWritesWhatWasMeasuredAndExits130) {
+  const fs::path out = fs::temp_directory_path() / "poolbench-run-sigint";
+  fs::remove_all(out);
+  const std::string scenario = k_scenarios + "tiny.yaml";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);
+    dup2(null_fd, STDERR_FILENO);
+    unsetenv("POOLBENCH_DSN");
+    execl(k_binary.c_str(), k_binary.c_str(), "run", scenario.c_str(), "--set",
+          "workload.duration=60s", "--set", "workload.warmup=0s", "--out", out.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Interrupt once the measurement has been going for a while (the server starts in ~1 s).
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream in(out / "results.json");
+  ASSERT_TRUE(in.good()) << "no results.json after SIGINT";
+  const auto json = nlohmann::json::parse(in);
+  EXPECT_EQ(json["cells"][0]["status"], "interrupted");
+  EXPECT_GT(json["cells"][0]["summary"]["completed"].get<long>(), 0);
+  EXPECT_LT(json["cells"][0]["summary"]["duration_s"].get<double>(), 60.0);
+  fs::remove_all(out);
 }
 
 }  // namespace
