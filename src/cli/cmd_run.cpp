@@ -250,7 +250,8 @@ std::vector<std::string> slo_misses(const workload::Scenario& scenario,
   return misses;
 }
 
-int run_command(const std::vector<std::string>& args, Io io) {
+/// The flags, or nullopt when --help was printed.
+std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io io) {
   RunFlags flags;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
@@ -271,7 +272,7 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const auto values = parse_options("run", options, positional, args);
   if (values.count("help")) {
     fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
-    return 0;
+    return std::nullopt;
   }
   if (!values.count("scenario")) {
     throw InputError("poolbench run: a scenario file is required\nRun 'poolbench run --help'.");
@@ -287,6 +288,13 @@ int run_command(const std::vector<std::string>& args, Io io) {
   flags.quiet = values["quiet"].as<bool>();
   flags.seed = values["seed"].as<std::uint64_t>();
   if (flags.threads < 0) throw InputError("--threads: expected a number >= 0");
+  return flags;
+}
+
+int run_command(const std::vector<std::string>& args, Io io) {
+  const std::optional<RunFlags> parsed = parse_run_flags(args, io);
+  if (!parsed) return 0;
+  const RunFlags& flags = *parsed;
 
   // Every input is read and checked before anything starts or is written.
   workload::Scenario scenario = workload::load_scenario(flags.scenario, flags.sets);
