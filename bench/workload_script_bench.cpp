@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "workload/script.hpp"
+#include "workload/script_builtin.hpp"
 #include "workload/script_runtime.hpp"
 
 namespace poolbench::workload {
@@ -86,18 +87,7 @@ BENCHMARK_CAPTURE(BM_RenderParams, int_double_bool_null,
 
 /// Parsing (load time), for reference: the tpcb-like script.
 void BM_ParseTpcbLike(benchmark::State& bench) {
-  const std::string text = R"(\set aid random(1, 100000 * :scale)
-\set bid random(1, 1 * :scale)
-\set tid random(1, 10 * :scale)
-\set delta random(-5000, 5000)
-BEGIN;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
-UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
-INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
-END;
-)";
+  const std::string_view text = k_builtin_tpcb_like;
   for (auto _ : bench) {
     benchmark::DoNotOptimize(parse_script(text, SourceLocation{"bench", "t", 1, 0}));
   }

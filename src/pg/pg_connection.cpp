@@ -116,18 +116,20 @@ bool PgConnection::begin_send(int sent_ok) noexcept {
   return true;
 }
 
-bool PgConnection::send_prepared(const std::string& name,
-                                 std::span<const std::string> params) noexcept {
-  if (pending() || !m_conn) return false;
+bool PgConnection::point_at(std::span<const std::string> params) noexcept {
   try {
     m_param_ptrs.clear();
     for (const std::string& param : params) m_param_ptrs.push_back(param.c_str());
   } catch (...) {
     return false;
   }
-  return begin_send(PQsendQueryPrepared(m_conn.get(), name.c_str(),
-                                        static_cast<int>(m_param_ptrs.size()), m_param_ptrs.data(),
-                                        nullptr, nullptr, 0));
+  return true;
+}
+
+bool PgConnection::send_prepared(const std::string& name,
+                                 std::span<const std::string> params) noexcept {
+  if (pending() || !m_conn || !point_at(params)) return false;
+  return send_prepared_raw(name, static_cast<int>(m_param_ptrs.size()), m_param_ptrs.data());
 }
 
 bool PgConnection::send_prepared_raw(const std::string& name, int count,
@@ -144,13 +146,7 @@ bool PgConnection::send_query(const std::string& sql) noexcept {
 
 bool PgConnection::send_params(const std::string& sql,
                                std::span<const std::string> params) noexcept {
-  if (pending() || !m_conn) return false;
-  try {
-    m_param_ptrs.clear();
-    for (const std::string& param : params) m_param_ptrs.push_back(param.c_str());
-  } catch (...) {
-    return false;
-  }
+  if (pending() || !m_conn || !point_at(params)) return false;
   return begin_send(PQsendQueryParams(m_conn.get(), sql.c_str(),
                                       static_cast<int>(m_param_ptrs.size()), nullptr,
                                       m_param_ptrs.data(), nullptr, nullptr, 0));

@@ -111,6 +111,8 @@ class PgConnection : public pool::Connection {
   enum class State { idle, sent, done };
 
   bool begin_send(int sent_ok) noexcept;
+  /// Points m_param_ptrs at `params` (valid while they live). False on allocation failure.
+  bool point_at(std::span<const std::string> params) noexcept;
   /// Records one result; false when no further result may be read (COPY).
   bool absorb(pg_result* result) noexcept;
   void record_failure(std::string_view sqlstate, const char* message) noexcept;
