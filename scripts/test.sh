@@ -2,7 +2,7 @@
 # Runs every poolbench test: installs what is missing, builds the default, tsan and asan
 # presets, and runs unit, integration (real embedded PostgreSQL) and CLI tests in the default
 # preset, the pool/generator tests under ThreadSanitizer and the unit tests under
-# ASan+UBSan. Exits non-zero on any failure.
+# ASan+UBSan, and the quickstart matrix in its short form. Exits non-zero on any failure.
 #   POOLBENCH_SKIP_SANITIZERS=1  skip the tsan and asan presets (a quicker local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,11 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "$preset" -j "$jobs"
   step "test: $preset"
   ctest --preset "$preset" -j "$jobs"
+  if [[ "$preset" == default ]]; then
+    # The main job, in its short form, so the README's first command can never silently break.
+    step "quickstart (POOLBENCH_QUICK=1)"
+    POOLBENCH_QUICK=1 ./scripts/quickstart.sh --quiet
+  fi
 done
 
 step "all tests passed"

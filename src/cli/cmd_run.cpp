@@ -1,8 +1,6 @@
 // poolbench run SCENARIO: one cell (the scenario's base point) against a server, with a live
 // progress line, a summary table and <out>/results.json.
 
-#include <chrono>
-#include <ctime>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,23 +8,17 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/inputs.hpp"
 #include "cli/options.hpp"
-#include "cluster/cluster.hpp"
+#include "cluster/budget.hpp"
 #include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
-#include "cluster/verify.hpp"
-#include "pg/app_config.hpp"
-#include "pg/dsn.hpp"
-#include "pg/environment.hpp"
-#include "pg/masking.hpp"
-#include "pg/pg_connection.hpp"
+#include "matrix/cell_runner.hpp"
+#include "matrix/servers.hpp"
 #include "report/results.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
-#include "workload/dataset.hpp"
-#include "workload/generator.hpp"
-#include "workload/recorder.hpp"
 #include "workload/scenario.hpp"
 
 namespace po = boost::program_options;
@@ -72,129 +64,17 @@ struct RunFlags {
   std::uint64_t seed = 0;
 };
 
-std::string timestamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
-  return text;
-}
-
-/// The scenario's transactions, parsed as pgbench scripts (errors name file, transaction,
-/// line).
-std::vector<workload::CompiledTransaction> compile(const workload::Scenario& scenario) {
-  std::vector<workload::CompiledTransaction> out;
-  for (const auto& transaction : scenario.transactions) {
-    workload::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
-    out.push_back(
-        {transaction.name, transaction.weight, workload::parse_script(transaction.script, where)});
-  }
-  return out;
-}
-
-/// Applies pool settings from config.yaml / the DSN unless --set gave the key (later wins:
-/// --set is last).
-void apply_overrides(workload::Scenario& scenario, const pg::PoolOverrides& overrides) {
-  auto from_set = [&](const char* key) {
-    const auto it = scenario.origins.find(key);
-    return it != scenario.origins.end() && it->second.file.starts_with("--set");
-  };
-  auto& p = scenario.pool.settings;
-  auto take = [&](const char* key, const auto& override, auto& field) {
-    if (override.value && !from_set(key)) {
-      field = *override.value;
-      scenario.origins[key] = workload::SourceRef{override.source, 0, 0};
-    }
-  };
-  take("pool.pool_size", overrides.pool_size, p.pool_size);
-  take("pool.max_overflow", overrides.max_overflow, p.max_overflow);
-  take("pool.pool_timeout", overrides.pool_timeout, p.pool_timeout);
-  take("pool.pool_recycle", overrides.pool_recycle, p.pool_recycle);
-  take("pool.pool_pre_ping", overrides.pool_pre_ping, p.pool_pre_ping);
-}
-
-void print_effective_settings(const workload::Scenario& scenario, std::ostream& out) {
-  const auto& p = scenario.pool.settings;
-  auto origin = [&](const char* key) {
-    const auto it = scenario.origins.find(key);
-    return it == scenario.origins.end() ? std::string("default") : it->second.to_string();
-  };
-  fmt::print(out, "Pool settings (where each came from):\n");
-  fmt::print(out, "  pool_size      {:<8} {}\n", p.pool_size, origin("pool.pool_size"));
-  fmt::print(out, "  max_overflow   {:<8} {}\n", p.max_overflow, origin("pool.max_overflow"));
-  fmt::print(out, "  pool_timeout   {:<8} {}\n", util::format_duration(p.pool_timeout),
-             origin("pool.pool_timeout"));
-  fmt::print(out, "  pool_recycle   {:<8} {}\n",
-             p.pool_recycle.count() < 0 ? "-1" : util::format_duration(p.pool_recycle),
-             origin("pool.pool_recycle"));
-  fmt::print(out, "  pool_pre_ping  {:<8} {}\n", p.pool_pre_ping, origin("pool.pool_pre_ping"));
-  fmt::print(out, "  fairness       {:<8} {}\n", pool::to_string(p.fairness),
-             origin("pool.fairness"));
-  fmt::print(out, "  instances      {:<8} {}\n", scenario.pool.instances, origin("pool.instances"));
-}
-
-/// Where the load goes: an embedded cluster, or a --dsn server.
-struct Server {
-  std::unique_ptr<cluster::Cluster> embedded;
-  pg::ConnectionTarget target;
-  std::string masked;
-  std::map<std::string, std::string> settings;  // the profile's settings as SHOW prints them
-  nlohmann::json info;
-};
-
-Server open_server(const workload::Scenario& scenario, std::optional<pg::ParsedDsn> dsn,
-                   const cluster::Profile& profile, std::ostream& err) {
-  Server server;
-  if (dsn) {
-    server.target = dsn->target;
-    server.masked = dsn->target.masked();
-  } else {
-    fmt::print(err, "Starting an embedded PostgreSQL (profile {})...\n", profile.name);
-    cluster::ClusterOptions options;
-    options.auth = scenario.server.auth == workload::ServerAuth::trust ? cluster::AuthMode::trust
-                                                                       : cluster::AuthMode::scram;
-    options.ssl = scenario.server.ssl;
-    options.profile = profile;
-    server.embedded = std::make_unique<cluster::Cluster>(options);
-    server.target = pg::parse_dsn(server.embedded->conninfo(), "embedded cluster").target;
-    server.masked = "embedded";
-    fmt::print(err, "Embedded PostgreSQL {} at {}\n", server.embedded->server_version(),
-               server.embedded->masked_dsn());
-  }
-  try {
-    auto session = pg::Session::connect(server.target.conninfo());
-    const auto catalog =
-        cluster::SettingsCatalog::from_rows(session.query(cluster::SettingsCatalog::query()).rows);
-    const auto checks =
-        cluster::compare_settings(session, profile, catalog, server.embedded != nullptr);
-    if (!server.embedded) {
-      if (const std::string mismatch = cluster::mismatch_message(checks); !mismatch.empty()) {
-        throw InputError(fmt::format(
-            "--profile {}: the server at {} does not match the profile (poolbench cannot "
-            "change a --dsn server's configuration):\n{}",
-            profile.name, server.masked, mismatch));
-      }
-    }
-    for (const auto& check : checks) server.settings[check.name] = check.actual;
-    const auto version = session.query("SHOW server_version");
-    const auto limits = cluster::read_connection_limits(session);
-    server.info = {{"version", version.rows.at(0).at(0).value_or("?")},
-                   {"max_connections", limits.max_connections},
-                   {"superuser_reserved_connections", limits.superuser_reserved_connections},
-                   {"embedded", server.embedded != nullptr}};
-    cluster::ConnectionBudget budget = limits;
-    budget.instances = scenario.pool.instances;
-    budget.pool_size = scenario.pool.settings.pool_size;
-    budget.max_overflow = scenario.pool.settings.max_overflow;
-    budget.other_connections = 2;  // the monitoring and setup connections
-    const auto verdict = cluster::check_connection_budget(budget);
-    if (!verdict.fits) fmt::print(err, "warning: {}\n", verdict.message);
-  } catch (const pg::PgError& e) {
-    throw RuntimeFailure(pg::mask_secret(pg::mask_message(e.what(), server.target.conninfo()),
-                                         server.target.password()));
-  }
-  return server;
+/// A pool that cannot fit the server's max_connections is a warning for a single run (its
+/// too-many-connections errors are counted).
+void warn_over_budget(const workload::Scenario& scenario, const matrix::ServerTarget& server,
+                      std::ostream& err) {
+  cluster::ConnectionBudget budget = server.limits;
+  budget.instances = scenario.pool.instances;
+  budget.pool_size = scenario.pool.settings.pool_size;
+  budget.max_overflow = scenario.pool.settings.max_overflow;
+  budget.other_connections = 2;  // the monitoring and setup connections
+  const auto verdict = cluster::check_connection_budget(budget);
+  if (!verdict.fits) fmt::print(err, "warning: {}\n", verdict.message);
 }
 
 void print_summary(const nlohmann::json& cell, std::ostream& out) {
@@ -227,27 +107,6 @@ void print_summary(const nlohmann::json& cell, std::ostream& out) {
              pool["max_overflow_used"].get<int>(), pool["connects"].get<long long>(),
              pool["recycles"].get<long long>(), pool["invalidations"].get<long long>(),
              pool["preping_failures"].get<long long>());
-}
-
-/// SLO misses, one line each (empty: met or none set).
-std::vector<std::string> slo_misses(const workload::Scenario& scenario,
-                                    const nlohmann::json& cell) {
-  std::vector<std::string> misses;
-  const auto& s = cell["summary"];
-  if (scenario.slo.timeout_rate && s["timeout_rate"].get<double>() > *scenario.slo.timeout_rate) {
-    misses.push_back(fmt::format("slo.timeout_rate: limit {}, measured {:.4f}",
-                                 *scenario.slo.timeout_rate, s["timeout_rate"].get<double>()));
-  }
-  if (scenario.slo.p99_latency) {
-    const double limit_ms =
-        std::chrono::duration<double, std::milli>(*scenario.slo.p99_latency).count();
-    const double p99 = s["latency_ms"]["p99"].get<double>();
-    if (p99 > limit_ms) {
-      misses.push_back(fmt::format("slo.p99_latency: limit {}, measured {:.2f}ms",
-                                   util::format_duration(*scenario.slo.p99_latency), p99));
-    }
-  }
-  return misses;
 }
 
 /// The flags, or nullopt when --help was printed.
@@ -297,32 +156,14 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const RunFlags& flags = *parsed;
 
   // Every input is read and checked before anything starts or is written.
-  workload::Scenario scenario = workload::load_scenario(flags.scenario, flags.sets);
-  if (flags.profile) scenario.server.profile = *flags.profile;
-  const auto transactions = compile(scenario);
-  const pg::EnvLookup env = pg::process_environment();
-  std::optional<pg::ParsedDsn> dsn = pg::dsn_from_flag_or_env(flags.dsn, env);
-  pg::PoolOverrides overrides;
-  if (flags.app_config) {
-    pg::AppConfig config = pg::load_app_config(*flags.app_config, env);
-    overrides.merge(config.pool);
-    if (!dsn && config.target) dsn = pg::ParsedDsn{*config.target, {}};
-  }
-  if (dsn) overrides.merge(dsn->pool);
-  apply_overrides(scenario, overrides);
-  if (const auto error = scenario.pool.settings.validation_error(); !error.empty()) {
-    throw InputError(fmt::format("{}: pool: {}", scenario.file, error));
-  }
+  const ResolvedInputs inputs =
+      resolve_inputs({flags.scenario, flags.sets, flags.profile, flags.dsn, flags.app_config});
+  const workload::Scenario& scenario = inputs.scenario;
+  matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
   const cluster::Profile profile =
       cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
   const std::string out_dir = flags.out.value_or("reports/" + scenario.name + "-" + timestamp());
-  const int threads = flags.threads > 0
-                          ? flags.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const std::uint64_t seed =
-      flags.seed != 0
-          ? flags.seed
-          : static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  const std::uint64_t seed = seed_or_clock(flags.seed);
 
   if (!scenario.matrix.empty()) {
     fmt::print(io.err,
@@ -332,61 +173,22 @@ int run_command(const std::vector<std::string>& args, Io io) {
   print_effective_settings(scenario, io.err);
 
   cluster::InterruptGuard interrupt_guard;
-  Server server = open_server(scenario, dsn, profile, io.err);
-  const std::string run_id = fmt::format("{}-{}", scenario.name, seed % 1000000);
+  matrix::Servers servers({inputs.dsn, inputs.env, scenario.server.auth, scenario.server.ssl,
+                           [&](const std::string& line) { fmt::print(io.err, "{}\n", line); }});
+  servers.verify_all({profile});
+  const matrix::ServerTarget& server = servers.use(profile);
+  warn_over_budget(scenario, server, io.err);
+  const auto dataset = matrix::prepare_dataset(scenario, server, server.embedded || flags.reinit);
+  fmt::print(io.err, "{}\n", dataset.summary);
 
-  {
-    auto setup = pg::Session::connect(server.target.conninfo());
-    const auto report =
-        scenario.dataset.setup.empty()
-            ? workload::prepare_pgbench_dataset(setup, scenario.dataset.scale,
-                                                server.embedded != nullptr || flags.reinit)
-            : workload::run_setup_sql(setup, scenario.dataset.setup);
-    fmt::print(io.err, "{}\n", report.summary);
-  }
-
-  pg::PgConnectionFactory factory(server.target, run_id);
-  workload::RecordingFactory recording(factory);
-  std::vector<std::unique_ptr<pool::QueuePool>> pools;
-  std::vector<pool::QueuePool*> pool_ptrs;
-  for (int i = 0; i < scenario.pool.instances; ++i) {
-    pools.push_back(std::make_unique<pool::QueuePool>(scenario.pool.settings, recording));
-    pool_ptrs.push_back(pools.back().get());
-  }
-  std::optional<pg::Session> monitor;
-  try {
-    monitor.emplace(pg::Session::connect(server.target.conninfo()));
-  } catch (const pg::PgError&) {
-    fmt::print(io.err, "warning: no monitoring connection: server_* time series are empty\n");
-  }
-
-  workload::GeneratorOptions generator;
-  generator.transactions = transactions;
-  generator.pools = pool_ptrs;
-  generator.threads = threads;
-  generator.random_seed = seed;
-  generator.interrupted = [&] { return interrupt_guard.interrupted(); };
-  generator.on_measure_start = [&] { recording.start_recording(); };
-  const std::string application_name = factory.application_name();
-  generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
-    if (!monitor) return std::nullopt;
-    try {
-      const auto rows = monitor->query(
-          "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state = "
-          "'idle'), count(*) FILTER (WHERE state LIKE 'idle in transaction%') FROM "
-          "pg_stat_activity WHERE application_name = $1",
-          {application_name});
-      const auto& row = rows.rows.at(0);
-      return workload::ServerStates{std::stoi(row[0].value_or("0")),
-                                    std::stoi(row[1].value_or("0")),
-                                    std::stoi(row[2].value_or("0"))};
-    } catch (const std::exception&) {
-      monitor.reset();  // the server went away: stop asking
-      return std::nullopt;
-    }
-  };
+  matrix::CellOptions cell;
+  cell.threads = worker_threads(flags.threads);
+  cell.seed = seed;
+  cell.run_id = fmt::format("{}-{}", scenario.name, seed % 1000000);
+  cell.interrupted = [&] { return interrupt_guard.interrupted(); };
+  cell.note = [&](const std::string& line) { fmt::print(io.err, "{}\n", line); };
   if (!flags.quiet) {
-    generator.on_progress = [&](const workload::ProgressSample& p) {
+    cell.on_progress = [&](const workload::ProgressSample& p) {
       fmt::print(io.err,
                  "progress: {:6.1f} s{} {:8.1f} tps, p99 {:8.2f} ms, checked_out {} overflow {} "
                  "waiting {}, timeouts {}, errors {}\n",
@@ -398,33 +200,28 @@ int run_command(const std::vector<std::string>& args, Io io) {
              scenario.workload.transactions
                  ? fmt::format("{} transactions per client", *scenario.workload.transactions)
                  : util::format_duration(scenario.workload.duration),
-             util::format_duration(scenario.workload.warmup), threads);
-  const workload::GeneratorResult measured = workload::run_load(scenario, generator);
-  monitor.reset();
+             util::format_duration(scenario.workload.warmup), cell.threads);
+  const matrix::CellOutcome outcome = matrix::run_cell(scenario, server, cell);
 
-  const nlohmann::json cell =
-      report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
-                        recording.take_histogram(), server.settings, 0);
-  pools.clear();
   const nlohmann::json results = {{"schema", "poolbench.results/1"},
                                   {"dsn", server.masked},
                                   {"tool", report::tool_json()},
                                   {"host", report::host_json()},
                                   {"server", server.info},
                                   {"scenario", workload::to_json(scenario)},
-                                  {"run_id", run_id},
+                                  {"run_id", cell.run_id},
                                   {"seed", seed},
-                                  {"cells", nlohmann::json::array({cell})}};
+                                  {"cells", nlohmann::json::array({outcome.cell})}};
   const std::string path = out_dir + "/results.json";
   util::write_file_atomically(path, results.dump(2) + "\n");
 
-  print_summary(cell, io.out);
+  print_summary(outcome.cell, io.out);
   fmt::print(io.out, "\nresults: {}\n", path);
-  if (measured.interrupted || interrupt_guard.interrupted()) {
+  if (outcome.interrupted || interrupt_guard.interrupted()) {
     fmt::print(io.err, "interrupted: the results measured so far are in {}\n", path);
     return static_cast<int>(ExitCode::interrupted);
   }
-  const auto misses = slo_misses(scenario, cell);
+  const auto misses = matrix::slo_misses(scenario, outcome.cell);
   for (const auto& miss : misses) fmt::print(io.err, "SLO missed: {}\n", miss);
   return misses.empty() ? 0 : static_cast<int>(ExitCode::check_failed);
 }

@@ -1,0 +1,103 @@
+#include "cli/inputs.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "pg/app_config.hpp"
+#include "util/duration.hpp"
+#include "util/error.hpp"
+
+namespace poolbench::cli {
+namespace {
+
+/// Applies pool settings from config.yaml / the DSN unless --set gave the key (later wins:
+/// --set is last).
+void apply_overrides(workload::Scenario& scenario, const pg::PoolOverrides& overrides) {
+  auto from_set = [&](const char* key) {
+    const auto it = scenario.origins.find(key);
+    return it != scenario.origins.end() && it->second.file.starts_with("--set");
+  };
+  auto& p = scenario.pool.settings;
+  auto take = [&](const char* key, const auto& override, auto& field) {
+    if (override.value && !from_set(key)) {
+      field = *override.value;
+      scenario.origins[key] = workload::SourceRef{override.source, 0, 0};
+    }
+  };
+  take("pool.pool_size", overrides.pool_size, p.pool_size);
+  take("pool.max_overflow", overrides.max_overflow, p.max_overflow);
+  take("pool.pool_timeout", overrides.pool_timeout, p.pool_timeout);
+  take("pool.pool_recycle", overrides.pool_recycle, p.pool_recycle);
+  take("pool.pool_pre_ping", overrides.pool_pre_ping, p.pool_pre_ping);
+}
+
+}  // namespace
+
+ResolvedInputs resolve_inputs(const InputFlags& flags) {
+  ResolvedInputs inputs;
+  std::vector<std::string> sets = flags.sets;
+  // --profile is --set server.profile, so it also fixes a server.profile matrix axis.
+  if (flags.profile) sets.push_back("server.profile=" + *flags.profile);
+  inputs.scenario = workload::load_scenario(flags.scenario, sets);
+  inputs.env = pg::process_environment();
+  inputs.dsn = pg::dsn_from_flag_or_env(flags.dsn, inputs.env);
+  pg::PoolOverrides overrides;
+  if (flags.app_config) {
+    pg::AppConfig config = pg::load_app_config(*flags.app_config, inputs.env);
+    overrides.merge(config.pool);
+    if (!inputs.dsn && config.target) inputs.dsn = pg::ParsedDsn{*config.target, {}};
+  }
+  if (inputs.dsn) overrides.merge(inputs.dsn->pool);
+  apply_overrides(inputs.scenario, overrides);
+  if (const auto error = inputs.scenario.pool.settings.validation_error(); !error.empty()) {
+    throw InputError(fmt::format("{}: pool: {}", inputs.scenario.file, error));
+  }
+  return inputs;
+}
+
+void print_effective_settings(const workload::Scenario& scenario, std::ostream& out) {
+  const auto& p = scenario.pool.settings;
+  auto origin = [&](const char* key) {
+    const auto it = scenario.origins.find(key);
+    return it == scenario.origins.end() ? std::string("default") : it->second.to_string();
+  };
+  fmt::print(out, "Pool settings (where each came from):\n");
+  fmt::print(out, "  pool_size      {:<8} {}\n", p.pool_size, origin("pool.pool_size"));
+  fmt::print(out, "  max_overflow   {:<8} {}\n", p.max_overflow, origin("pool.max_overflow"));
+  fmt::print(out, "  pool_timeout   {:<8} {}\n", util::format_duration(p.pool_timeout),
+             origin("pool.pool_timeout"));
+  fmt::print(out, "  pool_recycle   {:<8} {}\n",
+             p.pool_recycle.count() < 0 ? "-1" : util::format_duration(p.pool_recycle),
+             origin("pool.pool_recycle"));
+  fmt::print(out, "  pool_pre_ping  {:<8} {}\n", p.pool_pre_ping, origin("pool.pool_pre_ping"));
+  fmt::print(out, "  fairness       {:<8} {}\n", pool::to_string(p.fairness),
+             origin("pool.fairness"));
+  fmt::print(out, "  instances      {:<8} {}\n", scenario.pool.instances, origin("pool.instances"));
+}
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
+  return text;
+}
+
+int worker_threads(int flag) {
+  return flag > 0 ? flag : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+std::uint64_t seed_or_clock(std::uint64_t flag) {
+  return flag != 0 ? flag
+                   : static_cast<std::uint64_t>(
+                         std::chrono::system_clock::now().time_since_epoch().count());
+}
+
+}  // namespace poolbench::cli

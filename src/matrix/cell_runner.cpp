@@ -1,0 +1,122 @@
+#include "matrix/cell_runner.hpp"
+
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "pg/masking.hpp"
+#include "pg/pg_connection.hpp"
+#include "pg/session.hpp"
+#include "pool/queue_pool.hpp"
+#include "report/results.hpp"
+#include "util/duration.hpp"
+#include "util/error.hpp"
+#include "workload/recorder.hpp"
+#include "workload/script.hpp"
+
+namespace poolbench::matrix {
+namespace {
+
+constexpr const char* k_server_states_sql =
+    "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state = 'idle'), "
+    "count(*) FILTER (WHERE state LIKE 'idle in transaction%') FROM pg_stat_activity "
+    "WHERE application_name = $1";
+
+}  // namespace
+
+std::vector<workload::CompiledTransaction> compile_transactions(
+    const workload::Scenario& scenario) {
+  std::vector<workload::CompiledTransaction> out;
+  for (const auto& transaction : scenario.transactions) {
+    workload::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
+    out.push_back(
+        {transaction.name, transaction.weight, workload::parse_script(transaction.script, where)});
+  }
+  return out;
+}
+
+workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
+                                        const ServerTarget& server, bool allow_reinit) {
+  try {
+    auto session = pg::Session::connect(server.target.conninfo());
+    return scenario.dataset.setup.empty()
+               ? workload::prepare_pgbench_dataset(session, scenario.dataset.scale, allow_reinit)
+               : workload::run_setup_sql(session, scenario.dataset.setup);
+  } catch (const pg::PgError& e) {
+    throw RuntimeFailure(pg::mask_secret(pg::mask_message(e.what(), server.target.conninfo()),
+                                         server.target.password()));
+  }
+}
+
+CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& server,
+                     const CellOptions& options) {
+  pg::PgConnectionFactory factory(server.target, options.run_id);
+  workload::RecordingFactory recording(factory);
+  std::vector<std::unique_ptr<pool::QueuePool>> pools;
+  std::vector<pool::QueuePool*> pool_ptrs;
+  for (int i = 0; i < scenario.pool.instances; ++i) {
+    pools.push_back(std::make_unique<pool::QueuePool>(scenario.pool.settings, recording));
+    pool_ptrs.push_back(pools.back().get());
+  }
+  std::optional<pg::Session> monitor;
+  try {
+    monitor.emplace(pg::Session::connect(server.target.conninfo()));
+  } catch (const pg::PgError&) {
+    if (options.note)
+      options.note("warning: no monitoring connection: server_* time series are empty");
+  }
+
+  workload::GeneratorOptions generator;
+  generator.transactions = compile_transactions(scenario);
+  generator.pools = pool_ptrs;
+  generator.threads = options.threads;
+  generator.random_seed = options.seed;
+  generator.interrupted = options.interrupted;
+  generator.on_progress = options.on_progress;
+  generator.on_measure_start = [&] { recording.start_recording(); };
+  const std::string application_name = factory.application_name();
+  generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
+    if (!monitor) return std::nullopt;
+    try {
+      const auto rows = monitor->query(k_server_states_sql, {application_name});
+      const auto& row = rows.rows.at(0);
+      return workload::ServerStates{std::stoi(row[0].value_or("0")),
+                                    std::stoi(row[1].value_or("0")),
+                                    std::stoi(row[2].value_or("0"))};
+    } catch (const std::exception&) {
+      monitor.reset();  // the server went away: stop asking
+      return std::nullopt;
+    }
+  };
+  const workload::GeneratorResult measured = workload::run_load(scenario, generator);
+  monitor.reset();
+  CellOutcome outcome;
+  outcome.interrupted = measured.interrupted;
+  outcome.cell = report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
+                                   recording.take_histogram(), server.settings, options.repetition,
+                                   options.extra_params);
+  return outcome;
+}
+
+std::vector<std::string> slo_misses(const workload::Scenario& scenario,
+                                    const nlohmann::json& cell) {
+  std::vector<std::string> misses;
+  const auto& s = cell["summary"];
+  if (scenario.slo.timeout_rate && s["timeout_rate"].get<double>() > *scenario.slo.timeout_rate) {
+    misses.push_back(fmt::format("slo.timeout_rate: limit {}, measured {:.4f}",
+                                 *scenario.slo.timeout_rate, s["timeout_rate"].get<double>()));
+  }
+  if (scenario.slo.p99_latency) {
+    const double limit_ms =
+        std::chrono::duration<double, std::milli>(*scenario.slo.p99_latency).count();
+    const double p99 = s["latency_ms"]["p99"].get<double>();
+    if (p99 > limit_ms) {
+      misses.push_back(fmt::format("slo.p99_latency: limit {}, measured {:.2f}ms",
+                                   util::format_duration(*scenario.slo.p99_latency), p99));
+    }
+  }
+  return misses;
+}
+
+}  // namespace poolbench::matrix

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "matrix/servers.hpp"
+#include "workload/dataset.hpp"
+#include "workload/generator.hpp"
+#include "workload/scenario.hpp"
+
+// One cell, shared by `poolbench run` (its one cell) and `poolbench matrix` (each cell):
+// fresh pools against a server target, the generator's warmup and measurement, and the
+// results.json cell. Never prints; progress goes to callbacks.
+
+namespace poolbench::matrix {
+
+/// The scenario's transactions parsed as pgbench scripts. Throws InputError naming the
+/// scenario file, transaction and line.
+std::vector<workload::CompiledTransaction> compile_transactions(const workload::Scenario& scenario);
+
+/// The cell's dataset: pgbench tables at dataset.scale (reused when there) or the scenario's
+/// dataset.setup SQL. `allow_reinit`: tables of another scale may be dropped (embedded
+/// server, or --reinit). Throws InputError / RuntimeFailure (masked).
+workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
+                                        const ServerTarget& server, bool allow_reinit);
+
+struct CellOptions {
+  int threads = 1;
+  std::uint64_t seed = 1;
+  std::string run_id;  ///< application_name is poolbench/<run_id>
+  int repetition = 0;
+  nlohmann::json extra_params = nlohmann::json::object();  ///< matrix axes by key path
+  std::function<bool()> interrupted;
+  std::function<void(const workload::ProgressSample&)> on_progress;
+  /// Called once if the monitoring connection cannot be opened.
+  std::function<void(const std::string&)> note;
+};
+
+struct CellOutcome {
+  nlohmann::json cell;  ///< one entry of results.json "cells"
+  bool interrupted = false;
+};
+
+/// Runs one cell: one fresh QueuePool per instance (closed at the end), the monitoring
+/// connection for pg_stat_activity, the generator. Request-level failures are counted, not
+/// thrown.
+CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& server,
+                     const CellOptions& options);
+
+/// The scenario's slo: limits the cell missed, one line each ("slo.timeout_rate: limit 0,
+/// measured 0.0312"); empty when all were met or none is set.
+std::vector<std::string> slo_misses(const workload::Scenario& scenario, const nlohmann::json& cell);
+
+}  // namespace poolbench::matrix

@@ -1,0 +1,166 @@
+#include "matrix/orchestrator.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "matrix/cell_runner.hpp"
+#include "report/results.hpp"
+#include "util/error.hpp"
+
+namespace poolbench::matrix {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(std::chrono::microseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+/// Sleeps `duration` in short steps; false when interrupted meanwhile.
+bool settle(std::chrono::microseconds duration, const std::function<bool()>& interrupted) {
+  const auto until = Clock::now() + duration;
+  while (Clock::now() < until) {
+    if (interrupted && interrupted()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+nlohmann::json stored_cell(const Cell& cell, nlohmann::json result, const ServerTarget& server) {
+  result["id"] = cell.id;
+  result["index"] = cell.index;
+  result["server"] = server.info;
+  return result;
+}
+
+/// ETA from the cells still to run, scaled by how long measured cells took vs planned.
+class Eta {
+ public:
+  explicit Eta(double planned_total_s) : m_left_s(planned_total_s) {}
+  void finished(double planned_s, double actual_s) {
+    m_planned_done_s += planned_s;
+    m_actual_done_s += actual_s;
+    m_left_s -= planned_s;
+  }
+  double left_s() const {
+    const double scale = m_planned_done_s > 0 ? m_actual_done_s / m_planned_done_s : 1.0;
+    return std::max(0.0, m_left_s * scale);
+  }
+
+ private:
+  double m_left_s;
+  double m_planned_done_s = 0;
+  double m_actual_done_s = 0;
+};
+
+}  // namespace
+
+double planned_seconds(const Cell& cell, std::chrono::microseconds settle_time) {
+  const auto& w = cell.scenario.workload;
+  return seconds(w.warmup) + (w.transactions ? 0.0 : seconds(w.duration)) + seconds(settle_time);
+}
+
+nlohmann::json matrix_document(const workload::Scenario& base, const std::vector<Cell>& cells,
+                               const ServerTarget& first_server, std::uint64_t seed,
+                               const std::string& order, const std::string& run_id) {
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& cell : cells) ids.push_back(cell.id);
+  nlohmann::json axes = nlohmann::json::object();
+  if (!cells.empty()) {
+    for (const auto& [key, value] : cells.front().params) {
+      nlohmann::json values = nlohmann::json::array();
+      for (const auto& cell : cells) {
+        for (const auto& [k, v] : cell.params) {
+          if (k == key && std::find(values.begin(), values.end(), v) == values.end()) {
+            values.push_back(v);
+          }
+        }
+      }
+      axes[key] = values;
+    }
+  }
+  return {{"schema", "poolbench.results/1"},
+          {"dsn", first_server.masked},
+          {"tool", report::tool_json()},
+          {"host", report::host_json()},
+          {"server", first_server.info},
+          {"scenario", workload::to_json(base)},
+          {"run_id", run_id},
+          {"seed", seed},
+          {"matrix",
+           {{"scenario_hash", scenario_hash(base)},
+            {"axes", axes},
+            {"repetitions", std::max(1, base.repetitions)},
+            {"order", order},
+            {"cells_planned", cells.size()},
+            {"cell_ids", ids},
+            {"complete", false}}}};
+}
+
+MatrixOutcome run_matrix(const std::vector<Cell>& cells,
+                         const std::map<std::string, cluster::Profile>& profiles, Servers& servers,
+                         ResultStore& store, const MatrixSettings& settings,
+                         const MatrixCallbacks& callbacks) {
+  MatrixOutcome outcome;
+  int to_run = 0;
+  double planned_total_s = 0;
+  for (const auto& cell : cells) {
+    if (store.done(cell.id)) continue;
+    ++to_run;
+    planned_total_s += planned_seconds(cell, settings.settle);
+  }
+  Eta eta(planned_total_s);
+  const auto interrupted = [&] { return callbacks.interrupted && callbacks.interrupted(); };
+  for (const auto& cell : cells) {
+    if (store.done(cell.id)) continue;
+    if (interrupted()) {
+      outcome.interrupted = true;
+      break;
+    }
+    const auto started = Clock::now();
+    const ServerTarget& server = servers.use(profiles.at(cell.scenario.server.profile));
+    const auto dataset = prepare_dataset(cell.scenario, server, server.embedded || settings.reinit);
+    if (!dataset.reused && callbacks.note) callbacks.note(dataset.summary);
+    CellOptions options;
+    options.threads = settings.threads;
+    options.seed = settings.seed + static_cast<std::uint64_t>(cell.index);
+    options.run_id = fmt::format("{}-c{}", settings.run_id, cell.index);
+    options.repetition = cell.repetition;
+    for (const auto& [key, value] : cell.params) options.extra_params[key] = value;
+    options.interrupted = callbacks.interrupted;
+    options.note = callbacks.note;
+    CellOutcome result = run_cell(cell.scenario, server, options);
+    store.put(stored_cell(cell, std::move(result.cell), server));
+    ++outcome.ran;
+    if (result.interrupted) {
+      outcome.interrupted = true;
+      break;
+    }
+    const bool settled = settle(settings.settle, callbacks.interrupted);
+    eta.finished(planned_seconds(cell, settings.settle),
+                 std::chrono::duration<double>(Clock::now() - started).count());
+    const nlohmann::json& stored = *store.find(cell.id);
+    auto misses = slo_misses(cell.scenario, stored);
+    if (callbacks.on_cell) {
+      callbacks.on_cell(
+          CellReport{cell, stored, std::move(misses), outcome.ran, to_run, eta.left_s()});
+    }
+    if (!settled) {
+      outcome.interrupted = true;
+      break;
+    }
+  }
+  for (const auto& cell : cells) {
+    const nlohmann::json* stored = store.find(cell.id);
+    if (stored != nullptr && stored->value("status", "") == "ok" &&
+        !slo_misses(cell.scenario, *stored).empty()) {
+      ++outcome.slo_misses;
+    }
+  }
+  if (!outcome.interrupted) store.set_matrix_field("complete", true);
+  return outcome;
+}
+
+}  // namespace poolbench::matrix

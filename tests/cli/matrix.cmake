@@ -1,0 +1,1 @@
+poolbench_add_cli_test(cli_matrix SOURCES matrix_test.cpp TIMEOUT 240 SERIAL)

@@ -1,0 +1,206 @@
+// `poolbench matrix` end to end against an embedded PostgreSQL: cells, profiles, resume,
+// interruption, bad input.
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/run_binary.hpp"
+
+using poolbench::testing::run_process;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_binary = POOLBENCH_BINARY;
+const std::string k_source = POOLBENCH_SOURCE_DIR;
+const std::string k_grid = k_source + "/tests/cli/scenarios/grid.yaml";
+
+class MatrixCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_out = fs::temp_directory_path() /
+            ("poolbench-matrix-" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(m_out);
+  }
+  void TearDown() override { fs::remove_all(m_out); }
+
+  poolbench::testing::ProcessResult matrix(std::vector<std::string> args) {
+    args.insert(args.begin(), "matrix");
+    args.push_back("--out");
+    args.push_back(m_out.string());
+    args.push_back("--settle");
+    args.push_back("0s");
+    return run_process(k_binary, args, {{"POOLBENCH_DSN", ""}}, k_source);
+  }
+
+  nlohmann::json results() const {
+    std::ifstream in(m_out / "results.json");
+    return nlohmann::json::parse(in);
+  }
+
+  /// Starts `poolbench matrix ...` without waiting; returns its pid.
+  pid_t spawn(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {k_binary, "matrix"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const char* extra : {"--out", m_out.c_str(), "--settle", "0s"}) argv.push_back(extra);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int null_fd = ::open("/dev/null", O_RDWR);
+      dup2(null_fd, STDIN_FILENO);
+      dup2(null_fd, STDOUT_FILENO);
+      dup2(null_fd, STDERR_FILENO);
+      unsetenv("POOLBENCH_DSN");
+      std::vector<char*> raw;
+      for (auto& arg : argv) raw.push_back(arg.data());
+      raw.push_back(nullptr);
+      execv(k_binary.c_str(), raw.data());
+      _exit(127);
+    }
+    return pid;
+  }
+
+  /// Cells in <out>/results.json now (0 while there is none).
+  std::size_t stored_cells() const {
+    std::ifstream in(m_out / "results.json");
+    if (!in) return 0;
+    try {
+      return nlohmann::json::parse(in)["cells"].size();
+    } catch (const std::exception&) {
+      return 0;  // never happens with atomic writes; be safe anyway
+    }
+  }
+
+  fs::path m_out;
+};
+
+std::string param(const nlohmann::json& cell, const std::string& key) {
+  return cell["params"][key].get<std::string>();
+}
+
+TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
+  const auto result = matrix({k_grid});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = results();
+  const auto& cells = json["cells"];
+  ASSERT_EQ(cells.size(), 8u);
+  std::set<std::string> points;
+  for (const auto& cell : cells) {
+    EXPECT_EQ(cell["status"], "ok");
+    const std::string profile = param(cell, "server.profile");
+    points.insert(param(cell, "pool.pool_size") + "/" + param(cell, "pool.max_overflow") + "/" +
+                  profile);
+    EXPECT_EQ(std::to_string(cell["params"]["pool_size"].get<int>()),
+              param(cell, "pool.pool_size"));
+    EXPECT_EQ(cell["params"]["profile"], profile);
+    // Each profile was applied and verified: its planner costs are what the server had.
+    EXPECT_EQ(cell["server_settings"]["random_page_cost"], profile == "ssd" ? "1.1" : "4");
+    const auto& s = cell["summary"];
+    EXPECT_GT(s["completed"].get<long>(), 0);
+    EXPECT_LE(
+        s["pool"]["max_checked_out"].get<int>(),
+        std::stoi(param(cell, "pool.pool_size")) + std::stoi(param(cell, "pool.max_overflow")));
+  }
+  EXPECT_EQ(points.size(), 8u);
+  EXPECT_EQ(json["matrix"]["complete"], true);
+  EXPECT_EQ(json["matrix"]["cells_planned"], 8);
+  EXPECT_NE(result.err.find("[  8/8]"), std::string::npos) << result.err;
+  EXPECT_NE(result.out.find("slo ok"), std::string::npos) << result.out;
+  const auto validate =
+      run_process("/usr/bin/python3",
+                  {"-c",
+                   "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                   "json.load(open(sys.argv[2])))",
+                   (m_out / "results.json").string(), k_source + "/schemas/results.schema.json"});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+}
+
+TEST_F(MatrixCommand, SigintAfterTheFirstCellThenResumeYieldsTheFullSetWithoutDuplicates) {
+  const std::vector<std::string> args = {k_grid, "--profile", "ssd", "--set",
+                                         "workload.duration=2s"};
+  const pid_t pid = spawn(args);
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stored_cells() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(stored_cells(), 1u) << "no cell finished within 60 s";
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto partial = results();
+  EXPECT_LT(partial["cells"].size(), 4u);
+  EXPECT_EQ(partial["matrix"]["complete"], false);
+
+  // Without --resume the results are not overwritten.
+  auto again = matrix(args);
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+
+  auto resumed = matrix([&] {
+    auto a = args;
+    a.push_back("--resume");
+    return a;
+  }());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto json = results();
+  ASSERT_EQ(json["cells"].size(), 4u);
+  std::set<std::string> ids;
+  for (const auto& cell : json["cells"]) {
+    ids.insert(cell["id"].get<std::string>());
+    EXPECT_EQ(cell["status"], "ok");
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(json["matrix"]["complete"], true);
+
+  // Resuming with another resolved scenario is refused, naming why.
+  auto changed = matrix({k_grid, "--profile", "ssd", "--set", "workload.duration=3s", "--resume"});
+  EXPECT_EQ(changed.exit_code, 2) << changed.err;
+  EXPECT_NE(changed.err.find("the resolved scenario changed"), std::string::npos) << changed.err;
+}
+
+TEST_F(MatrixCommand, DryRunListsTheCellsAndTheEstimateAndRunsNothing) {
+  const auto result = matrix({k_grid, "--dry-run", "--matrix", "pool.pool_size=[1,2,3]"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("12 cells"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Estimated time"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("fits"), std::string::npos) << result.out;
+  EXPECT_FALSE(fs::exists(m_out));
+}
+
+TEST_F(MatrixCommand, BadMatrixKeysAndOverBudgetCellsExit2AndWriteNothing) {
+  auto result = matrix({k_grid, "--matrix", "pool.pool_sise=[1,2]"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("pool.pool_sise"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("did you mean pool.pool_size"), std::string::npos) << result.err;
+
+  const fs::path bad = fs::temp_directory_path() / "poolbench-matrix-bad.yaml";
+  std::ofstream(bad) << "name: bad\ntransactions:\n  - name: r\n    script: SELECT 1;\n"
+                        "matrix:\n  pool.max_overflw: [0, 1]\n";
+  result = matrix({bad.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("poolbench-matrix-bad.yaml:6"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("pool.max_overflw"), std::string::npos) << result.err;
+  fs::remove(bad);
+
+  // 40 instances x (2 + 1) + 2 = 122 > 97 connections the default profile leaves.
+  result = matrix({k_grid, "--profile", "ssd", "--matrix", "pool.instances=[1,40]"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--allow-over-budget"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("max_connections"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(m_out));
+}
+
+}  // namespace
