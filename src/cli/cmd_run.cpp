@@ -93,6 +93,12 @@ std::vector<workload::CompiledTransaction> compile(const workload::Scenario& sce
   return out;
 }
 
+/// Where `key` was set ("file.yaml:4", "--set"), or the scenario file when it was not.
+std::string where_set(const workload::Scenario& scenario, const char* key) {
+  const auto it = scenario.origins.find(key);
+  return it == scenario.origins.end() ? scenario.file : it->second.to_string();
+}
+
 /// Applies pool settings from config.yaml / the DSN unless --set gave the key (later wins:
 /// --set is last).
 void apply_overrides(workload::Scenario& scenario, const pg::PoolOverrides& overrides) {
@@ -341,7 +347,8 @@ int run_command(const std::vector<std::string>& args, Io io) {
         scenario.dataset.setup.empty()
             ? workload::prepare_pgbench_dataset(setup, scenario.dataset.scale,
                                                 server.embedded != nullptr || flags.reinit)
-            : workload::run_setup_sql(setup, scenario.dataset.setup);
+            : workload::run_setup_sql(setup, scenario.dataset.setup,
+                                      where_set(scenario, "dataset.setup"));
     fmt::print(io.err, "{}\n", report.summary);
   }
 
