@@ -1,3 +1,4 @@
 poolbench_add_cli_test(cli_run SOURCES run_test.cpp TIMEOUT 180 SERIAL)
 # dataset.setup and --app-config: scenario and pool-setting inputs end to end.
-poolbench_add_cli_test(cli_run_inputs SOURCES dataset_setup_test.cpp TIMEOUT 60 SERIAL)
+poolbench_add_cli_test(cli_run_inputs SOURCES dataset_setup_test.cpp app_config_test.cpp
+  TIMEOUT 60 SERIAL)
