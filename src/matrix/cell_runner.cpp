@@ -23,6 +23,12 @@ constexpr const char* k_server_states_sql =
     "count(*) FILTER (WHERE state LIKE 'idle in transaction%') FROM pg_stat_activity "
     "WHERE application_name = $1";
 
+/// Where `key` was set ("file.yaml:4:3", "--set ..."), or the scenario file when it was not.
+std::string where_set(const workload::Scenario& scenario, const char* key) {
+  const auto it = scenario.origins.find(key);
+  return it == scenario.origins.end() ? scenario.file : it->second.to_string();
+}
+
 }  // namespace
 
 std::vector<workload::CompiledTransaction> compile_transactions(
@@ -42,7 +48,8 @@ workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
     auto session = pg::Session::connect(server.target.conninfo());
     return scenario.dataset.setup.empty()
                ? workload::prepare_pgbench_dataset(session, scenario.dataset.scale, allow_reinit)
-               : workload::run_setup_sql(session, scenario.dataset.setup);
+               : workload::run_setup_sql(session, scenario.dataset.setup,
+                                         where_set(scenario, "dataset.setup"));
   } catch (const pg::PgError& e) {
     throw RuntimeFailure(pg::mask_secret(pg::mask_message(e.what(), server.target.conninfo()),
                                          server.target.password()));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pg/errors.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::workload {
@@ -81,9 +82,22 @@ DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allo
   return report;
 }
 
-DatasetReport run_setup_sql(pg::Session& session, const std::string& sql) {
+DatasetReport run_setup_sql(pg::Session& session, const std::string& sql,
+                            const std::string& where) {
   const auto start = Clock::now();
-  session.exec(sql);
+  try {
+    session.exec(sql);
+  } catch (const pg::PgError& e) {
+    const std::string sqlstate = e.sqlstate().empty() ? "none" : e.sqlstate();
+    if (pg::classify_sqlstate(e.sqlstate()) == pg::ErrorKind::statement) {
+      throw InputError(
+          fmt::format("{}: dataset.setup: the server rejected the setup SQL (SQLSTATE {}): {}\n"
+                      "Fix the SQL in the scenario file; nothing was measured or written.",
+                      where, sqlstate, e.what()));
+    }
+    throw RuntimeFailure(fmt::format("{}: dataset.setup: the setup SQL failed (SQLSTATE {}): {}",
+                                     where, sqlstate, e.what()));
+  }
   DatasetReport report;
   report.took = since(start);
   report.summary = fmt::format("dataset.setup ran in {:.1f} s",

@@ -21,7 +21,13 @@ struct DatasetReport {
 /// InputError says so: poolbench never drops a user's tables unless asked.
 DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allow_reinit);
 
-/// Runs a scenario's own `dataset.setup` SQL (simple protocol, may hold several statements).
-DatasetReport run_setup_sql(pg::Session& session, const std::string& sql);
+/// Runs a scenario's own `dataset.setup` SQL (simple protocol, may hold several statements;
+/// without explicit BEGIN/COMMIT they run as one transaction). `where` names the key's place
+/// in the scenario ("file.yaml:4") for messages. A statement the server rejects (syntax,
+/// missing object, constraint, permission: anything that is not a lost connection or a
+/// transient conflict) is the scenario's fault: InputError (exit 2), nothing is measured
+/// or written. A lost connection or a serialization failure / deadlock is a RuntimeFailure
+/// (exit 3). Either message names `where`, `dataset.setup` and the server's SQLSTATE.
+DatasetReport run_setup_sql(pg::Session& session, const std::string& sql, const std::string& where);
 
 }  // namespace poolbench::workload

@@ -1,1 +1,9 @@
 poolbench_add_cli_test(cli_run SOURCES run_test.cpp TIMEOUT 180 SERIAL)
+# Passwords given every way (URL, key=value, passfile, PGPASSFILE, PGPASSWORD, config.yaml)
+# appear in no output of a successful run against `poolbench server` (one server, 11 runs).
+poolbench_add_cli_test(cli_run_secrets SOURCES secrets_test.cpp TIMEOUT 120 SERIAL)
+# dataset.setup and --app-config: scenario and pool-setting inputs end to end.
+poolbench_add_cli_test(cli_run_inputs SOURCES dataset_setup_test.cpp app_config_test.cpp
+  TIMEOUT 60 SERIAL)
+# The shipped read_heavy scenario for 5 s at scale 1, results validated against the schema.
+poolbench_add_cli_test(cli_run_read_heavy SOURCES read_heavy_test.cpp TIMEOUT 90 SERIAL)

@@ -64,4 +64,13 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
   return result;
 }
 
+ProcessResult validate_results_schema(const std::filesystem::path& results_json) {
+  return run_process(
+      "/usr/bin/python3",
+      {"-c",
+       "import json,sys,jsonschema; "
+       "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+       results_json.string(), std::string(POOLBENCH_SOURCE_DIR) + "/schemas/results.schema.json"});
+}
+
 }  // namespace poolbench::testing

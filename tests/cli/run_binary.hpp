@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,5 +19,10 @@ struct ProcessResult {
 ProcessResult run_process(const std::string& binary, const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = {});
+
+/// Validates a results.json against the repository's schemas/results.schema.json with
+/// Debian's python3-jsonschema (/usr/bin/python3). exit_code 0 when valid; `err` holds the
+/// validation error otherwise.
+ProcessResult validate_results_schema(const std::filesystem::path& results_json);
 
 }  // namespace poolbench::testing

@@ -58,12 +58,7 @@ TEST_F(RunCommand, WritesResultsThatValidateAgainstTheSchemaAndBalance) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("throughput"), std::string::npos);
   EXPECT_NE(result.err.find("progress:"), std::string::npos);
-  const auto validate =
-      run_process("/usr/bin/python3",
-                  {"-c",
-                   "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
-                   "json.load(open(sys.argv[2])))",
-                   (m_out / "results.json").string(), k_source + "/schemas/results.schema.json"});
+  const auto validate = poolbench::testing::validate_results_schema(m_out / "results.json");
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
   const auto json = results();
   const auto& s = summary_of(json);

@@ -1,0 +1,242 @@
+// Passwords never appear in any output (DESIGN.md): a real, successful `poolbench run`
+// against a SCRAM server, with the password given in each way a user can give it, and the
+// password searched for in stdout, stderr and every file the run wrote.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/background_server.hpp"
+#include "cli/run_binary.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using poolbench::testing::BackgroundServer;
+using poolbench::testing::ProcessResult;
+using poolbench::testing::run_process;
+
+const std::string k_binary = POOLBENCH_BINARY;
+const std::string k_source = POOLBENCH_SOURCE_DIR;
+const std::string k_scenario = k_source + "/tests/cli/scenarios/setup_table.yaml";
+
+/// A leak of part of the password counts too: every run of this many characters of it is
+/// searched for (the password is 32 random characters, so a 12-character run of it does
+/// not occur by chance).
+constexpr std::size_t k_window = 12;
+
+/// The first k_window-character piece of `password` found in `text`, or empty.
+std::string leaked_piece(const std::string& text, const std::string& password) {
+  const std::size_t window = std::min(k_window, password.size());
+  for (std::size_t i = 0; i + window <= password.size(); ++i) {
+    const std::string piece = password.substr(i, window);
+    if (text.find(piece) != std::string::npos) return piece;
+  }
+  return {};
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+/// How the password reaches poolbench.
+enum class Given {
+  none,                  ///< no password anywhere: the control, which must fail to connect
+  dsn_url,               ///< --dsn postgresql://user:PASSWORD@host:port/db
+  dsn_keywords,          ///< --dsn "host=... password=PASSWORD ..." (libpq key=value)
+  dsn_passfile,          ///< --dsn ...?passfile=FILE (what `poolbench server` prints)
+  pgpassfile_variable,   ///< --dsn without a password, PGPASSFILE=FILE
+  pgpassword_variable,   ///< --dsn without a password, PGPASSWORD=PASSWORD
+  config_url,            ///< --app-config: database.url with the password in it
+  config_url_expanded,   ///< --app-config: database.url: "${VAR:-...}", VAR holds the URL
+  config_password_file,  ///< --app-config: database.user_pw_file_path (a Docker secret)
+  config_password_env,   ///< --app-config: database.user_pw_env_var names the variable
+  dsn_variable,          ///< POOLBENCH_DSN holds the URL with the password
+};
+
+/// Runs the tiny setup_table scenario against `server`, in a fresh directory per case.
+class SecretRun {
+ public:
+  SecretRun(const BackgroundServer& server, const std::string& name)
+      : m_server(server), m_dir(fs::temp_directory_path() / ("poolbench-secrets-" + name)) {
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  ~SecretRun() { fs::remove_all(m_dir); }
+  SecretRun(const SecretRun&) = delete;
+  SecretRun& operator=(const SecretRun&) = delete;
+
+  fs::path out() const { return m_dir / "out"; }
+
+  ProcessResult run(Given given) const {
+    std::vector<std::string> args{"run", k_scenario, "--out", out().string()};
+    // Half a second of load is enough to connect, run and write every file.
+    args.insert(args.end(), {"--set", "workload.duration=500ms", "--set", "workload.warmup=0s"});
+    // Nothing from the test's own environment may supply a password or a target.
+    std::map<std::string, std::string> env{{"POOLBENCH_DSN", ""},
+                                           {"PGPASSFILE", ""},
+                                           {"PGPASSWORD", ""},
+                                           {"PGSERVICE", ""},
+                                           {"DATABASE_URL", ""},
+                                           {"DATABASE_PASSWORD_FILE_PATH", ""},
+                                           {"DATABASE_PASSWORD_ENV_VAR", ""},
+                                           {"HOME", m_dir.string()}};
+    switch (given) {
+      case Given::none:
+        args.insert(args.end(), {"--dsn", url_without_password() + "?connect_timeout=5"});
+        break;
+      case Given::dsn_url:
+        args.insert(args.end(), {"--dsn", url_with_password()});
+        break;
+      case Given::dsn_keywords:
+        args.insert(args.end(),
+                    {"--dsn", "host=127.0.0.1 port=" + std::to_string(m_server.port()) +
+                                  " user=" + m_server.user() + " password=" + m_server.password() +
+                                  " dbname=" + m_server.database()});
+        break;
+      case Given::dsn_passfile:
+        args.insert(args.end(), {"--dsn", m_server.dsn()});
+        break;
+      case Given::pgpassfile_variable:
+        args.insert(args.end(), {"--dsn", url_without_password()});
+        env["PGPASSFILE"] = m_server.passfile().string();
+        break;
+      case Given::pgpassword_variable:
+        args.insert(args.end(), {"--dsn", url_without_password()});
+        env["PGPASSWORD"] = m_server.password();
+        break;
+      case Given::dsn_variable:
+        env["POOLBENCH_DSN"] = url_with_password();
+        break;
+      case Given::config_url:
+        args.insert(args.end(),
+                    {"--app-config", config("  url: \"" + url_with_password("postgresql+asyncpg") +
+                                            "\"\n  pool_size: 2\n")});
+        break;
+      case Given::config_url_expanded:
+        args.insert(args.end(),
+                    {"--app-config", config("  url: \"${SECRETS_TEST_DATABASE_URL:-postgresql+"
+                                            "asyncpg://user:password@postgres:5432/app_db}\"\n")});
+        env["SECRETS_TEST_DATABASE_URL"] = url_with_password("postgresql+asyncpg");
+        break;
+      case Given::config_password_file: {
+        const fs::path secret = write("postgres_app_user_pw", m_server.password() + "\n");
+        args.insert(args.end(), {"--app-config",
+                                 config("  url: \"" + url_without_password() +
+                                        "\"\n  user_pw_file_path: \"" + secret.string() + "\"\n")});
+        break;
+      }
+      case Given::config_password_env:
+        args.insert(
+            args.end(),
+            {"--app-config", config("  url: \"" + url_without_password() +
+                                    "\"\n  user_pw_env_var: "
+                                    "\"${DATABASE_PASSWORD_ENV_VAR:-POSTGRES_APP_USER_PW}\"\n")});
+        env["POSTGRES_APP_USER_PW"] = m_server.password();
+        break;
+    }
+    return run_process(k_binary, args, env, k_source);
+  }
+
+ private:
+  std::string url_without_password() const {
+    return "postgresql://" + m_server.user() + "@127.0.0.1:" + std::to_string(m_server.port()) +
+           "/" + m_server.database();
+  }
+  std::string url_with_password(const std::string& scheme = "postgresql") const {
+    return scheme + "://" + m_server.user() + ":" + m_server.password() +
+           "@127.0.0.1:" + std::to_string(m_server.port()) + "/" + m_server.database();
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path path = m_dir / name;
+    std::ofstream(path) << text;
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    return path;
+  }
+  /// A config.yaml with `database_keys` (indented lines) under database:.
+  std::string config(const std::string& database_keys) const {
+    return write("config.yaml", "database:\n" + database_keys).string();
+  }
+
+  const BackgroundServer& m_server;
+  fs::path m_dir;
+};
+
+/// Every file under `dir`, recursively, with its content.
+std::vector<std::pair<fs::path, std::string>> files_under(const fs::path& dir) {
+  std::vector<std::pair<fs::path, std::string>> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) files.emplace_back(entry.path(), read_file(entry.path()));
+  }
+  return files;
+}
+
+// One server for every case (a ctest test is one process): cases run one after another.
+TEST(RunSecrets, APasswordGivenAnyWayAppearsInNoOutputOfASuccessfulRun) {
+  const BackgroundServer server(k_binary);
+  const std::string& password = server.password();
+  ASSERT_GE(password.size(), 16u);
+
+  {
+    // The control: the server really wants the password (SCRAM), so a run that succeeds
+    // below had it.
+    SCOPED_TRACE("no password given");
+    const SecretRun control(server, "none");
+    const ProcessResult result = control.run(Given::none);
+    EXPECT_EQ(result.exit_code, 3) << result.err;
+    EXPECT_NE(result.err.find("password"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(control.out() / "results.json"));
+  }
+
+  const std::vector<std::pair<const char*, Given>> cases{
+      {"--dsn URL with the password", Given::dsn_url},
+      {"--dsn key=value with password=", Given::dsn_keywords},
+      {"--dsn with passfile=", Given::dsn_passfile},
+      {"PGPASSFILE", Given::pgpassfile_variable},
+      {"PGPASSWORD", Given::pgpassword_variable},
+      {"POOLBENCH_DSN URL with the password", Given::dsn_variable},
+      {"config.yaml database.url with the password", Given::config_url},
+      {"config.yaml database.url from ${VAR:-default}", Given::config_url_expanded},
+      {"config.yaml database.user_pw_file_path", Given::config_password_file},
+      {"config.yaml database.user_pw_env_var", Given::config_password_env}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& [name, given] = cases[i];
+    SCOPED_TRACE(name);
+    const SecretRun secret_run(server, std::to_string(i));
+    const ProcessResult result = secret_run.run(given);
+    // The run must really have connected and written its files, or there is nothing to
+    // search.
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    ASSERT_TRUE(fs::exists(secret_run.out() / "results.json"));
+    EXPECT_NE(result.out.find("results:"), std::string::npos) << result.out;
+    EXPECT_NE(result.err.find("Pool settings"), std::string::npos) << result.err;
+
+    EXPECT_EQ(leaked_piece(result.out, password), "") << "stdout:\n" << result.out;
+    EXPECT_EQ(leaked_piece(result.err, password), "") << "stderr:\n" << result.err;
+    const auto files = files_under(secret_run.out());
+    EXPECT_FALSE(files.empty());
+    for (const auto& [path, content] : files) {
+      EXPECT_EQ(leaked_piece(content, password), "") << path;
+    }
+
+    const auto json = nlohmann::json::parse(read_file(secret_run.out() / "results.json"));
+    const auto& summary = json["cells"][0]["summary"];
+    EXPECT_GT(summary["completed"].get<long>(), 0);
+    EXPECT_EQ(summary["errors"].get<long>(), 0);
+    // The target is still named (with any password masked).
+    const std::string dsn = json["dsn"].get<std::string>();
+    EXPECT_NE(dsn.find(std::to_string(server.port())), std::string::npos) << dsn;
+  }
+}
+
+}  // namespace
