@@ -1,5 +1,6 @@
 #include "workload/scenario.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "util/duration.hpp"
@@ -52,7 +54,52 @@ struct KeySpec {
   const char* expected;
   /// Returns false when `value` is not valid for this key.
   std::function<bool(Scenario&, const std::string& value)> set;
+  /// Optional: why `value` is not valid, when that depends on the scenario (replaces
+  /// "'<value>' is not valid (expected <expected>)").
+  std::function<std::string(const Scenario&, const std::string& value)> explain = {};
 };
+
+/// Sets every transaction's effective weight from `s.workload.mix` (or their own weights).
+void apply_mix(Scenario& s) {
+  const TransactionMix* mix = nullptr;
+  for (const auto& candidate : s.mixes) {
+    if (candidate.name == s.workload.mix) mix = &candidate;
+  }
+  for (auto& transaction : s.transactions) {
+    transaction.weight = mix ? mix->weight_of(transaction.name) : transaction.own_weight;
+  }
+}
+
+constexpr const char* k_no_mix = "none";
+
+bool set_mix(Scenario& s, const std::string& value) {
+  if (value == k_no_mix) {
+    s.workload.mix.clear();
+  } else if (std::ranges::any_of(s.mixes, [&](const auto& m) { return m.name == value; })) {
+    s.workload.mix = value;
+  } else {
+    return false;
+  }
+  apply_mix(s);
+  return true;
+}
+
+std::string explain_mix(const Scenario& s, const std::string& value) {
+  if (s.mixes.empty()) {
+    return fmt::format(
+        "unknown mix '{}' (the scenario has no mixes: block; expected {}, the transactions' own "
+        "weights)",
+        value, k_no_mix);
+  }
+  std::vector<std::string> names;
+  for (const auto& mix : s.mixes) names.push_back(mix.name);
+  const std::string best = util::closest_match(value, names);
+  return fmt::format(
+      "unknown mix '{}'{} (expected one of the scenario's mixes: {}; or {} for the "
+      "transactions' own weights)",
+      value, best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best), fmt::join(names, ", "),
+      k_no_mix);
+}
 
 auto int_setter(std::function<int&(Scenario&)> field, std::int64_t min, std::int64_t max) {
   return [field, min, max](Scenario& s, const std::string& text) {
@@ -156,6 +203,7 @@ const std::vector<KeySpec>& key_specs() {
        }},
       {"workload.warmup", "a duration >= 0 such as 5s",
        duration_setter([](Scenario& s) -> microseconds& { return s.workload.warmup; }, false)},
+      {"workload.mix", "the name of one of the scenario's mixes:, or none", set_mix, explain_mix},
       {"request.app_time", "a duration >= 0 such as 0ms or 20ms",
        duration_setter([](Scenario& s) -> microseconds& { return s.request.app_time; }, false)},
       {"request.checkout", "per_request or per_statement",
@@ -236,6 +284,16 @@ bool is_scenario_key(const std::string& key) {
   return find_key(key) != nullptr;
 }
 
+std::vector<std::string> scenario_blocks() {
+  return {"name",  "description", "dataset", "workload", "request", "transactions",
+          "mixes", "pool",        "server",  "matrix",   "slo"};
+}
+
+double TransactionMix::weight_of(const std::string& transaction) const {
+  const auto it = weights.find(transaction);
+  return it == weights.end() ? 0.0 : it->second;
+}
+
 void set_scenario_key(Scenario& scenario, const std::string& key, const std::string& value,
                       const SourceRef& where) {
   const KeySpec* spec = find_key(key);
@@ -246,6 +304,10 @@ void set_scenario_key(Scenario& scenario, const std::string& key, const std::str
                                  best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)));
   }
   if (!spec->set(scenario, value)) {
+    if (spec->explain) {
+      throw InputError(
+          fmt::format("{}: {}: {}", where.to_string(), key, spec->explain(scenario, value)));
+    }
     throw InputError(fmt::format("{}: {}: '{}' is not valid (expected {})", where.to_string(), key,
                                  value, spec->expected));
   }
@@ -284,9 +346,19 @@ nlohmann::json to_json(const Scenario& s) {
   } else {
     workload["duration"] = format_duration(s.workload.duration);
   }
+  workload["mix"] = s.workload.mix.empty() ? k_no_mix : s.workload.mix;
   nlohmann::json transactions = nlohmann::json::array();
   for (const auto& t : s.transactions) {
-    transactions.push_back({{"name", t.name}, {"weight", t.weight}, {"script", t.script}});
+    nlohmann::json transaction = {{"name", t.name}, {"weight", t.weight}, {"script", t.script}};
+    if (!s.workload.mix.empty()) transaction["own_weight"] = t.own_weight;
+    transactions.push_back(std::move(transaction));
+  }
+  // Every transaction's weight in every mix, 0 where the mix does not name it.
+  nlohmann::json mixes = nlohmann::json::object();
+  for (const auto& mix : s.mixes) {
+    nlohmann::json weights = nlohmann::json::object();
+    for (const auto& t : s.transactions) weights[t.name] = mix.weight_of(t.name);
+    mixes[mix.name] = std::move(weights);
   }
   const auto& p = s.pool.settings;
   nlohmann::json slo = nlohmann::json::object();
@@ -308,6 +380,7 @@ nlohmann::json to_json(const Scenario& s) {
         {"checkout", to_string(s.request.checkout)},
         {"max_tries", s.request.max_tries}}},
       {"transactions", transactions},
+      {"mixes", mixes},
       {"pool",
        {{"pool_size", p.pool_size},
         {"max_overflow", p.max_overflow},

@@ -29,9 +29,26 @@ struct SourceRef {
 /// One weighted transaction: a pgbench script run as one request.
 struct TransactionSpec {
   std::string name;
+  /// The effective weight, what the generator picks by: the `workload.mix`'s weight for this
+  /// transaction when a mix is set, else `own_weight`. >= 0; a transaction weighing 0 is
+  /// never picked.
   double weight = 1;
-  std::string script;   ///< pgbench script text
-  SourceRef script_at;  ///< where the first line of the script text stands
+  double own_weight = 1;  ///< the transaction's own `weight:` (> 0)
+  std::string script;     ///< pgbench script text
+  SourceRef script_at;    ///< where the first line of the script text stands
+};
+
+/// One entry of `mixes:`: named transaction weights that replace the transactions' own
+/// weights when `workload.mix` names it. A transaction the mix does not name weighs 0 in it.
+/// Invariants (checked at load): every name is a transaction of the scenario, every weight
+/// is >= 0 and finite, at least one is > 0.
+struct TransactionMix {
+  std::string name;
+  std::map<std::string, double> weights;  ///< transaction name -> weight
+  SourceRef at;
+
+  /// The weight of `transaction` in this mix (0 when the mix does not name it).
+  double weight_of(const std::string& transaction) const;
 };
 
 /// One axis of `matrix:`: a key path and the values it takes (as written, validated).
@@ -65,6 +82,9 @@ struct Scenario {
     std::chrono::microseconds duration = std::chrono::seconds(30);
     std::optional<std::int64_t> transactions;  ///< per client, instead of duration
     std::chrono::microseconds warmup = std::chrono::seconds(5);  ///< excluded from statistics
+    /// The name of one of `mixes`, or empty ("none" in files and JSON): the transactions'
+    /// own weights.
+    std::string mix;
   } workload;
 
   struct Request {
@@ -74,6 +94,7 @@ struct Scenario {
   } request;
 
   std::vector<TransactionSpec> transactions;
+  std::vector<TransactionMix> mixes;  ///< `mixes:`, in file order
 
   struct Pool {
     pool::PoolSettings settings;  ///< SQLAlchemy 2.0's defaults unless set
@@ -109,13 +130,18 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file_la
                         const std::vector<std::string>& overrides = {});
 
 /// Sets one scalar key (e.g. "pool.pool_size" to "8") as --set and matrix axes do, with the
-/// same validation. Throws InputError naming `where` and the key.
+/// same validation. Throws InputError naming `where` and the key. "workload.mix" is checked
+/// against `scenario.mixes` and rewrites every transaction's effective `weight`.
 void set_scenario_key(Scenario& scenario, const std::string& key, const std::string& value,
                       const SourceRef& where);
 
-/// Every key path set_scenario_key() accepts, for help texts and "did you mean".
+/// Every key path set_scenario_key() accepts, for help texts and "did you mean". (`mixes` is
+/// a block, not a scalar key: it is in scenario_blocks().)
 std::vector<std::string> scenario_keys();
 bool is_scenario_key(const std::string& key);
+
+/// The top-level keys of a scenario file, in the order the documentation lists them.
+std::vector<std::string> scenario_blocks();
 
 /// The resolved scenario as JSON (results.json "scenario"): every key, durations as strings
 /// with units, scripts included.

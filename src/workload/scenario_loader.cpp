@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "util/error.hpp"
@@ -21,9 +24,17 @@ namespace {
 
 constexpr std::array<const char*, 6> k_sections = {"dataset", "workload", "request",
                                                    "pool",    "server",   "slo"};
-constexpr std::array<const char*, 11> k_top_level = {
-    "name", "description", "dataset", "workload", "request", "transactions",
-    "pool", "server",      "matrix",  "slo",      "faults"};
+
+/// A weight as written: a finite number, > 0 (or >= 0 with `allow_zero`).
+std::optional<double> parse_weight(const std::string& text, bool allow_zero) {
+  char* end = nullptr;
+  const double weight = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(weight)) {
+    return std::nullopt;
+  }
+  if (allow_zero ? !(weight >= 0) : !(weight > 0)) return std::nullopt;
+  return weight;
+}
 
 class Loader {
  public:
@@ -114,11 +125,10 @@ class Loader {
           if (!names.insert(spec.name).second) fail(value, path, "duplicate transaction name");
         } else if (key == "weight") {
           const std::string text = scalar(value, path);
-          char* end = nullptr;
-          spec.weight = std::strtod(text.c_str(), &end);
-          if (text.empty() || end != text.c_str() + text.size() || !(spec.weight > 0)) {
+          const auto weight = parse_weight(text, false);
+          if (!weight)
             fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
-          }
+          spec.weight = spec.own_weight = *weight;
         } else if (key == "script") {
           spec.script = scalar(value, path);
           spec.script_at = {m_file, first_text_line(value), 0};
@@ -136,6 +146,59 @@ class Loader {
       scenario.transactions.push_back(std::move(spec));
     }
     scenario.origins["transactions"] = at(node);
+  }
+
+  /// `mixes:`, after `transactions:` wherever it stands in the file: every name in a mix must
+  /// be one of them.
+  void load_mixes(Scenario& scenario, const YAML::Node& node) {
+    if (!node.IsMap()) {
+      fail(node, "mixes",
+           "expected a mapping of mix names to transaction weights, e.g. read_heavy: "
+           "{point_read: 90, update: 10}");
+    }
+    std::vector<std::string> transactions;
+    for (const auto& t : scenario.transactions) transactions.push_back(t.name);
+    for (const auto& [name, name_node, weights] : entries(node, "mixes")) {
+      const std::string where = "mixes." + name;
+      if (name.empty()) fail(name_node, "mixes", "expected a non-empty mix name");
+      if (name == "none") {
+        fail(name_node, where,
+             "'none' is reserved (workload.mix: none means the transactions' own weights); "
+             "choose another name");
+      }
+      if (!weights.IsMap()) {
+        fail(weights, where,
+             "expected a mapping of transaction names to weights, e.g. {point_read: 90, "
+             "update: 10}");
+      }
+      TransactionMix mix{name, {}, at(name_node)};
+      bool any_positive = false;
+      for (const auto& [transaction, key_node, value] : entries(weights, where)) {
+        const std::string path = where + "." + transaction;
+        if (std::ranges::find(transactions, transaction) == transactions.end()) {
+          const std::string best = util::closest_match(transaction, transactions);
+          fail(
+              key_node, path,
+              fmt::format("unknown transaction{} (expected one of the scenario's "
+                          "transactions: {})",
+                          best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
+                          transactions.empty() ? std::string("none defined")
+                                               : fmt::format("{}", fmt::join(transactions, ", "))));
+        }
+        const std::string text = scalar(value, path);
+        const auto weight = parse_weight(text, true);
+        if (!weight)
+          fail(value, path, fmt::format("'{}' is not valid (expected a number >= 0)", text));
+        any_positive = any_positive || *weight > 0;
+        mix.weights[transaction] = *weight;
+      }
+      if (!any_positive) {
+        fail(weights, where,
+             "expected at least one weight > 0 (a mix of zero weights would run nothing)");
+      }
+      scenario.mixes.push_back(std::move(mix));
+    }
+    scenario.origins["mixes"] = at(node);
   }
 
   void load_matrix(Scenario& scenario, const YAML::Node& node) {
@@ -176,30 +239,45 @@ class Loader {
           "(see scenarios/read_heavy.yaml)",
           m_file));
     }
-    for (const auto& [key, key_node, value] : entries(root, "")) {
-      if (std::find(k_sections.begin(), k_sections.end(), key) != k_sections.end()) {
-        load_section(scenario, key, value);
-      } else if (key == "name" || key == "description") {
-        set_scenario_key(scenario, key, scalar(value, key), at(value));
-      } else if (key == "transactions") {
-        load_transactions(scenario, value);
-      } else if (key == "matrix") {
-        load_matrix(scenario, value);
-      } else if (key == "faults") {
-        fail(value, "faults",
-             "fault injection is not available in this version of poolbench yet; remove the "
-             "faults: block to run the scenario without faults");
-      } else {
-        std::vector<std::string> names(k_top_level.begin(), k_top_level.end());
-        const std::string best = util::closest_match(key, names);
-        throw InputError(fmt::format(
-            "{}: {}: unknown key{} (expected one of: name, description, dataset, workload, "
-            "request, transactions, pool, server, matrix, slo)",
-            at(key_node).to_string(), key,
-            best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)));
+    // transactions: and mixes: first, wherever they stand: workload.mix, and matrix axes
+    // over it, are checked against the mixes, and the mixes against the transactions.
+    const std::vector<Entry> all = entries(root, "");
+    for (const char* first : {"transactions", "mixes"}) {
+      for (const auto& entry : all) {
+        if (entry.key == first) load_entry(scenario, entry);
       }
     }
+    for (const auto& entry : all) {
+      if (entry.key != "transactions" && entry.key != "mixes") load_entry(scenario, entry);
+    }
     return scenario;
+  }
+
+  void load_entry(Scenario& scenario, const Entry& entry) {
+    const auto& [key, key_node, value] = entry;
+    if (std::find(k_sections.begin(), k_sections.end(), key) != k_sections.end()) {
+      load_section(scenario, key, value);
+    } else if (key == "name" || key == "description") {
+      set_scenario_key(scenario, key, scalar(value, key), at(value));
+    } else if (key == "transactions") {
+      load_transactions(scenario, value);
+    } else if (key == "mixes") {
+      load_mixes(scenario, value);
+    } else if (key == "matrix") {
+      load_matrix(scenario, value);
+    } else if (key == "faults") {
+      fail(value, "faults",
+           "fault injection is not available in this version of poolbench yet; remove the "
+           "faults: block to run the scenario without faults");
+    } else {
+      std::vector<std::string> names = scenario_blocks();
+      names.emplace_back("faults");
+      const std::string best = util::closest_match(key, names);
+      throw InputError(fmt::format("{}: {}: unknown key{} (expected one of: {})",
+                                   at(key_node).to_string(), key,
+                                   best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
+                                   fmt::join(scenario_blocks(), ", ")));
+    }
   }
 
  private:

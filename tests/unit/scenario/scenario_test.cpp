@@ -114,8 +114,8 @@ TEST(Scenario, UnknownKeyNamesFileLineColumnAndTheNearMiss) {
             "bad.yaml:3:3: pool.pool_sise: unknown key (did you mean 'pool.pool_size'?)");
   EXPECT_EQ(error_of("name: x\nworkloads: {}\n"),
             "bad.yaml:2:1: workloads: unknown key (did you mean 'workload'?) (expected one of: "
-            "name, description, dataset, workload, request, transactions, pool, server, matrix, "
-            "slo)");
+            "name, description, dataset, workload, request, transactions, mixes, pool, server, "
+            "matrix, slo)");
 }
 
 TEST(Scenario, WrongTypesAndBadUnitsSayWhatIsExpected) {

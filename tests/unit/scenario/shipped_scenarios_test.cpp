@@ -1,0 +1,108 @@
+// Every shipped scenarios/*.yaml loads, its scripts parse, its profiles exist, and every cell
+// of its matrix resolves: a broken shipped file fails the unit tests, not a user's run.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "util/error.hpp"
+#include "workload/scenario.hpp"
+#include "workload/script.hpp"
+
+namespace poolbench::workload {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path k_scenarios = fs::path(POOLBENCH_SOURCE_DIR) / "scenarios";
+
+std::vector<fs::path> shipped_files() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(k_scenarios)) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// Every combination of the matrix's axis values, as --set overrides.
+std::vector<std::vector<std::string>> cells_of(const Scenario& s) {
+  std::vector<std::vector<std::string>> cells = {{}};
+  for (const auto& axis : s.matrix) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& cell : cells) {
+      for (const auto& value : axis.values) {
+        auto extended = cell;
+        extended.push_back(axis.key + "=" + value);
+        next.push_back(std::move(extended));
+      }
+    }
+    cells = std::move(next);
+  }
+  return cells;
+}
+
+void expect_profiles_exist(const std::string& profile, const std::string& where) {
+  std::stringstream parts(profile);
+  for (std::string part; std::getline(parts, part, '+');) {
+    if (part.find('/') != std::string::npos) continue;  // a path: the user's own file
+    EXPECT_TRUE(fs::exists(k_scenarios / "profiles" / (part + ".conf")))
+        << where << ": server.profile " << part << " is not in scenarios/profiles/";
+  }
+}
+
+TEST(ShippedScenarios, ThereAreShippedScenarios) {
+  EXPECT_GE(shipped_files().size(), 5u) << k_scenarios;
+}
+
+TEST(ShippedScenarios, EachStartsWithACommentSayingWhatItAnswers) {
+  for (const auto& file : shipped_files()) {
+    std::ifstream in(file);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_TRUE(first.starts_with("# ")) << file.filename() << " starts with: " << first;
+  }
+}
+
+TEST(ShippedScenarios, EachLoadsAndItsScriptsParse) {
+  for (const auto& file : shipped_files()) {
+    SCOPED_TRACE(file.filename().string());
+    try {
+      const Scenario s = load_scenario(file.string());
+      for (const auto& t : s.transactions) {
+        parse_script(t.script, SourceLocation{s.file, t.name, t.script_at.line});
+      }
+      expect_profiles_exist(s.server.profile, file.filename().string());
+    } catch (const InputError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+}
+
+TEST(ShippedScenarios, EveryMatrixCellResolvesAndNamesExistingProfiles) {
+  for (const auto& file : shipped_files()) {
+    SCOPED_TRACE(file.filename().string());
+    try {
+      const Scenario base = load_scenario(file.string());
+      for (const auto& axis : base.matrix) {
+        if (axis.key != "server.profile") continue;
+        for (const auto& value : axis.values) {
+          expect_profiles_exist(value, file.filename().string());
+        }
+      }
+      for (const auto& cell : cells_of(base)) {
+        const Scenario resolved = load_scenario(file.string(), cell);  // validates the cell
+        double total_weight = 0;
+        for (const auto& t : resolved.transactions) total_weight += t.weight;
+        EXPECT_GT(total_weight, 0);
+      }
+    } catch (const InputError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace poolbench::workload
