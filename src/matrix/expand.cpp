@@ -116,9 +116,18 @@ std::vector<Cell> expand_matrix(const workload::Scenario& base, const ExpandOpti
     std::vector<std::pair<std::string, std::string>> params;
     workload::Scenario scenario = base;
     for (std::size_t a = 0; a < axes.size(); ++a) {
-      const std::string& value = axes[a].values[digit[a]];
-      params.emplace_back(axes[a].key, value);
-      workload::set_scenario_key(scenario, axes[a].key, value, axes[a].at);
+      if (axes[a].settings.empty()) {
+        const std::string& value = axes[a].values[digit[a]];
+        params.emplace_back(axes[a].key, value);
+        workload::set_scenario_key(scenario, axes[a].key, value, axes[a].at);
+        continue;
+      }
+      // A composite axis: its keys become parameters of their own (--set still wins).
+      for (const auto& [key, value] : axes[a].settings[digit[a]]) {
+        if (given_with_set(base, key)) continue;
+        params.emplace_back(key, value);
+        workload::set_scenario_key(scenario, key, value, axes[a].at);
+      }
     }
     for (int repetition = 0; repetition < std::max(1, base.repetitions); ++repetition) {
       Cell cell;

@@ -367,6 +367,7 @@ nlohmann::json to_json(const Scenario& s) {
   nlohmann::json matrix = nlohmann::json::object();
   for (const auto& axis : s.matrix) matrix[axis.key] = axis.values;
   if (!s.matrix.empty()) matrix["repetitions"] = s.repetitions;
+  if (s.allow_over_budget) matrix["allow_over_budget"] = true;
   nlohmann::json dataset = {{"scale", s.dataset.scale}};
   if (!s.dataset.setup.empty()) dataset["setup"] = s.dataset.setup;
   return {

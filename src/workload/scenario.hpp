@@ -52,10 +52,14 @@ struct TransactionMix {
 };
 
 /// One axis of `matrix:`: a key path and the values it takes (as written, validated).
+/// A composite axis (`pool: [{pool_size: 30, max_overflow: 5}, ...]`) pairs settings that a
+/// cartesian product cannot: each of its values sets several keys at once.
 struct MatrixAxis {
   std::string key;
-  std::vector<std::string> values;
+  std::vector<std::string> values;  ///< as written; a composite value's label "{k: v, ...}"
   SourceRef at;
+  /// Composite axes only (else empty): per value, the full key paths and values it sets.
+  std::vector<std::vector<std::pair<std::string, std::string>>> settings;
 };
 
 /// A scenario file resolved against the defaults and every --set override, validated.
@@ -114,6 +118,9 @@ struct Scenario {
 
   std::vector<MatrixAxis> matrix;
   int repetitions = 1;
+  /// matrix.allow_over_budget: run cells whose pools exceed max_connections (a matrix that
+  /// shows a seed's budget finding); --allow-over-budget does the same from the command line.
+  bool allow_over_budget = false;
 
   /// Where each key path was set (file position or --set), for messages and for the run's
   /// "effective settings" table. Keys at their defaults are absent.

@@ -201,10 +201,46 @@ class Loader {
     scenario.origins["mixes"] = at(node);
   }
 
+  /// `key: [{sub: v, ...}, ...]`: each value sets several keys together. A sub-key is a key
+  /// path of its own (pool.pool_size) or one under `key` (pool_size under pool).
+  MatrixAxis load_composite_axis(const Scenario& scenario, const std::string& key,
+                                 const YAML::Node& list) {
+    MatrixAxis axis{key, {}, at(list), {}};
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string item_path = fmt::format("matrix.{}[{}]", key, i);
+      if (!list[i].IsMap() || list[i].size() == 0) {
+        fail(list[i], item_path,
+             "expected a mapping of keys to values like the other items, e.g. {pool_size: 30, "
+             "max_overflow: 5}");
+      }
+      std::vector<std::pair<std::string, std::string>> settings;
+      std::vector<std::string> label;
+      Scenario probe = scenario;  // validate the values the way the cell will set them
+      for (const auto& [sub, sub_node, sub_value] : entries(list[i], item_path)) {
+        const std::string path = is_scenario_key(sub) ? sub : key + "." + sub;
+        const std::string text = scalar(sub_value, item_path + "." + sub);
+        set_scenario_key(probe, path, text, at(sub_node));  // unknown keys throw here
+        settings.emplace_back(path, text);
+        label.push_back(sub + ": " + text);
+      }
+      axis.values.push_back("{" + fmt::format("{}", fmt::join(label, ", ")) + "}");
+      axis.settings.push_back(std::move(settings));
+    }
+    return axis;
+  }
+
   void load_matrix(Scenario& scenario, const YAML::Node& node) {
     if (!node.IsMap()) fail(node, "matrix", "expected a mapping of key paths to lists of values");
     for (const auto& [key, key_node, value] : entries(node, "matrix")) {
       const std::string path = "matrix." + key;
+      if (key == "allow_over_budget") {
+        bool allow = false;
+        if (!value.IsScalar() || !YAML::convert<bool>::decode(value, allow)) {
+          fail(value, path, "expected true or false");
+        }
+        scenario.allow_over_budget = allow;
+        continue;
+      }
       if (key == "repetitions") {
         const std::string text = scalar(value, path);
         char* end = nullptr;
@@ -218,8 +254,12 @@ class Loader {
       if (!value.IsSequence() || value.size() == 0) {
         fail(value, path, "expected a non-empty list of values, e.g. [5, 10, 20]");
       }
+      if (value[0].IsMap()) {
+        scenario.matrix.push_back(load_composite_axis(scenario, key, value));
+        continue;
+      }
       if (!is_scenario_key(key)) set_scenario_key(scenario, key, "", at(key_node));  // throws
-      MatrixAxis axis{key, {}, at(value)};
+      MatrixAxis axis{key, {}, at(value), {}};
       for (std::size_t i = 0; i < value.size(); ++i) {
         const std::string item_path = fmt::format("{}[{}]", key, i);
         axis.values.push_back(scalar(value[i], "matrix." + item_path));

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "matrix/expand.hpp"
 #include "util/error.hpp"
 #include "workload/scenario.hpp"
 #include "workload/script.hpp"
@@ -25,23 +26,6 @@ std::vector<fs::path> shipped_files() {
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-/// Every combination of the matrix's axis values, as --set overrides.
-std::vector<std::vector<std::string>> cells_of(const Scenario& s) {
-  std::vector<std::vector<std::string>> cells = {{}};
-  for (const auto& axis : s.matrix) {
-    std::vector<std::vector<std::string>> next;
-    for (const auto& cell : cells) {
-      for (const auto& value : axis.values) {
-        auto extended = cell;
-        extended.push_back(axis.key + "=" + value);
-        next.push_back(std::move(extended));
-      }
-    }
-    cells = std::move(next);
-  }
-  return cells;
 }
 
 void expect_profiles_exist(const std::string& profile, const std::string& where) {
@@ -86,17 +70,13 @@ TEST(ShippedScenarios, EveryMatrixCellResolvesAndNamesExistingProfiles) {
     SCOPED_TRACE(file.filename().string());
     try {
       const Scenario base = load_scenario(file.string());
-      for (const auto& axis : base.matrix) {
-        if (axis.key != "server.profile") continue;
-        for (const auto& value : axis.values) {
-          expect_profiles_exist(value, file.filename().string());
-        }
-      }
-      for (const auto& cell : cells_of(base)) {
-        const Scenario resolved = load_scenario(file.string(), cell);  // validates the cell
+      for (const auto& cell : matrix::expand_matrix(base, {})) {  // validates each cell
+        const Scenario& resolved = cell.scenario;
+        expect_profiles_exist(resolved.server.profile, file.filename().string());
+        EXPECT_TRUE(resolved.pool.settings.validation_error().empty()) << cell.id;
         double total_weight = 0;
         for (const auto& t : resolved.transactions) total_weight += t.weight;
-        EXPECT_GT(total_weight, 0);
+        EXPECT_GT(total_weight, 0) << cell.id;
       }
     } catch (const InputError& e) {
       ADD_FAILURE() << e.what();
