@@ -8,7 +8,7 @@
 
 #include "metrics/hdr_codec.hpp"
 #include "pg/errors.hpp"
-#include "pg/pg_connection.hpp"
+#include "pg/statement_connection.hpp"
 #include "workload/client_state.hpp"
 #include "workload/event_loop.hpp"
 #include "workload/recorder.hpp"
@@ -252,12 +252,10 @@ void Client::step() {
 
 void Client::send(const SqlCommand& command) {
   m_phase = Phase::querying;
-  auto& connection = m_lease.as<pg::PgConnection>();
-  if (!connection.is_prepared(command.prepared_name)) {
-    if (auto failure = connection.prepare(command.prepared_name, command.text)) {
-      on_statement_done(pg::StatementOutcome{false, 0, std::move(failure)});
-      return;
-    }
+  auto& connection = m_lease.as<pg::StatementConnection>();
+  if (auto failure = connection.prepare(command.prepared_name, command.text)) {
+    on_statement_done(pg::StatementOutcome{false, 0, std::move(failure)});
+    return;
   }
   if (command.is_begin) m_pinned = true;
   if (command.is_commit) m_pinned = false;
@@ -267,16 +265,13 @@ void Client::send(const SqlCommand& command) {
     return;
   }
   m_watched_fd = connection.socket();
-  m_worker.loop.watch_readable(m_watched_fd, this);
+  m_worker.loop.watch_readable(m_watched_fd, connection.serial(), this);
 }
 
 void Client::on_readable() {
   if (m_phase != Phase::querying || !m_lease) return;
-  auto& connection = m_lease.as<pg::PgConnection>();
-  if (connection.consume() == pg::Progress::busy) {
-    m_worker.loop.watch_readable(m_watched_fd, this);
-    return;
-  }
+  auto& connection = m_lease.as<pg::StatementConnection>();
+  if (connection.consume() == pg::Progress::busy) return;  // still watched
   m_worker.loop.unwatch(m_watched_fd);
   m_watched_fd = -1;
   on_statement_done(connection.take_outcome());
