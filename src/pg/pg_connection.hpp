@@ -12,7 +12,7 @@
 #include "pg/errors.hpp"
 #include "pg/handles.hpp"
 #include "pg/session.hpp"
-#include "pool/connection.hpp"
+#include "pg/statement_connection.hpp"
 
 // The pooled libpq connection: what QueuePool hands out and what the load generator drives.
 //
@@ -30,21 +30,7 @@
 
 namespace poolbench::pg {
 
-/// The result of one send (a statement, or several in one simple-protocol string).
-struct StatementOutcome {
-  bool ok = false;
-  /// Rows returned (SELECT) or affected (INSERT/UPDATE/DELETE) by the last statement.
-  std::int64_t rows = 0;
-  /// Set iff !ok: the first error of the send, classified; sqlstate never empty.
-  std::optional<PgFailure> failure;
-};
-
-enum class Progress {
-  busy,  ///< wait for the socket to become readable, then consume() again
-  done,  ///< the outcome is ready: take_outcome()
-};
-
-class PgConnection : public pool::Connection {
+class PgConnection final : public StatementConnection {
  public:
   /// Takes ownership of an established connection. `password` is masked out of every
   /// message (empty when none).
@@ -68,7 +54,8 @@ class PgConnection : public pool::Connection {
   // --- prepared statements (pgbench -M prepared: PQprepare once per connection) ---
   /// Prepares `sql` as `name` on this connection unless already done (synchronous round
   /// trip). Parameter types are inferred by the server. nullopt on success.
-  std::optional<PgFailure> prepare(const std::string& name, const std::string& sql) noexcept;
+  std::optional<PgFailure> prepare(const std::string& name,
+                                   const std::string& sql) noexcept override;
   bool is_prepared(std::string_view name) const noexcept;
 
   // --- non-blocking execution ---
@@ -78,21 +65,22 @@ class PgConnection : public pool::Connection {
   bool send_prepared(const std::string& name, std::span<const std::string> params) noexcept;
   /// The same with libpq's own parameter array (`values[i]` NULL = SQL NULL): what the load
   /// generator sends, with no allocation per statement.
-  bool send_prepared_raw(const std::string& name, int count, const char* const* values) noexcept;
+  bool send_prepared_raw(const std::string& name, int count,
+                         const char* const* values) noexcept override;
   /// Sends `sql` with the simple protocol (may contain several statements; no parameters).
   bool send_query(const std::string& sql) noexcept;
   /// Sends `sql` with the extended protocol and text parameters (unnamed statement).
   bool send_params(const std::string& sql, std::span<const std::string> params) noexcept;
   /// The socket to wait on for readability while busy; -1 when the connection is dead.
-  int socket() const noexcept;
+  int socket() const noexcept override;
   /// True between a successful send and the done outcome being taken.
   bool pending() const noexcept { return m_state != State::idle; }
   /// Reads what has arrived. Never blocks. done once every result of the send arrived
   /// (or the connection was lost).
-  Progress consume() noexcept;
+  Progress consume() noexcept override;
   /// The outcome of the finished send; resets the connection to idle. Precondition: the
   /// last consume() (or a failed send) returned done.
-  StatementOutcome take_outcome() noexcept;
+  StatementOutcome take_outcome() noexcept override;
 
   // --- blocking convenience ---
   /// Sends and waits (poll on socket()). `rows_out`, when given, receives the last result's

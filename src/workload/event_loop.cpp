@@ -41,21 +41,44 @@ void EventLoop::add_timer(Clock::time_point at, Task* task, std::uint64_t token)
   m_timers.push(Timer{at, m_sequence++, task, token});
 }
 
-void EventLoop::watch_readable(int fd, Task* task) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLONESHOT;
-  event.data.ptr = task;
-  if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
-    // Already registered (a oneshot that fired and was not removed): re-arm it.
-    if (errno != EEXIST || epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event) != 0) {
-      // A dead socket cannot be watched: let the task find out by reading.
-      post(task);
-    }
+void EventLoop::watch_readable(int fd, std::uint64_t serial, Task* task) {
+  if (fd < 0) {
+    post(task);
+    return;
   }
+  const auto index = static_cast<std::size_t>(fd);
+  if (index >= m_watches.size()) m_watches.resize(index + 1);
+  Watch& watch = m_watches[index];
+  if (watch.serial != serial) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = static_cast<std::uint64_t>(fd);
+    ++m_epoll_ctl_calls;
+    if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
+      // EEXIST: the same open socket is registered under another serial (cannot happen
+      // unless a descriptor is shared); re-point it. Anything else: a dead socket.
+      ++m_epoll_ctl_calls;
+      if (errno != EEXIST || epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event) != 0) {
+        watch = Watch{};
+        post(task);
+        return;
+      }
+    }
+    watch.serial = serial;
+  }
+  watch.task = task;
 }
 
 void EventLoop::unwatch(int fd) noexcept {
-  if (fd >= 0) epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+  if (fd >= 0 && static_cast<std::size_t>(fd) < m_watches.size()) {
+    m_watches[static_cast<std::size_t>(fd)].task = nullptr;
+  }
+}
+
+void EventLoop::forget(int fd) noexcept {
+  ++m_epoll_ctl_calls;
+  epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+  m_watches[static_cast<std::size_t>(fd)] = Watch{};
 }
 
 void EventLoop::post(Task* task) {
@@ -86,7 +109,14 @@ int EventLoop::run_once(Clock::time_point until) {
       [[maybe_unused]] const ssize_t got = ::read(m_event_fd, &count, sizeof count);
       continue;
     }
-    static_cast<Task*>(events[static_cast<std::size_t>(i)].data.ptr)->on_readable();
+    const auto fd = static_cast<int>(events[static_cast<std::size_t>(i)].data.u64);
+    if (static_cast<std::size_t>(fd) >= m_watches.size()) continue;
+    Task* task = m_watches[static_cast<std::size_t>(fd)].task;
+    if (task == nullptr) {
+      forget(fd);  // nobody here waits for it: stop hearing about it
+      continue;
+    }
+    task->on_readable();
     ++dispatched;
   }
   {

@@ -15,7 +15,9 @@ class Task {
   /// A timer set with EventLoop::add_timer fired; `token` is what was passed there (tasks
   /// use it to ignore timers they no longer want).
   virtual void on_timer(std::uint64_t token) = 0;
-  /// The socket watched with EventLoop::watch_readable is readable (watching has stopped).
+  /// The descriptor watched with EventLoop::watch_readable is readable, or may be (a
+  /// spurious call is possible: consume what is there, or nothing). Watching goes on until
+  /// EventLoop::unwatch.
   virtual void on_readable() = 0;
   /// EventLoop::post was called for this task (from any thread).
   virtual void on_posted() = 0;
@@ -24,6 +26,14 @@ class Task {
 /// One worker thread's loop: epoll for sockets, a timer heap, and a thread-safe post queue
 /// woken through an eventfd (how the pool's check-in in another thread reaches a waiting
 /// client here). Every method but post() must be called from the loop's own thread.
+///
+/// Descriptors stay registered with epoll (level-triggered EPOLLIN) from their first watch
+/// on, and watch/unwatch only change which task an fd's readiness goes to: no epoll_ctl per
+/// statement. A readiness nobody here waits for (the connection is idle in the pool, or is
+/// being used by another worker's loop) removes the registration, so an idle readable
+/// socket (a backend that was terminated) cannot keep the loop spinning. A closed
+/// descriptor loses its registration in the kernel; the connection serial given with each
+/// watch tells a new connection that reuses the number from the one registered.
 class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
@@ -34,11 +44,16 @@ class EventLoop {
   ~EventLoop();
 
   void add_timer(Clock::time_point at, Task* task, std::uint64_t token);
-  /// Watches `fd` for readability once: the task's on_readable() runs when it is readable,
-  /// and the fd is no longer watched afterwards. One watch per fd at a time.
-  void watch_readable(int fd, Task* task);
-  /// Stops watching `fd` (before the fd's connection goes back to the pool).
+  /// Watches `fd`, the descriptor of the connection with `serial`
+  /// (pg::StatementConnection::serial()), for readability: the task's on_readable() runs
+  /// whenever it is readable, until unwatch(fd). One task per fd at a time. When the fd
+  /// cannot be watched (a dead socket), the task is posted instead, to find out by reading.
+  void watch_readable(int fd, std::uint64_t serial, Task* task);
+  /// Stops delivering `fd`'s readiness (before the fd's connection goes back to the pool).
+  /// The registration stays for the next watch of the same connection.
   void unwatch(int fd) noexcept;
+  /// epoll_ctl calls made so far (registrations and removals), for tests and benchmarks.
+  std::uint64_t epoll_ctl_calls() const noexcept { return m_epoll_ctl_calls; }
   /// Thread-safe: runs task->on_posted() on the loop's thread soon.
   void post(Task* task);
 
@@ -59,6 +74,14 @@ class EventLoop {
     }
   };
 
+  /// What one descriptor number is registered for. serial 0: not registered here.
+  struct Watch {
+    std::uint64_t serial = 0;
+    Task* task = nullptr;  ///< who wants its readiness now; null: nobody
+  };
+
+  void forget(int fd) noexcept;
+
   int m_epoll = -1;
   int m_event_fd = -1;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> m_timers;
@@ -66,6 +89,8 @@ class EventLoop {
   std::mutex m_post_mutex;
   std::vector<Task*> m_posted;       // guarded by m_post_mutex
   std::vector<Task*> m_dispatching;  // loop thread only
+  std::vector<Watch> m_watches;      // loop thread only; indexed by fd
+  std::uint64_t m_epoll_ctl_calls = 0;
 };
 
 }  // namespace poolbench::workload

@@ -8,7 +8,7 @@
 
 #include "metrics/hdr_codec.hpp"
 #include "pg/errors.hpp"
-#include "pg/pg_connection.hpp"
+#include "pg/statement_connection.hpp"
 #include "workload/client_state.hpp"
 #include "workload/event_loop.hpp"
 #include "workload/recorder.hpp"
@@ -48,8 +48,9 @@ class Client final : public Task {
  public:
   Client(Worker& worker, std::int64_t id, pool::QueuePool& pool);
 
-  /// Starts a request whose intended start is `intended` (now or earlier).
-  void start_request(Clock::time_point intended);
+  /// Starts a request whose intended start is `intended` (`now` or earlier). The hot path
+  /// passes the time it read last instead of reading the clock again.
+  void start_request(Clock::time_point intended, Clock::time_point now);
   /// Closed loop: think (no connection held), then start a request at `ready`.
   void think_until(Clock::time_point ready);
   bool busy() const noexcept { return m_phase != Phase::idle; }
@@ -63,13 +64,15 @@ class Client final : public Task {
  private:
   enum class Phase { idle, thinking, app_time, acquiring, sleeping, querying };
 
-  void begin_script();
-  void acquire();
+  void begin_script(Clock::time_point now);
+  void acquire(Clock::time_point now);
   void on_acquired(pool::AcquireResult result);
   void step();
   void send(const SqlCommand& command);
   void on_statement_done(pg::StatementOutcome outcome);
-  void release_connection();
+  /// Checks the connection in (if held) and returns the time it was back (the end of its
+  /// hold).
+  Clock::time_point release_connection();
   void finish(bool ok, std::string_view sqlstate = {}, bool timeout = false,
               std::string_view message = {});
   void arm_timer(Clock::time_point at, Phase phase);
@@ -116,10 +119,10 @@ class Worker {
   int thinking = 0;   // closed-loop clients waiting to start their next request
   int depth = 0;      // nesting of requests finished and restarted synchronously
 
-  /// A client finished a request: closed-loop clients start the next one.
-  void request_done(Client& client, std::int64_t requests_done);
-  /// Open loop: an arrival intended at `intended`.
-  void arrive(Clock::time_point intended);
+  /// A client finished a request at `now`: closed-loop clients start the next one.
+  void request_done(Client& client, std::int64_t requests_done, Clock::time_point now);
+  /// Open loop: an arrival intended at `intended`, handled at `now`.
+  void arrive(Clock::time_point intended, Clock::time_point now);
 
  private:
   class Arrivals;
@@ -146,12 +149,11 @@ void Client::arm_timer(Clock::time_point at, Phase phase) {
   m_worker.loop.add_timer(at, this, ++m_token);
 }
 
-void Client::start_request(Clock::time_point intended) {
+void Client::start_request(Clock::time_point intended, Clock::time_point now) {
   m_intended = intended;
   ++m_worker.in_flight;
   if (measured()) {
-    m_worker.recorder.schedule_lag.record(
-        duration_cast<microseconds>(Clock::now() - intended).count());
+    m_worker.recorder.schedule_lag.record(duration_cast<microseconds>(now - intended).count());
   }
   // Pick the transaction by weight.
   const auto& weights = m_worker.shared.cumulative_weights;
@@ -163,27 +165,27 @@ void Client::start_request(Clock::time_point intended) {
   m_tries = 0;
   const auto app_time = m_worker.shared.scenario.request.app_time;
   if (app_time.count() > 0) {
-    arm_timer(Clock::now() + app_time, Phase::app_time);
+    arm_timer(now + app_time, Phase::app_time);
   } else {
-    begin_script();
+    begin_script(now);
   }
 }
 
-void Client::begin_script() {
+void Client::begin_script(Clock::time_point now) {
   ++m_tries;
   m_pc = 0;
   m_pinned = false;
   m_rng_at_start = m_state.rng();
   if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_request && !m_lease) {
-    acquire();
+    acquire(now);
   } else {
     step();
   }
 }
 
-void Client::acquire() {
+void Client::acquire(Clock::time_point now) {
   m_phase = Phase::acquiring;
-  m_acquire_started = Clock::now();
+  m_acquire_started = now;
   EventLoop* loop = &m_worker.loop;
   pool::AsyncAcquire async = m_pool.acquire_async([loop, this] { loop->post(this); });
   if (async.result) {
@@ -240,7 +242,7 @@ void Client::step() {
       const auto& sql = std::get<SqlCommand>(command);
       if (!m_lease) {
         m_pending_sql = &sql;
-        acquire();
+        acquire(Clock::now());
         return;
       }
       send(sql);
@@ -252,12 +254,10 @@ void Client::step() {
 
 void Client::send(const SqlCommand& command) {
   m_phase = Phase::querying;
-  auto& connection = m_lease.as<pg::PgConnection>();
-  if (!connection.is_prepared(command.prepared_name)) {
-    if (auto failure = connection.prepare(command.prepared_name, command.text)) {
-      on_statement_done(pg::StatementOutcome{false, 0, std::move(failure)});
-      return;
-    }
+  auto& connection = m_lease.as<pg::StatementConnection>();
+  if (auto failure = connection.prepare(command.prepared_name, command.text)) {
+    on_statement_done(pg::StatementOutcome{false, 0, std::move(failure)});
+    return;
   }
   if (command.is_begin) m_pinned = true;
   if (command.is_commit) m_pinned = false;
@@ -267,16 +267,13 @@ void Client::send(const SqlCommand& command) {
     return;
   }
   m_watched_fd = connection.socket();
-  m_worker.loop.watch_readable(m_watched_fd, this);
+  m_worker.loop.watch_readable(m_watched_fd, connection.serial(), this);
 }
 
 void Client::on_readable() {
   if (m_phase != Phase::querying || !m_lease) return;
-  auto& connection = m_lease.as<pg::PgConnection>();
-  if (connection.consume() == pg::Progress::busy) {
-    m_worker.loop.watch_readable(m_watched_fd, this);
-    return;
-  }
+  auto& connection = m_lease.as<pg::StatementConnection>();
+  if (connection.consume() == pg::Progress::busy) return;  // still watched
   m_worker.loop.unwatch(m_watched_fd);
   m_watched_fd = -1;
   on_statement_done(connection.take_outcome());
@@ -295,7 +292,7 @@ void Client::on_statement_done(pg::StatementOutcome outcome) {
       if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_statement) {
         release_connection();
       }
-      begin_script();
+      begin_script(Clock::now());
       return;
     }
     finish(false, failure.sqlstate);
@@ -307,23 +304,24 @@ void Client::on_statement_done(pg::StatementOutcome outcome) {
   step();
 }
 
-void Client::release_connection() {
+Clock::time_point Client::release_connection() {
   if (m_watched_fd >= 0) {
     m_worker.loop.unwatch(m_watched_fd);
     m_watched_fd = -1;
   }
-  if (!m_lease) return;
+  if (!m_lease) return Clock::now();
+  m_lease.release();  // the hold ends when the check-in (and any reset) is done
+  const auto now = Clock::now();
   if (measured()) {
-    m_worker.recorder.hold.record(
-        duration_cast<microseconds>(Clock::now() - m_acquired_at).count());
+    m_worker.recorder.hold.record(duration_cast<microseconds>(now - m_acquired_at).count());
   }
-  m_lease.release();
+  return now;
 }
 
 void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::string_view message) {
-  release_connection();
+  // One clock read for the hold's end, the completion and the next request's start.
+  const auto now = release_connection();
   m_pending_sql = nullptr;
-  const auto now = Clock::now();
   if (measured()) {
     if (ok) {
       m_worker.recorder.completed(now, duration_cast<microseconds>(now - m_intended));
@@ -337,7 +335,7 @@ void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::strin
   m_phase = Phase::idle;
   ++m_token;
   --m_worker.in_flight;
-  m_worker.request_done(*this, ++m_requests_done);
+  m_worker.request_done(*this, ++m_requests_done, now);
 }
 
 void Client::abandon() {
@@ -367,10 +365,10 @@ void Client::on_timer(std::uint64_t token) {
     case Phase::thinking:
       m_phase = Phase::idle;
       --m_worker.thinking;
-      start_request(m_intended);  // intended start: when the client became ready
+      start_request(m_intended, Clock::now());  // intended start: when it became ready
       break;
     case Phase::app_time:
-      begin_script();
+      begin_script(Clock::now());
       break;
     case Phase::sleeping:
       step();
@@ -394,7 +392,7 @@ void Client::on_posted() {
 
 // ------------------------------------------------------------------------------ Worker
 
-void Worker::request_done(Client& client, std::int64_t requests_done) {
+void Worker::request_done(Client& client, std::int64_t requests_done, Clock::time_point now) {
   const Scenario& scenario = shared.scenario;
   if (scenario.workload.mode == LoadMode::open) {
     m_free.push_back(&client);
@@ -402,7 +400,7 @@ void Worker::request_done(Client& client, std::int64_t requests_done) {
   }
   if (shared.stop_now) return;
   if (scenario.workload.transactions && requests_done >= *scenario.workload.transactions) return;
-  const auto next = Clock::now() + scenario.workload.think_time;
+  const auto next = now + scenario.workload.think_time;
   if (next >= shared.measure_end) return;  // pgbench -T: no new transaction after the end
   // With no think time the client asks for a connection again at once, before any waiter
   // woken by its check-in runs (what a thread or coroutine that keeps running does; this
@@ -413,7 +411,7 @@ void Worker::request_done(Client& client, std::int64_t requests_done) {
     return;
   }
   ++depth;
-  client.start_request(next);
+  client.start_request(next, now);
   --depth;
 }
 
@@ -432,7 +430,7 @@ class Worker::Arrivals final : public Task {
   void on_timer(std::uint64_t) override {
     const auto now = Clock::now();
     while (!m_finished && m_next <= now && !m_worker.shared.stop_now) {
-      m_worker.arrive(m_next);
+      m_worker.arrive(m_next, now);
       advance();
     }
     if (!m_finished) m_worker.loop.add_timer(m_next, this, 0);
@@ -461,7 +459,7 @@ class Worker::Arrivals final : public Task {
   bool m_finished = false;
 };
 
-void Worker::arrive(Clock::time_point intended) {
+void Worker::arrive(Clock::time_point intended, Clock::time_point now) {
   const bool measured = intended >= shared.measure_start && intended < shared.measure_end;
   if (m_free.empty()) {
     if (static_cast<int>(m_clients.size()) >= m_max_in_flight) {
@@ -477,7 +475,7 @@ void Worker::arrive(Clock::time_point intended) {
   }
   Client* client = m_free.back();
   m_free.pop_back();
-  client->start_request(intended);
+  client->start_request(intended, now);
 }
 
 void Worker::run() {
@@ -494,7 +492,7 @@ void Worker::run() {
       m_clients.push_back(
           std::make_unique<Client>(*this, id, *pools[static_cast<std::size_t>(id) % pools.size()]));
     }
-    for (auto& client : m_clients) client->start_request(shared.start);
+    for (auto& client : m_clients) client->start_request(shared.start, Clock::now());
   }
   for (;;) {
     const auto now = Clock::now();

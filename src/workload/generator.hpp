@@ -64,7 +64,8 @@ struct ProgressSample {
 struct GeneratorOptions {
   std::vector<CompiledTransaction> transactions;
   /// One pool per app instance; closed-loop client c uses pool c % size, open-loop request
-  /// n uses pool n % size. Their factories must make pg::PgConnection.
+  /// n uses pool n % size. Their factories must make
+  /// pg::StatementConnection (libpq's, or the fake server's).
   std::vector<pool::QueuePool*> pools;
   int threads = 1;
   std::uint64_t random_seed = 1;

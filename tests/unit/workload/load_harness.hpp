@@ -1,0 +1,64 @@
+#pragma once
+
+// Runs the load generator against the in-process fake server: for the generator's unit
+// tests and benchmark (no database).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pool/queue_pool.hpp"
+#include "workload/fake_server.hpp"
+#include "workload/generator.hpp"
+#include "workload/scenario.hpp"
+#include "workload/script.hpp"
+
+namespace poolbench::testing {
+
+/// What one run measured, with the pools' and the fake server's own counts.
+struct FakeLoadRun {
+  workload::GeneratorResult result;
+  std::vector<pool::PoolCounters> pools;  ///< one per instance
+  workload::FakeServerStats server;
+};
+
+/// A scenario named "test" from YAML text (as a scenario file; throws InputError when
+/// invalid).
+inline workload::Scenario scenario_from(std::string_view yaml) {
+  return workload::parse_scenario("name: test\n" + std::string(yaml), "test.yaml");
+}
+
+/// The scenario's transactions, parsed.
+inline std::vector<workload::CompiledTransaction> compile_transactions(
+    const workload::Scenario& scenario) {
+  std::vector<workload::CompiledTransaction> out;
+  for (const auto& transaction : scenario.transactions) {
+    workload::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
+    out.push_back(
+        {transaction.name, transaction.weight, workload::parse_script(transaction.script, where)});
+  }
+  return out;
+}
+
+/// Runs `scenario` with `threads` workers and pool.instances pools, all connected to
+/// `server`. The pools are closed before returning.
+inline FakeLoadRun run_fake_load(const workload::Scenario& scenario, workload::FakeServer& server,
+                                 int threads = 1) {
+  std::vector<std::unique_ptr<pool::QueuePool>> pools;
+  workload::GeneratorOptions options;
+  options.transactions = compile_transactions(scenario);
+  options.threads = threads;
+  for (int i = 0; i < scenario.pool.instances; ++i) {
+    pools.push_back(std::make_unique<pool::QueuePool>(scenario.pool.settings, server));
+    options.pools.push_back(pools.back().get());
+  }
+  FakeLoadRun run;
+  run.result = workload::run_load(scenario, std::move(options));
+  for (const auto& pool : pools) run.pools.push_back(pool->counters());
+  pools.clear();
+  run.server = server.stats();
+  return run;
+}
+
+}  // namespace poolbench::testing
