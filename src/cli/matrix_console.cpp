@@ -15,6 +15,14 @@ namespace {
 
 std::string pool_shape(const matrix::Cell& cell) {
   const auto& p = cell.scenario.pool;
+  if (!p.fleet.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& instance : workload::resolve_instances(cell.scenario)) {
+      parts.push_back(fmt::format("{} {}+{}", instance.name, instance.settings.pool_size,
+                                  instance.settings.max_overflow));
+    }
+    return fmt::format("{} on {}", fmt::join(parts, ", "), cell.scenario.server.profile);
+  }
   return fmt::format("{} x ({} + {}) on {}", p.instances, p.settings.pool_size,
                      p.settings.max_overflow, cell.scenario.server.profile);
 }

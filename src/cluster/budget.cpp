@@ -3,9 +3,53 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 namespace poolbench::cluster {
+
+namespace {
+
+/// The fleet form: "identity (50 + 10) + orders (20 + 10) + 2 other = 92 connections".
+BudgetVerdict check_fleet_budget(const ConnectionBudget& budget, const std::string& reserved_text) {
+  BudgetVerdict verdict;
+  const int reserved = budget.superuser_reserved_connections + budget.reserved_connections;
+  verdict.available = static_cast<long long>(budget.max_connections) - reserved;
+  std::vector<std::string> parts;
+  long long total = 0;
+  bool unbounded = false;
+  for (const auto& pool : budget.fleet) {
+    unbounded = unbounded || pool.pool_size == 0 || pool.max_overflow < 0;
+    total += static_cast<long long>(pool.pool_size) + std::max(0, pool.max_overflow);
+    parts.push_back(fmt::format("{} ({} + {})", pool.name, pool.pool_size, pool.max_overflow));
+  }
+  if (budget.other_connections > 0) {
+    parts.push_back(fmt::format("{} other", budget.other_connections));
+  }
+  verdict.needed = unbounded ? -1 : total + budget.other_connections;
+  verdict.fits = !unbounded && verdict.needed <= verdict.available;
+  const std::string demand = fmt::format("{} = {} connections", fmt::join(parts, " + "),
+                                         unbounded ? std::string("unbounded")
+                                                   : std::to_string(verdict.needed));
+  if (verdict.fits) {
+    verdict.message = fmt::format(
+        "{} fit: max_connections = {} leaves {} for applications ({}), {} spare.", demand,
+        budget.max_connections, verdict.available, reserved_text,
+        verdict.available - verdict.needed);
+  } else {
+    verdict.message = fmt::format(
+        "{} exceed what max_connections = {} leaves for applications: {} ({}). Each "
+        "application instance needs its own pool: shrink the pools by {} connections in "
+        "total, or raise max_connections to at least {} (needs a restart).",
+        demand, budget.max_connections, verdict.available, reserved_text,
+        unbounded ? std::string("an unbounded") : std::to_string(verdict.needed - verdict.available),
+        unbounded ? std::string("(set finite pools first)")
+                  : std::to_string(verdict.needed + reserved));
+  }
+  return verdict;
+}
+
+}  // namespace
 
 BudgetVerdict check_connection_budget(const ConnectionBudget& budget) {
   BudgetVerdict verdict;
@@ -17,6 +61,7 @@ BudgetVerdict check_connection_budget(const ConnectionBudget& budget) {
                         budget.superuser_reserved_connections, budget.reserved_connections)
           : fmt::format("superuser_reserved_connections = {}",
                         budget.superuser_reserved_connections);
+  if (!budget.fleet.empty()) return check_fleet_budget(budget, reserved_text);
   if (budget.pool_size == 0 || budget.max_overflow < 0) {
     verdict.fits = false;
     verdict.needed = -1;

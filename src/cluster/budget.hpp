@@ -17,6 +17,15 @@ struct ConnectionBudget {
   int superuser_reserved_connections = 3;
   int reserved_connections = 0;  ///< PostgreSQL >= 16; 0 when the server has none
   int other_connections = 0;     ///< connections outside the pools (e.g. monitoring)
+  /// A heterogeneous fleet (instances with pools of their own): name, pool_size,
+  /// max_overflow per instance. When not empty it replaces instances x (pool_size +
+  /// max_overflow).
+  struct FleetPool {
+    std::string name;
+    int pool_size = 5;
+    int max_overflow = 10;
+  };
+  std::vector<FleetPool> fleet;
 };
 
 struct BudgetVerdict {

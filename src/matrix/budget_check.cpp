@@ -33,6 +33,12 @@ std::vector<CellBudget> check_cell_budgets(
     budget.pool_size = cell.scenario.pool.settings.pool_size;
     budget.max_overflow = cell.scenario.pool.settings.max_overflow;
     budget.other_connections = k_harness_connections;
+    if (!cell.scenario.pool.fleet.empty()) {
+      for (const auto& instance : workload::resolve_instances(cell.scenario)) {
+        budget.fleet.push_back(
+            {instance.name, instance.settings.pool_size, instance.settings.max_overflow});
+      }
+    }
     out.push_back({&cell, cluster::check_connection_budget(budget)});
   }
   return out;

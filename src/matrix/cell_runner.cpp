@@ -60,11 +60,14 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
                      const CellOptions& options) {
   pg::PgConnectionFactory factory(server.target, options.run_id);
   workload::RecordingFactory recording(factory);
+  const auto instances = workload::resolve_instances(scenario);
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
   std::vector<pool::QueuePool*> pool_ptrs;
-  for (int i = 0; i < scenario.pool.instances; ++i) {
-    pools.push_back(std::make_unique<pool::QueuePool>(scenario.pool.settings, recording));
+  std::vector<double> shares;
+  for (const auto& instance : instances) {
+    pools.push_back(std::make_unique<pool::QueuePool>(instance.settings, recording));
     pool_ptrs.push_back(pools.back().get());
+    shares.push_back(instance.share);
   }
   std::optional<pg::Session> monitor;
   try {
@@ -77,6 +80,7 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   workload::GeneratorOptions generator;
   generator.transactions = compile_transactions(scenario);
   generator.pools = pool_ptrs;
+  generator.pool_shares = shares;
   generator.threads = options.threads;
   generator.random_seed = options.seed;
   generator.interrupted = options.interrupted;
@@ -103,6 +107,9 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   outcome.cell = report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
                                    recording.take_histogram(), server.settings, options.repetition,
                                    options.extra_params);
+  if (instances.size() > 1) {
+    outcome.cell["summary"]["instances"] = report::instances_json(instances, measured, pool_ptrs);
+  }
   return outcome;
 }
 

@@ -27,7 +27,7 @@ PoolTotals sum_pool_counters(const std::vector<pool::QueuePool*>& pools) {
 
 namespace {
 
-nlohmann::json stats(const metrics::HdrHistogram& histogram) {
+nlohmann::json stats_json(const metrics::HdrHistogram& histogram) {
   nlohmann::json json;
   metrics::to_json(json, metrics::summarize_ms(histogram));
   return json;
@@ -91,11 +91,11 @@ nlohmann::json cell_json(const workload::Scenario& scenario,
   if (!measured.timeout_message.empty()) summary["timeout_message"] = measured.timeout_message;
   summary["retries"] = measured.retries;
   summary["unfinished"] = measured.unfinished;
-  summary["latency_ms"] = stats(measured.latency);
-  summary["checkout_wait_ms"] = stats(measured.checkout_wait);
-  summary["hold_ms"] = stats(measured.hold);
-  summary["connect_ms"] = stats(connect);
-  summary["schedule_lag_ms"] = stats(measured.schedule_lag);
+  summary["latency_ms"] = stats_json(measured.latency);
+  summary["checkout_wait_ms"] = stats_json(measured.checkout_wait);
+  summary["hold_ms"] = stats_json(measured.hold);
+  summary["connect_ms"] = stats_json(connect);
+  summary["schedule_lag_ms"] = stats_json(measured.schedule_lag);
   summary["pool"] = {
       {"max_checked_out", measured.max_checked_out},
       {"max_overflow_used", pool.max_overflow_used},
@@ -121,6 +121,38 @@ nlohmann::json cell_json(const workload::Scenario& scenario,
         {"schedule_lag", metrics::encode_hdr_v2_base64(measured.schedule_lag)}}},
       {"timeseries", timeseries_json(measured.timeseries)},
   };
+}
+
+nlohmann::json instances_json(const std::vector<workload::ResolvedInstance>& instances,
+                              const workload::GeneratorResult& measured,
+                              const std::vector<pool::QueuePool*>& pools) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < instances.size() && i < measured.instances.size(); ++i) {
+    const auto& instance = instances[i];
+    const auto& stats = measured.instances[i].stats;
+    const PoolTotals totals = sum_pool_counters({pools[i]});
+    nlohmann::json item;
+    metrics::to_json(item, stats.counters);
+    item["name"] = instance.name;
+    item["share"] = instance.share;
+    item["pool_size"] = instance.settings.pool_size;
+    item["max_overflow"] = instance.settings.max_overflow;
+    item["pool_timeout_s"] = util::to_seconds(instance.settings.pool_timeout);
+    item["throughput_rps"] =
+        measured.measured_s > 0
+            ? static_cast<double>(stats.counters.completed()) / measured.measured_s
+            : 0.0;
+    item["timeout_rate"] = stats.counters.timeout_rate();
+    item["latency_ms"] = stats_json(stats.latency);
+    item["checkout_wait_ms"] = stats_json(stats.checkout_wait);
+    item["pool"] = {{"max_checked_out", measured.instances[i].max_checked_out},
+                    {"mean_checked_out", measured.instances[i].mean_checked_out},
+                    {"max_overflow_used", totals.max_overflow_used},
+                    {"connects", totals.connects},
+                    {"invalidations", totals.invalidations}};
+    out.push_back(std::move(item));
+  }
+  return out;
 }
 
 nlohmann::json tool_json() {

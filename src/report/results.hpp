@@ -31,6 +31,12 @@ nlohmann::json cell_json(const workload::Scenario& scenario,
                          const std::map<std::string, std::string>& server_settings, int repetition,
                          const nlohmann::json& extra_params = nlohmann::json::object());
 
+/// summary.instances: per app instance (pool) of a multi-instance cell, its name, share,
+/// pool settings, outcomes, latency and checkout wait, and pool gauges/counters.
+nlohmann::json instances_json(const std::vector<workload::ResolvedInstance>& instances,
+                              const workload::GeneratorResult& measured,
+                              const std::vector<pool::QueuePool*>& pools);
+
 /// The "tool" object: name, version, git commit, build type.
 nlohmann::json tool_json();
 /// The "host" object: hostname, cores, memory, kernel.

@@ -11,6 +11,7 @@
 #include "pg/statement_connection.hpp"
 #include "workload/client_state.hpp"
 #include "workload/event_loop.hpp"
+#include "workload/instance_split.hpp"
 #include "workload/recorder.hpp"
 #include "workload/script_runtime.hpp"
 
@@ -30,6 +31,7 @@ struct Shared {
   const Scenario& scenario;
   const GeneratorOptions& options;
   std::vector<double> cumulative_weights;  // for picking a transaction
+  std::vector<std::size_t> client_pool;    // closed loop: client id -> pool index
   std::size_t slot_count = 0;
   SeedSequence seeds;
   Clock::time_point start;
@@ -46,7 +48,9 @@ class Worker;
 /// current token, socket watched) at a time.
 class Client final : public Task {
  public:
-  Client(Worker& worker, std::int64_t id, pool::QueuePool& pool);
+  Client(Worker& worker, std::int64_t id, std::size_t pool_index);
+  /// Open loop: the pool (app instance) the next request goes through. Only while idle.
+  void use_pool(std::size_t index);
 
   /// Starts a request whose intended start is `intended` (`now` or earlier). The hot path
   /// passes the time it read last instead of reading the clock again.
@@ -79,7 +83,8 @@ class Client final : public Task {
   bool measured() const noexcept;
 
   Worker& m_worker;
-  pool::QueuePool& m_pool;
+  pool::QueuePool* m_pool;
+  std::size_t m_pool_index = 0;
   ClientState m_state;
   ParamValues m_params;
   Phase m_phase = Phase::idle;
@@ -107,7 +112,10 @@ class Worker {
       : shared(shared),
         index(index),
         recorder(shared.measure_start),
-        m_client_ids(std::move(client_ids)) {}
+        m_client_ids(std::move(client_ids)),
+        m_picker(shared.options.pool_shares, static_cast<double>(index) / 7.0) {
+    if (shared.options.pools.size() > 1) recorder.instances.resize(shared.options.pools.size());
+  }
 
   void run();
 
@@ -132,11 +140,13 @@ class Worker {
   std::vector<Client*> m_free;  // open loop: idle request slots
   int m_max_in_flight = 0;      // open loop: this worker's share of max_in_flight
   std::int64_t m_next_request_id = 0;
+  InstancePicker m_picker;  // open loop: the pool of each request
 };
 
-Client::Client(Worker& worker, std::int64_t id, pool::QueuePool& pool)
+Client::Client(Worker& worker, std::int64_t id, std::size_t pool_index)
     : m_worker(worker),
-      m_pool(pool),
+      m_pool(worker.shared.options.pools[pool_index]),
+      m_pool_index(pool_index),
       m_state(make_client_params(worker.shared.seeds, id, worker.shared.scenario.dataset.scale),
               worker.shared.slot_count) {}
 
@@ -187,7 +197,7 @@ void Client::acquire(Clock::time_point now) {
   m_phase = Phase::acquiring;
   m_acquire_started = now;
   EventLoop* loop = &m_worker.loop;
-  pool::AsyncAcquire async = m_pool.acquire_async([loop, this] { loop->post(this); });
+  pool::AsyncAcquire async = m_pool->acquire_async([loop, this] { loop->post(this); });
   if (async.result) {
     on_acquired(std::move(*async.result));
     return;
@@ -199,8 +209,11 @@ void Client::acquire(Clock::time_point now) {
 void Client::on_acquired(pool::AcquireResult result) {
   const auto now = Clock::now();
   if (measured()) {
-    m_worker.recorder.checkout_wait.record(
-        duration_cast<microseconds>(now - m_acquire_started).count());
+    const auto wait_us = duration_cast<microseconds>(now - m_acquire_started).count();
+    m_worker.recorder.checkout_wait.record(wait_us);
+    if (!m_worker.recorder.instances.empty()) {
+      m_worker.recorder.instances[m_pool_index].checkout_wait.record(wait_us);
+    }
   }
   if (!result.ok()) {
     if (result.status == pool::AcquireStatus::timeout) {
@@ -323,13 +336,25 @@ void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::strin
   const auto now = release_connection();
   m_pending_sql = nullptr;
   if (measured()) {
+    const std::string_view state = sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate;
+    const auto latency = duration_cast<microseconds>(now - m_intended);
     if (ok) {
-      m_worker.recorder.completed(now, duration_cast<microseconds>(now - m_intended));
+      m_worker.recorder.completed(now, latency);
     } else if (timeout) {
       m_worker.recorder.timed_out(now, message);
     } else {
-      m_worker.recorder.failed(now,
-                               sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate);
+      m_worker.recorder.failed(now, state);
+    }
+    if (!m_worker.recorder.instances.empty()) {
+      InstanceStats& instance = m_worker.recorder.instances[m_pool_index];
+      if (ok) {
+        instance.counters.add_completed();
+        instance.latency.record(latency.count());
+      } else if (timeout) {
+        instance.counters.add_timeout();
+      } else {
+        instance.counters.add_error(state);
+      }
     }
   }
   m_phase = Phase::idle;
@@ -340,7 +365,7 @@ void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::strin
 
 void Client::abandon() {
   if (m_phase == Phase::idle) return;
-  if (m_ticket.pending()) m_pool.cancel(m_ticket);
+  if (m_ticket.pending()) m_pool->cancel(m_ticket);
   release_connection();
   m_pending_sql = nullptr;
   ++m_token;
@@ -351,6 +376,11 @@ void Client::abandon() {
     if (measured()) ++m_worker.recorder.unfinished;
   }
   m_phase = Phase::idle;
+}
+
+void Client::use_pool(std::size_t index) {
+  m_pool_index = index;
+  m_pool = m_worker.shared.options.pools[index];
 }
 
 void Client::think_until(Clock::time_point ready) {
@@ -387,7 +417,7 @@ void Client::on_posted() {
     return;
   }
   if (m_phase != Phase::acquiring || !m_ticket.pending()) return;
-  if (auto result = m_pool.poll(m_ticket)) on_acquired(std::move(*result));
+  if (auto result = m_pool->poll(m_ticket)) on_acquired(std::move(*result));
 }
 
 // ------------------------------------------------------------------------------ Worker
@@ -466,15 +496,14 @@ void Worker::arrive(Clock::time_point intended, Clock::time_point now) {
       if (measured) recorder.dropped();
       return;
     }
-    const auto& pools = shared.options.pools;
     const std::int64_t id = m_next_request_id;
     m_next_request_id += shared.options.threads;
-    m_clients.push_back(
-        std::make_unique<Client>(*this, id, *pools[static_cast<std::size_t>(id) % pools.size()]));
+    m_clients.push_back(std::make_unique<Client>(*this, id, 0));
     m_free.push_back(m_clients.back().get());
   }
   Client* client = m_free.back();
   m_free.pop_back();
+  client->use_pool(m_picker.next());
   client->start_request(intended, now);
 }
 
@@ -487,10 +516,9 @@ void Worker::run() {
     m_next_request_id = index;
     arrivals = std::make_unique<Arrivals>(*this, scenario.workload.rate_per_s / threads);
   } else {
-    const auto& pools = shared.options.pools;
     for (const std::int64_t id : m_client_ids) {
       m_clients.push_back(
-          std::make_unique<Client>(*this, id, *pools[static_cast<std::size_t>(id) % pools.size()]));
+          std::make_unique<Client>(*this, id, shared.client_pool[static_cast<std::size_t>(id)]));
     }
     for (auto& client : m_clients) client->start_request(shared.start, Clock::now());
   }
@@ -530,7 +558,9 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
   if (scenario.workload.mode == LoadMode::closed) {
     options.threads = std::min(options.threads, scenario.workload.clients);
   }
-  Shared shared{scenario, options, {}, 0, SeedSequence(options.random_seed), {}, {}, {}, {}};
+  Shared shared{scenario, options, {}, {}, 0, SeedSequence(options.random_seed), {}, {}, {}, {}};
+  if (options.pool_shares.empty()) options.pool_shares.assign(options.pools.size(), 1.0);
+  shared.client_pool = assign_clients(scenario.workload.clients, options.pool_shares);
   double total_weight = 0;
   for (const auto& transaction : options.transactions) {
     total_weight += transaction.weight;
@@ -567,6 +597,8 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
   GeneratorResult result;
   GaugeIntegrals second;
   GaugeIntegrals total;
+  std::vector<double> instance_checked_out(options.pools.size(), 0.0);  // integrals
+  if (options.pools.size() > 1) result.instances.resize(options.pools.size());
   std::vector<TimeseriesRow> gauge_rows;
   auto last_sample = Clock::now();
   bool measuring = false;
@@ -582,8 +614,10 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
     }
     pool::PoolStatus sum;
     std::uint64_t invalid = 0;
+    std::vector<int> checked_out_now;
     for (const pool::QueuePool* pool : options.pools) {
       const pool::PoolStatus status = pool->status();
+      checked_out_now.push_back(status.checked_out);
       sum.checked_out += status.checked_out;
       sum.checked_in += status.checked_in;
       sum.overflow += status.overflow;
@@ -605,6 +639,11 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
         g->seconds += dt;
       }
       result.max_checked_out = std::max(result.max_checked_out, sum.checked_out);
+      for (std::size_t p = 0; p < result.instances.size(); ++p) {
+        instance_checked_out[p] += checked_out_now[p] * dt;
+        result.instances[p].max_checked_out =
+            std::max(result.instances[p].max_checked_out, checked_out_now[p]);
+      }
       last_sample = now;
       if (now >= shared.measure_start + std::chrono::seconds(next_second) ||
           now >= shared.measure_end) {
@@ -658,6 +697,13 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
     result.retries += r.retries;
     result.unfinished += r.unfinished;
     seconds_count = std::max(seconds_count, r.seconds().size());
+    for (std::size_t p = 0; p < r.instances.size() && p < result.instances.size(); ++p) {
+      result.instances[p].stats.merge(r.instances[p]);
+    }
+  }
+  for (std::size_t p = 0; p < result.instances.size(); ++p) {
+    result.instances[p].mean_checked_out =
+        total.seconds > 0 ? instance_checked_out[p] / total.seconds : 0;
   }
   const auto window_end = std::min(ended, shared.measure_end);
   result.measured_s =

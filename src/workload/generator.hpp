@@ -12,6 +12,7 @@
 #include "metrics/summary.hpp"
 #include "pool/queue_pool.hpp"
 #include "workload/scenario.hpp"
+#include "workload/recorder.hpp"
 #include "workload/script.hpp"
 
 namespace poolbench::workload {
@@ -67,6 +68,9 @@ struct GeneratorOptions {
   /// n uses pool n % size. Their factories must make
   /// pg::StatementConnection (libpq's, or the fake server's).
   std::vector<pool::QueuePool*> pools;
+  /// Each pool's share of the clients (closed loop) or arrivals (open loop), same order as
+  /// `pools`; empty: equal shares.
+  std::vector<double> pool_shares;
   int threads = 1;
   std::uint64_t random_seed = 1;
   /// Polled every few milliseconds from the calling thread: true (e.g. after SIGINT) stops
@@ -95,6 +99,13 @@ struct GeneratorResult {
   double mean_checked_out = 0;  ///< time-weighted over the measurement, all instances
   int max_checked_out = 0;      ///< highest sampled, summed over instances
   std::vector<TimeseriesRow> timeseries;
+  /// Per pool (app instance), when there are several; empty with one pool.
+  struct Instance {
+    InstanceStats stats;
+    double mean_checked_out = 0;
+    int max_checked_out = 0;
+  };
+  std::vector<Instance> instances;
   bool interrupted = false;
 };
 

@@ -22,6 +22,20 @@ struct SecondCounts {
   std::string latency_hist;  ///< that second's latency histogram, HdrHistogram V2 base64
 };
 
+/// One app instance's (pool's) share of what a worker measured, when there are several.
+struct InstanceStats {
+  metrics::Counters counters;  ///< completed, timeouts, errors (arrivals dropped before a
+                               ///< pool is chosen count only in the totals)
+  metrics::HdrHistogram latency;
+  metrics::HdrHistogram checkout_wait;
+
+  void merge(const InstanceStats& other) {
+    counters.merge(other.counters);
+    latency.merge(other.latency);
+    checkout_wait.merge(other.checkout_wait);
+  }
+};
+
 /// What one worker thread measured. Single writer (its worker thread), read after the
 /// thread joined; only the live_* atomics are read while running (for the progress line).
 ///
@@ -54,6 +68,8 @@ class Recorder {
   std::string timeout_message;  ///< the first QueuePool timeout message seen
   std::int64_t retries = 0;     ///< serialization/deadlock retries (request.max_tries)
   std::int64_t unfinished = 0;  ///< still running when the drain deadline passed
+  /// Per instance, by pool index; empty when the run has one pool.
+  std::vector<InstanceStats> instances;
 
   // Progress, read by the sampling thread while the worker runs (relaxed).
   std::atomic<std::int64_t> live_completed{0};

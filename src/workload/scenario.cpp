@@ -230,8 +230,15 @@ const std::vector<KeySpec>& key_specs() {
        [](Scenario& s, const std::string& v) {
          return pool::parse_fairness(v, s.pool.settings.fairness);
        }},
-      {"pool.instances", "a whole number of app instances >= 1",
-       int_setter([](Scenario& s) -> int& { return s.pool.instances; }, 1, 10000)},
+      {"pool.instances",
+       "a whole number of app instances >= 1 (or, in the file, a list of {name, share, pool})",
+       [](Scenario& s, const std::string& v) {
+         static const auto set_count =
+             int_setter([](Scenario& sc) -> int& { return sc.pool.instances; }, 1, 10000);
+         if (!set_count(s, v)) return false;
+         s.pool.fleet.clear();  // a count replaces a list: identical instances
+         return true;
+       }},
       {"server.profile", "a profile name such as ssd, ssd+wal-write-heavy, or a .conf path",
        [](Scenario& s, const std::string& v) {
          s.server.profile = v;
@@ -272,6 +279,28 @@ std::string SourceRef::to_string() const {
   if (line <= 0) return file;
   if (column <= 0) return fmt::format("{}:{}", file, line);
   return fmt::format("{}:{}:{}", file, line, column);
+}
+
+std::vector<ResolvedInstance> resolve_instances(const Scenario& scenario) {
+  std::vector<ResolvedInstance> out;
+  if (scenario.pool.fleet.empty()) {
+    for (int i = 0; i < scenario.pool.instances; ++i) {
+      out.push_back({fmt::format("app-{}", i + 1), 1.0 / scenario.pool.instances,
+                     scenario.pool.settings});
+    }
+    return out;
+  }
+  double total = 0;
+  for (const auto& instance : scenario.pool.fleet) total += instance.share;
+  for (const auto& instance : scenario.pool.fleet) {
+    Scenario probe;  // applies the instance's keys with the same validation as the file
+    probe.pool.settings = scenario.pool.settings;
+    for (const auto& [key, value] : instance.pool) {
+      set_scenario_key(probe, "pool." + key, value, instance.at);
+    }
+    out.push_back({instance.name, instance.share / total, probe.pool.settings});
+  }
+  return out;
 }
 
 std::vector<std::string> scenario_keys() {
@@ -325,6 +354,16 @@ std::string_view to_string(CheckoutMode checkout) noexcept {
 }
 std::string_view to_string(ServerAuth auth) noexcept {
   return auth == ServerAuth::trust ? "trust" : "scram";
+}
+
+nlohmann::json fleet_json(const std::vector<Scenario::Instance>& fleet) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& instance : fleet) {
+    nlohmann::json pool = nlohmann::json::object();
+    for (const auto& [key, value] : instance.pool) pool[key] = value;
+    out.push_back({{"name", instance.name}, {"share", instance.share}, {"pool", pool}});
+  }
+  return out;
 }
 
 nlohmann::json to_json(const Scenario& s) {
@@ -391,7 +430,8 @@ nlohmann::json to_json(const Scenario& s) {
         {"pool_pre_ping", p.pool_pre_ping},
         {"use_lifo", p.use_lifo},
         {"fairness", pool::to_string(p.fairness)},
-        {"instances", s.pool.instances}}},
+        {"instances", s.pool.instances},
+        {"fleet", fleet_json(s.pool.fleet)}}},
       {"server",
        {{"profile", s.server.profile},
         {"auth", to_string(s.server.auth)},

@@ -100,9 +100,21 @@ struct Scenario {
   std::vector<TransactionSpec> transactions;
   std::vector<TransactionMix> mixes;  ///< `mixes:`, in file order
 
+  /// One app process of a heterogeneous fleet (`pool.instances` as a list).
+  struct Instance {
+    std::string name;
+    double share = 1;  ///< relative share of the clients or arrivals
+    /// Its own pool keys ("pool_size" -> "50"), applied over the scenario's pool: settings.
+    std::vector<std::pair<std::string, std::string>> pool;
+    SourceRef at;
+  };
+
   struct Pool {
     pool::PoolSettings settings;  ///< SQLAlchemy 2.0's defaults unless set
     int instances = 1;            ///< app processes, one pool each
+    /// `pool.instances` given as a list: one entry per instance (then instances == size);
+    /// empty when it is a count (identical instances with equal shares).
+    std::vector<Instance> fleet;
   } pool;
 
   struct Server {
@@ -141,6 +153,18 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file_la
 /// against `scenario.mixes` and rewrites every transaction's effective `weight`.
 void set_scenario_key(Scenario& scenario, const std::string& key, const std::string& value,
                       const SourceRef& where);
+
+/// One app instance resolved: its name, its share of the load (shares sum to 1) and its pool
+/// settings (the scenario's pool: with the instance's own keys applied).
+struct ResolvedInstance {
+  std::string name;
+  double share = 1;
+  pool::PoolSettings settings;
+};
+
+/// The scenario's app instances: the fleet's entries, or `pool.instances` identical ones
+/// ("app-1", ...). Throws InputError when an instance's own pool key is invalid.
+std::vector<ResolvedInstance> resolve_instances(const Scenario& scenario);
 
 /// Every key path set_scenario_key() accepts, for help texts and "did you mean". (`mixes` is
 /// a block, not a scalar key: it is in scenario_blocks().)

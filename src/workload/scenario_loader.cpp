@@ -99,11 +99,58 @@ class Loader {
     }
     for (const auto& [key, key_node, value] : entries(node, section)) {
       const std::string path = section + "." + key;
+      if (path == "pool.instances" && value.IsSequence()) {
+        load_fleet(scenario, value);
+        continue;
+      }
       if (!is_scenario_key(path)) {
         set_scenario_key(scenario, path, "", at(key_node));  // throws: unknown key, did you mean
       }
       set_scenario_key(scenario, path, scalar(value, path), at(value));
     }
+  }
+
+  /// `pool.instances: [{name, share, pool: {pool_size: 50, ...}}, ...]`: a heterogeneous
+  /// fleet sharing one server (seed 004: an identity service and several smaller services).
+  void load_fleet(Scenario& scenario, const YAML::Node& list) {
+    if (list.size() == 0) fail(list, "pool.instances", "expected at least one instance");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string where = fmt::format("pool.instances[{}]", i);
+      if (!list[i].IsMap()) {
+        fail(list[i], where, "expected a mapping: {name: api, share: 1, pool: {pool_size: 20}}");
+      }
+      Scenario::Instance instance;
+      instance.name = fmt::format("app-{}", i + 1);
+      instance.at = at(list[i]);
+      for (const auto& [key, key_node, value] : entries(list[i], where)) {
+        const std::string path = where + "." + key;
+        if (key == "name") {
+          instance.name = scalar(value, path);
+          if (instance.name.empty()) fail(value, path, "expected a non-empty name");
+        } else if (key == "share") {
+          const std::string text = scalar(value, path);
+          const auto share = parse_weight(text, false);
+          if (!share) fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
+          instance.share = *share;
+        } else if (key == "pool") {
+          if (!value.IsMap()) fail(value, path, "expected a mapping of pool settings");
+          for (const auto& [sub, sub_node, sub_value] : entries(value, path)) {
+            if (sub == "instances") fail(sub_node, path + ".instances", "an instance is one pool");
+            Scenario probe = scenario;  // validated the way resolve_instances applies it
+            set_scenario_key(probe, "pool." + sub, scalar(sub_value, path + "." + sub),
+                             at(sub_node));
+            instance.pool.emplace_back(sub, scalar(sub_value, path + "." + sub));
+          }
+        } else {
+          fail(key_node, path, "unknown key (expected name, share or pool)");
+        }
+      }
+      if (!names.insert(instance.name).second) fail(list[i], where, "duplicate instance name");
+      scenario.pool.fleet.push_back(std::move(instance));
+    }
+    scenario.pool.instances = static_cast<int>(scenario.pool.fleet.size());
+    scenario.origins["pool.instances"] = at(list);
   }
 
   void load_transactions(Scenario& scenario, const YAML::Node& node) {
