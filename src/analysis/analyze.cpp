@@ -104,6 +104,7 @@ json erlang_json(const CellView& cell, std::optional<double> p_wait_measured) {
   const ErlangC q = erlang_c(*cell.total, rate, cell.hold_mean_ms / 1000);
   out["status"] = q.stable ? "ok" : "unstable";
   out["arrival_rate_rps"] = rate;
+  out["measured_arrival_rate_rps"] = cell.arrival_rate_measured_rps / cell.instances;
   out["mean_hold_ms"] = cell.hold_mean_ms;
   out["offered_load"] = q.offered_load;
   out["servers"] = q.servers;

@@ -17,7 +17,9 @@
 //                     scenario.workload.rate), split evenly over pool.instances.
 //   concurrency       open loop: λ × mean latency (Little); closed loop: workload.clients.
 //   measured p_wait   fraction of checkouts whose checkout_wait exceeds 1 ms, from the
-//                     cell's `histograms.checkout_wait` (HdrHistogram V2).
+//                     cell's `histograms.checkout_wait` (HdrHistogram V2). It includes
+//                     checkouts that opened a new connection (connect time counts as wait),
+//                     so it runs above Erlang C's P(wait) when overflow connections churn.
 //
 // Layout:
 // analysis = {
@@ -35,7 +37,8 @@
 //                       "connections_needed"},
 //     "sum_rule": {"pool_total"|null, "concurrent_requests", "holds"},
 //     "erlang_c": {"status": "ok"|"unstable"|"not_applicable", "reason"?,
-//                  "arrival_rate_rps", "mean_hold_ms", "offered_load", "servers",
+//                  "arrival_rate_rps" (per pool), "measured_arrival_rate_rps" (per pool:
+//                  requests / duration_s), "mean_hold_ms", "offered_load", "servers",
 //                  "occupancy", "p_wait", "mean_wait_ms"|null,
 //                  "predicted_timeout_rate" (stable: P(wait > pool_timeout), an upper
 //                      estimate since waiters give up; unstable: 1 - c/A, a lower bound),
@@ -59,8 +62,8 @@
 //     "usl": {"status", "concurrency_source": "pool.mean_checked_out", "points",
 //             "distinct_concurrency", "sigma", "kappa", "lambda", "r_squared",
 //             "peak_concurrency"|null, "peak_throughput_rps"|null,
-//             "throughput_limit_rps"|null, "observations": [{"cell", "concurrency",
-//             "throughput_rps"}]},
+//             "throughput_limit_rps"|null, "note"? (open loop caveat), "observations": [{"cell",
+//             "concurrency", "throughput_rps"}]},
 //     "hikaricp": {...as per cell},
 //     "seed_rows": [ {"table": "traffic_tier"|"environment"|"workload", "name", "label",
 //                     "pool_size", "max_overflow", "pool_timeout_s", "total",

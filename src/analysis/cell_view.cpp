@@ -142,6 +142,10 @@ CellView read_cell(const json& results, const json& cell, int index) {
     view.timeouts = static_cast<long long>(num_or(s.value("timeouts", json()), 0));
     view.completed = static_cast<long long>(num_or(s.value("completed", json()), 0));
     view.throughput_rps = num_or(s.value("throughput_rps", json()), 0);
+    const double duration_s = num_or(s.value("duration_s", json()), 0);
+    if (duration_s > 0) {
+      view.arrival_rate_measured_rps = num_or(s.value("requests", json()), 0) / duration_s;
+    }
     view.timeout_rate = num_or(s.value("timeout_rate", json()), 0);
     view.latency_mean_ms = num_or(at_path(s, "latency_ms.mean"), 0);
     view.latency_p99_ms = num_or(at_path(s, "latency_ms.p99"), 0);

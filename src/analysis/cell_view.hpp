@@ -50,6 +50,7 @@ struct CellView {
   long long timeouts = 0;
   long long completed = 0;
   double throughput_rps = 0;
+  double arrival_rate_measured_rps = 0;  ///< requests / duration_s (all instances)
   double timeout_rate = 0;
   double latency_mean_ms = 0;
   double latency_p99_ms = 0;

@@ -82,6 +82,11 @@ json usl_json(const Group& group, const std::vector<CellView>& cells) {
               {"points", fit.points},
               {"distinct_concurrency", fit.distinct_concurrency},
               {"observations", std::move(observations)}};
+  if (cells[group.cells.front()].open_loop) {
+    out["note"] =
+        "open loop: an unsaturated cell's throughput is the offered rate, not the capacity at "
+        "its concurrency; only cells that saturated the pool measure capacity";
+  }
   if (fit.status == "not_enough_points") return out;
   out["sigma"] = fit.params.sigma;
   out["kappa"] = fit.params.kappa;

@@ -229,8 +229,8 @@ std::string plan_text(const Plan& plan) {
                    duration_text(in.query_time_s), duration_text(plan.hold_s)));
   line("");
   line(fmt::format(
-      "seeds' formula: {:g} concurrent x {} / {} = {:g} connections{} -> pool_size {} + "
-      "max_overflow {} (20% headroom)",
+      "seeds' formula: {:g} concurrent x {} / {} = {:g} connections{}\n"
+      "  + 20% headroom: pool_size {} + max_overflow {}",
       plan.instance_concurrency, duration_text(plan.hold_s), duration_text(plan.request_time_s),
       plan.connections_needed, split ? " per instance" : "", plan.seeds_split.pool_size,
       plan.seeds_split.max_overflow));
@@ -271,9 +271,9 @@ std::string plan_text(const Plan& plan) {
       "sum rule: pool_size + max_overflow = {} {} {:g} concurrent requests{}",
       plan.recommended.total(), plan.sum_rule_holds ? ">=" : "<", plan.instance_concurrency,
       plan.sum_rule_holds ? ""
-                          : " (not met: the rule counts requests in flight; only those in a query "
-                            "hold a connection)"));
-  line(fmt::format("max_connections: {}", plan.budget_message));
+                          : "\n  (not met: the rule counts requests in flight; only those in a "
+                            "query hold a connection)"));
+  line(fmt::format("max_connections budget: {}", plan.budget_message));
   for (const auto& warning : plan.warnings) {
     if (warning != plan.budget_message) line("warning: " + warning);
   }
