@@ -35,7 +35,7 @@
 //                "relative_error"|null},
 //     "seeds_formula": {"concurrent_requests", "avg_query_time_ms", "request_duration_ms",
 //                       "connections_needed"},
-//     "sum_rule": {"pool_total"|null, "concurrent_requests", "holds"},
+//     "sum_rule": {"pool_total"|null (all instances), "concurrent_requests", "holds"},
 //     "erlang_c": {"status": "ok"|"unstable"|"not_applicable", "reason"?,
 //                  "arrival_rate_rps" (per pool), "measured_arrival_rate_rps" (per pool:
 //                  requests / duration_s), "mean_hold_ms", "offered_load", "servers",
@@ -56,7 +56,8 @@
 //   "groups": [ {
 //     "key" (e.g. "server.profile=ssd", "" for a single group), "params": {non-pool params},
 //     "cells": [ids],
-//     "smallest_met": {"pool_size", "max_overflow", "pool_timeout_s", "total", "cell"}|null,
+//     "smallest_met": {"pool_size", "max_overflow", "pool_timeout_s", "total", "cell"}|null
+//                     (ties: the smaller pool_size, then the shorter pool_timeout),
 //     "erlang_c_smallest_servers": n|null (smallest c with P(wait > pool_timeout) <=
 //                     max(slo.timeout_rate, 0.001), open loop only),
 //     "usl": {"status", "concurrency_source": "pool.mean_checked_out", "points",

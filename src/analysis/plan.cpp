@@ -270,9 +270,11 @@ std::string plan_text(const Plan& plan) {
   line(fmt::format(
       "sum rule: pool_size + max_overflow = {} {} {:g} concurrent requests{}",
       plan.recommended.total(), plan.sum_rule_holds ? ">=" : "<", plan.instance_concurrency,
-      plan.sum_rule_holds ? ""
-                          : "\n  (not met: the rule counts requests in flight; only those in a "
-                            "query hold a connection)"));
+      plan.sum_rule_holds
+          ? ""
+          : "\n  (not met: the formula and Erlang C assume a connection is held only while "
+            "its queries run;\n   an app that holds one for the whole request needs "
+            "the sum rule's size)"));
   line(fmt::format("max_connections budget: {}", plan.budget_message));
   for (const auto& warning : plan.warnings) {
     if (warning != plan.budget_message) line("warning: " + warning);

@@ -9,9 +9,12 @@
 // database). Concurrency = rps × request_time (DESIGN.md); the seeds' formula takes
 // avg_query_time = queries × query_time, the time a request needs a connection, so
 // connections_needed = concurrency × queries × query_time / request_time (= rps × hold,
-// Little's law). Recommendation: the seeds' formula with 20 % headroom, split 2:1
-// (split_with_headroom: 25 → 20 + 10), raised to the Erlang C size when that is larger;
-// pool_timeout from --pool-timeout, else the seed tier row of one instance's rps.
+// Little's law). This assumes a request holds a connection only while its queries run
+// (per-statement checkout); an app holding one for the whole request (session per
+// request) needs the sum rule's size, pool_size + max_overflow >= concurrency.
+// Recommendation: the seeds' formula with 20 % headroom, split 2:1 (split_with_headroom:
+// 25 → 20 + 10), raised to the Erlang C size when that is larger; pool_timeout from
+// --pool-timeout, else the seed tier row of one instance's rps.
 
 #include <optional>
 #include <string>
