@@ -206,7 +206,9 @@ json evaluate_monitoring_rules(const json& timeseries, int pool_size, int instan
   return out;
 }
 
-json analyze(const json& results) {
+namespace {
+
+json analyze_checked(const json& results) {
   if (!results.is_object() || !results.contains("cells") || !results["cells"].is_array()) {
     throw InputError("results.json: expected an object with a \"cells\" array");
   }
@@ -233,6 +235,17 @@ json analyze(const json& results) {
           {"measured_p_wait_threshold_ms", k_wait_threshold_ms},
           {"cells", std::move(cells_json)},
           {"groups", std::move(groups)}};
+}
+
+}  // namespace
+
+json analyze(const json& results) {
+  try {
+    return analyze_checked(results);
+  } catch (const json::exception& e) {
+    // A value of an unexpected type somewhere (e.g. a summary that is not an object).
+    throw InputError(fmt::format("results.json: unexpected structure: {}", e.what()));
+  }
 }
 
 }  // namespace poolbench::analysis

@@ -100,8 +100,8 @@ TEST(Analyze, VerdictsFollowTheSmallestPoolThatMetTheSlo) {
   EXPECT_EQ(analysis["groups"][1]["hikaricp"]["connections"], 9);  // hdd: one spindle
   EXPECT_EQ(analysis["groups"][1]["usl"]["status"], "not_enough_points");
 
-  // Seed rows: the low tier (closed loop at ~116 req/s is "high": 20 + 10) is larger than
-  // the smallest total that met (6), so oversized by inference.
+  // Seed rows: the tier of a closed loop is its best throughput (108 req/s: "high", 20 + 10),
+  // larger than the smallest total that met (6), so oversized by inference.
   const json& tier = ssd["seed_rows"][0];
   EXPECT_EQ(tier["table"], "traffic_tier");
   EXPECT_EQ(tier["name"], "high");
@@ -159,6 +159,7 @@ TEST(Analyze, MonitoringRulesFireOnOverflowMostOfTheTimeAndOnInvalid) {
 TEST(Analyze, ANonResultsDocumentIsBadInput) {
   EXPECT_THROW(analyze(json::object()), InputError);
   EXPECT_THROW(analyze(json{{"cells", json::array({1})}}), InputError);
+  EXPECT_THROW(analyze(json{{"cells", json::array({{{"id", "x"}, {"summary", 3}}})}}), InputError);
 }
 
 json load_fixture() {
