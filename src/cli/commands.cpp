@@ -6,6 +6,7 @@ namespace poolbench::cli {
 
 Command run_command_entry();     // cmd_run.cpp
 Command matrix_command_entry();  // cmd_matrix.cpp
+Command plan_command_entry();    // cmd_plan.cpp
 Command profiles_command();      // cmd_profiles.cpp
 Command server_command();        // cmd_server.cpp
 
@@ -14,6 +15,7 @@ std::span<const Command> commands() {
   static const std::vector<Command> k_commands = {
       run_command_entry(),
       matrix_command_entry(),
+      plan_command_entry(),
       profiles_command(),
       server_command(),
   };

@@ -1,0 +1,87 @@
+// poolbench plan: the seeds' example end to end, --json, bad input.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_binary.hpp"
+
+using poolbench::testing::run_process;
+
+namespace {
+
+const std::string k_binary = POOLBENCH_BINARY;
+
+TEST(CliPlan, TheSeedsExampleGivesTwentyFiveConnectionsAndTwentyPlusTen) {
+  const auto result = run_process(
+      k_binary, {"plan", "--rps", "500", "--query-time", "50ms", "--request-time", "200ms"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(result.err.empty()) << result.err;
+  const std::string& out = result.out;
+  EXPECT_NE(out.find("500 req/s x 200ms = 100 concurrent requests"), std::string::npos) << out;
+  EXPECT_NE(out.find("100 concurrent x 50ms / 200ms = 25 connections"), std::string::npos) << out;
+  EXPECT_NE(out.find("pool_size 20 + max_overflow 10"), std::string::npos) << out;
+  EXPECT_NE(out.find("Very high traffic (> 200 RPS)"), std::string::npos) << out;
+  EXPECT_NE(out.find("database:\n  pool_size: 20\n  max_overflow: 10\n  pool_timeout: 60\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("?pool_size=20&max_overflow=10&pool_timeout=60"), std::string::npos) << out;
+  EXPECT_NE(out.find("fit: max_connections = 100"), std::string::npos) << out;
+}
+
+TEST(CliPlan, JsonPrintsTheSamePlanAsOneDocument) {
+  const auto result = run_process(k_binary, {"plan", "--rps", "500", "--query-time", "0.05",
+                                             "--request-time", "0.2", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto plan = nlohmann::json::parse(result.out);
+  EXPECT_EQ(plan["schema"], "poolbench.plan/1");
+  EXPECT_DOUBLE_EQ(plan["concurrency"].get<double>(), 100);
+  EXPECT_DOUBLE_EQ(plan["seeds_formula"]["connections_needed"].get<double>(), 25);
+  EXPECT_EQ(plan["recommended"]["pool_size"], 20);
+  EXPECT_EQ(plan["recommended"]["max_overflow"], 10);
+  EXPECT_EQ(plan["tier"]["name"], "very_high");
+  EXPECT_EQ(plan["budget"]["fits"], true);
+  EXPECT_EQ(plan["database_url_query"], "?pool_size=20&max_overflow=10&pool_timeout=60");
+}
+
+TEST(CliPlan, ARecommendationOverTheBoundsAndBudgetIsWarned) {
+  const auto result = run_process(k_binary, {"plan", "--rps", "10000", "--query-time", "30ms",
+                                             "--instances", "2", "--max-connections", "200"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("warning: outside the seeds' validation bounds: pool_size must be <= "
+                            "100"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("exceed what max_connections = 200 leaves"), std::string::npos)
+      << result.out;
+}
+
+TEST(CliPlan, BadInputExitsTwoWithOneMessageNamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"plan", "--query-time", "50ms"}, "--rps and --query-time are required"},
+      {{"plan", "--rps", "0", "--query-time", "50ms"}, "--rps: expected"},
+      {{"plan", "--rps", "abc", "--query-time", "50ms"}, "rps"},
+      {{"plan", "--rps", "10", "--query-time", "fast"}, "--query-time: expected a duration"},
+      {{"plan", "--rps", "10", "--query-time", "5ms", "--timeout-rate", "2"}, "--timeout-rate"},
+      {{"plan", "--rps", "10", "--query-time", "5ms", "--instances", "0"}, "--instances"},
+      {{"plan", "--rps", "10", "--query-tme", "5ms"}, "did you mean '--query-time'"},
+  };
+  for (const auto& c : cases) {
+    const auto result = run_process(k_binary, c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args.back();
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+  }
+}
+
+TEST(CliPlan, HelpShowsTheFlagsAndTheSeedsExample) {
+  const auto result = run_process(k_binary, {"plan", "--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("--queries-per-request"), std::string::npos);
+  EXPECT_NE(result.out.find("--rps 500 --query-time 50ms --request-time 200ms"), std::string::npos);
+}
+
+}  // namespace
