@@ -246,7 +246,9 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
         "choose another --out",
         plan.results_file.string()));
   }
-  if (embedded) enforce_budgets(budgets(plan, nullptr), flags.allow_over_budget || base.allow_over_budget, io.err);
+  if (embedded)
+    enforce_budgets(budgets(plan, nullptr), flags.allow_over_budget || base.allow_over_budget,
+                    io.err);
 
   cluster::InterruptGuard interrupt_guard;
   const auto note = [&](const std::string& line) {
@@ -255,7 +257,9 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
   matrix::Servers servers(
       {plan.inputs.dsn, plan.inputs.env, base.server.auth, base.server.ssl, note});
   servers.verify_all(plan.profile_order);
-  if (!embedded) enforce_budgets(budgets(plan, &servers), flags.allow_over_budget || base.allow_over_budget, io.err);
+  if (!embedded)
+    enforce_budgets(budgets(plan, &servers), flags.allow_over_budget || base.allow_over_budget,
+                    io.err);
 
   matrix::MatrixSettings settings;
   settings.threads = worker_threads(flags.threads);

@@ -7,6 +7,7 @@
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
 
+#include "analysis/analyze.hpp"
 #include "cli/command.hpp"
 #include "cli/inputs.hpp"
 #include "cli/options.hpp"
@@ -203,15 +204,16 @@ int run_command(const std::vector<std::string>& args, Io io) {
              util::format_duration(scenario.workload.warmup), cell.threads);
   const matrix::CellOutcome outcome = matrix::run_cell(scenario, server, cell);
 
-  const nlohmann::json results = {{"schema", "poolbench.results/1"},
-                                  {"dsn", server.masked},
-                                  {"tool", report::tool_json()},
-                                  {"host", report::host_json()},
-                                  {"server", server.info},
-                                  {"scenario", workload::to_json(scenario)},
-                                  {"run_id", cell.run_id},
-                                  {"seed", seed},
-                                  {"cells", nlohmann::json::array({outcome.cell})}};
+  nlohmann::json results = {{"schema", "poolbench.results/1"},
+                            {"dsn", server.masked},
+                            {"tool", report::tool_json()},
+                            {"host", report::host_json()},
+                            {"server", server.info},
+                            {"scenario", workload::to_json(scenario)},
+                            {"run_id", cell.run_id},
+                            {"seed", seed},
+                            {"cells", nlohmann::json::array({outcome.cell})}};
+  results["analysis"] = analysis::analyze(results);
   const std::string path = out_dir + "/results.json";
   util::write_file_atomically(path, results.dump(2) + "\n");
 

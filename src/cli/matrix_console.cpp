@@ -128,6 +128,17 @@ void print_matrix_table(const nlohmann::json& document, const std::vector<matrix
       std::vector<std::string> names;
       for (const auto& miss : misses) names.push_back(miss.substr(4, miss.find(':') - 4));
       verdict = misses.empty() ? "slo ok" : fmt::format("SLO MISS: {}", fmt::join(names, ", "));
+      // Errors are not an slo: key but always worth a look: the most frequent SQLSTATE.
+      const auto& by_state = s["errors_by_sqlstate"];
+      std::string top;
+      long long most = 0;
+      for (const auto& [state, count] : by_state.items()) {
+        if (count.get<long long>() > most) {
+          most = count.get<long long>();
+          top = state;
+        }
+      }
+      if (most > 0) verdict += fmt::format("; errors mostly {} ({})", top, most);
     }
     fmt::print(out, "{:<44} {:>3} {:>9.1f} {:>9.2f} {:>9.2f} {:>10.2f} {:>8.2f} {:>6} {:>6}  {}\n",
                params, cell.repetition, s["throughput_rps"].get<double>(),

@@ -28,21 +28,22 @@ BudgetVerdict check_fleet_budget(const ConnectionBudget& budget, const std::stri
   }
   verdict.needed = unbounded ? -1 : total + budget.other_connections;
   verdict.fits = !unbounded && verdict.needed <= verdict.available;
-  const std::string demand = fmt::format("{} = {} connections", fmt::join(parts, " + "),
-                                         unbounded ? std::string("unbounded")
-                                                   : std::to_string(verdict.needed));
+  const std::string demand =
+      fmt::format("{} = {} connections", fmt::join(parts, " + "),
+                  unbounded ? std::string("unbounded") : std::to_string(verdict.needed));
   if (verdict.fits) {
-    verdict.message = fmt::format(
-        "{} fit: max_connections = {} leaves {} for applications ({}), {} spare.", demand,
-        budget.max_connections, verdict.available, reserved_text,
-        verdict.available - verdict.needed);
+    verdict.message =
+        fmt::format("{} fit: max_connections = {} leaves {} for applications ({}), {} spare.",
+                    demand, budget.max_connections, verdict.available, reserved_text,
+                    verdict.available - verdict.needed);
   } else {
     verdict.message = fmt::format(
         "{} exceed what max_connections = {} leaves for applications: {} ({}). Each "
         "application instance needs its own pool: shrink the pools by {} connections in "
         "total, or raise max_connections to at least {} (needs a restart).",
         demand, budget.max_connections, verdict.available, reserved_text,
-        unbounded ? std::string("an unbounded") : std::to_string(verdict.needed - verdict.available),
+        unbounded ? std::string("an unbounded")
+                  : std::to_string(verdict.needed - verdict.available),
         unbounded ? std::string("(set finite pools first)")
                   : std::to_string(verdict.needed + reserved));
   }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/analyze.hpp"
 #include "matrix/cell_runner.hpp"
 #include "report/results.hpp"
 #include "util/error.hpp"
@@ -160,6 +161,9 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     }
   }
   if (!outcome.interrupted) store.set_matrix_field("complete", true);
+  // The models and verdicts over what was measured (also for an interrupted matrix: the
+  // cells that finished are findings too). Derived data: `poolbench report` recomputes it.
+  store.set_field("analysis", analysis::analyze(store.document()));
   return outcome;
 }
 

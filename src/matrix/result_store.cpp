@@ -91,6 +91,11 @@ const nlohmann::json* ResultStore::find(const std::string& cell_id) const {
   return nullptr;
 }
 
+void ResultStore::set_field(const std::string& key, const nlohmann::json& value) {
+  m_document[key] = value;
+  write();
+}
+
 void ResultStore::set_matrix_field(const std::string& key, const nlohmann::json& value) {
   m_document["matrix"][key] = value;
   write();

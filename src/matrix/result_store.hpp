@@ -40,6 +40,8 @@ class ResultStore {
 
   /// Adds or replaces (same "id") a cell and rewrites the file atomically.
   void put(const nlohmann::json& cell);
+  /// Sets a top-level key (e.g. "analysis") and rewrites the file.
+  void set_field(const std::string& key, const nlohmann::json& value);
   /// Sets a top-level key of matrix (e.g. "complete") and rewrites the file.
   void set_matrix_field(const std::string& key, const nlohmann::json& value);
 

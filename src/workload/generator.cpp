@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <variant>
@@ -42,6 +43,16 @@ struct Shared {
 };
 
 class Worker;
+
+/// The last one-second row of the window: completions after the end (requests intended
+/// inside it that finish late) are counted there. No limit when the run counts transactions.
+std::int64_t last_second(const Shared& shared) {
+  if (shared.measure_end == Clock::time_point::max())
+    return std::numeric_limits<std::int64_t>::max();
+  const auto window =
+      std::chrono::duration_cast<microseconds>(shared.measure_end - shared.measure_start);
+  return std::max<std::int64_t>(0, (window.count() + 999'999) / 1'000'000 - 1);
+}
 
 /// One closed-loop client or one open-loop request slot: a state machine the worker's
 /// event loop drives. Invariant: at most one of (ticket pending, timer armed for the
@@ -111,7 +122,7 @@ class Worker {
   Worker(Shared& shared, int index, std::vector<std::int64_t> client_ids)
       : shared(shared),
         index(index),
-        recorder(shared.measure_start),
+        recorder(shared.measure_start, last_second(shared)),
         m_client_ids(std::move(client_ids)),
         m_picker(shared.options.pool_shares, static_cast<double>(index) / 7.0) {
     if (shared.options.pools.size() > 1) recorder.instances.resize(shared.options.pools.size());
@@ -629,8 +640,10 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
       last_sample = shared.measure_start;
       if (options.on_measure_start) options.on_measure_start();
     }
-    if (measuring && now <= shared.measure_end) {
-      const double dt = std::chrono::duration<double>(now - last_sample).count();
+    if (measuring && last_sample < shared.measure_end) {
+      // The sample that crosses the end integrates up to the end and closes the last row.
+      const auto at = std::min(now, shared.measure_end);
+      const double dt = std::chrono::duration<double>(at - last_sample).count();
       for (GaugeIntegrals* g : {&second, &total}) {
         g->checked_out += sum.checked_out * dt;
         g->checked_in += sum.checked_in * dt;
@@ -644,9 +657,9 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
         result.instances[p].max_checked_out =
             std::max(result.instances[p].max_checked_out, checked_out_now[p]);
       }
-      last_sample = now;
-      if (now >= shared.measure_start + std::chrono::seconds(next_second) ||
-          now >= shared.measure_end) {
+      last_sample = at;
+      if (at >= shared.measure_start + std::chrono::seconds(next_second) ||
+          at >= shared.measure_end) {
         TimeseriesRow row;
         const double s = std::max(second.seconds, 1e-9);
         row.checked_out = second.checked_out / s;

@@ -11,8 +11,8 @@
 #include "metrics/hdr_histogram.hpp"
 #include "metrics/summary.hpp"
 #include "pool/queue_pool.hpp"
-#include "workload/scenario.hpp"
 #include "workload/recorder.hpp"
+#include "workload/scenario.hpp"
 #include "workload/script.hpp"
 
 namespace poolbench::workload {

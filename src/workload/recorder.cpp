@@ -1,15 +1,19 @@
 #include "workload/recorder.hpp"
 
+#include <algorithm>
+
 #include "metrics/hdr_codec.hpp"
 
 namespace poolbench::workload {
 
-Recorder::Recorder(Clock::time_point measure_start) : m_measure_start(measure_start) {}
+Recorder::Recorder(Clock::time_point measure_start, std::int64_t last_second)
+    : m_measure_start(measure_start), m_last_second(last_second) {}
 
 SecondCounts& Recorder::at_second(Clock::time_point now) {
   const auto since = now - m_measure_start;
-  const std::int64_t second =
-      since.count() < 0 ? 0 : std::chrono::duration_cast<std::chrono::seconds>(since).count();
+  const std::int64_t second = std::min(
+      m_last_second,
+      since.count() < 0 ? 0 : std::chrono::duration_cast<std::chrono::seconds>(since).count());
   if (second > m_current) {
     close_current();
     m_current = second;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -45,7 +46,10 @@ struct InstanceStats {
 class Recorder {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit Recorder(Clock::time_point measure_start);
+  /// Rows are seconds since `measure_start`; completions after second `last_second` count
+  /// in that last row.
+  explicit Recorder(Clock::time_point measure_start,
+                    std::int64_t last_second = std::numeric_limits<std::int64_t>::max());
 
   /// A measured request completed `latency` after its intended start.
   void completed(Clock::time_point now, std::chrono::microseconds latency);
@@ -82,6 +86,7 @@ class Recorder {
   void close_current();
 
   Clock::time_point m_measure_start;
+  std::int64_t m_last_second;
   metrics::HdrHistogram m_second_latency;
   std::int64_t m_current = -1;  ///< the second m_second_latency belongs to
   std::vector<SecondCounts> m_seconds;

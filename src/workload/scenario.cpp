@@ -285,8 +285,8 @@ std::vector<ResolvedInstance> resolve_instances(const Scenario& scenario) {
   std::vector<ResolvedInstance> out;
   if (scenario.pool.fleet.empty()) {
     for (int i = 0; i < scenario.pool.instances; ++i) {
-      out.push_back({fmt::format("app-{}", i + 1), 1.0 / scenario.pool.instances,
-                     scenario.pool.settings});
+      out.push_back(
+          {fmt::format("app-{}", i + 1), 1.0 / scenario.pool.instances, scenario.pool.settings});
     }
     return out;
   }

@@ -131,7 +131,8 @@ class Loader {
         } else if (key == "share") {
           const std::string text = scalar(value, path);
           const auto share = parse_weight(text, false);
-          if (!share) fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
+          if (!share)
+            fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
           instance.share = *share;
         } else if (key == "pool") {
           if (!value.IsMap()) fail(value, path, "expected a mapping of pool settings");

@@ -161,8 +161,9 @@ TEST(MatrixExpansion, ACompositeAxisPairsSettingsInsteadOfCrossingThem) {
   EXPECT_EQ(base.matrix[0].values[0], "{pool_size: 30, max_overflow: 5, pool_recycle: 3600}");
   const auto cells = expand_matrix(base, {});
   ASSERT_EQ(cells.size(), 4u);
-  EXPECT_EQ(cells[0].id, "pool.pool_size=30,pool.max_overflow=5,pool.pool_recycle=3600,"
-                         "workload.rate=10#0");
+  EXPECT_EQ(cells[0].id,
+            "pool.pool_size=30,pool.max_overflow=5,pool.pool_recycle=3600,"
+            "workload.rate=10#0");
   const auto& read_heavy = cells[0].scenario.pool.settings;
   EXPECT_EQ(read_heavy.pool_size, 30);
   EXPECT_EQ(read_heavy.max_overflow, 5);
@@ -171,14 +172,17 @@ TEST(MatrixExpansion, ACompositeAxisPairsSettingsInsteadOfCrossingThem) {
   EXPECT_EQ(write_heavy.pool_size, 15);
   EXPECT_EQ(write_heavy.max_overflow, 15);
   EXPECT_EQ(write_heavy.pool_timeout, std::chrono::seconds(60));
-  EXPECT_EQ(describe_params(cells[3].params), "pool_size=15 max_overflow=15 pool_timeout=60 rate=50");
+  EXPECT_EQ(describe_params(cells[3].params),
+            "pool_size=15 max_overflow=15 pool_timeout=60 rate=50");
   // --set fixes a key inside a composite axis too.
-  const auto fixed = expand_matrix(workload::parse_scenario(k_paired, "rows.yaml", {"pool.max_overflow=0"}), {});
+  const auto fixed =
+      expand_matrix(workload::parse_scenario(k_paired, "rows.yaml", {"pool.max_overflow=0"}), {});
   for (const auto& cell : fixed) EXPECT_EQ(cell.scenario.pool.settings.max_overflow, 0);
 }
 
 TEST(MatrixExpansion, CompositeAxisErrorsNameTheItemAndKey) {
-  const std::string head = "name: rows\ntransactions:\n  - name: read\n    script: SELECT 1;\nmatrix:\n";
+  const std::string head =
+      "name: rows\ntransactions:\n  - name: read\n    script: SELECT 1;\nmatrix:\n";
   try {
     workload::parse_scenario(head + "  pool: [{pool_size: 3}, {pool_sise: 4}]\n", "rows.yaml");
     FAIL();

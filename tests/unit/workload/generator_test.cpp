@@ -202,10 +202,70 @@ pool: { pool_size: 2, max_overflow: 1, pool_timeout: 10s, instances: 2 }
   EXPECT_EQ(run.result.counters.completed(), 6 * 30);
   expect_consistent(run);
   ASSERT_EQ(run.pools.size(), 2U);
-  // Client c uses pool c % 2: three clients per instance.
+  // Equal shares: three clients per instance.
   EXPECT_EQ(run.pools[0].checkouts, 3U * 30U);
   EXPECT_EQ(run.pools[1].checkouts, 3U * 30U);
   EXPECT_LE(run.server.max_open, 2 * 3);
+}
+
+TEST(GeneratorTest, AFleetSplitsClientsByShareAndReportsEachInstance) {
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: closed, clients: 8, transactions: 20, warmup: 0s }
+pool:
+  pool_size: 2
+  max_overflow: 1
+  pool_timeout: 10s
+  instances:
+    - { name: identity, share: 3, pool: { pool_size: 6, max_overflow: 0 } }
+    - { name: orders, share: 1 }
+)") + k_two_statements);
+  FakeServer server(FakeServerOptions{.service_time = std::chrono::microseconds(100)});
+  const FakeLoadRun run = run_fake_load(scenario, server, 2);
+  expect_consistent(run);
+  ASSERT_EQ(run.pools.size(), 2U);
+  // 8 clients at 3:1 -> 6 and 2, each running its 20 transactions on its own pool.
+  EXPECT_EQ(run.pools[0].checkouts, 6U * 20U);
+  EXPECT_EQ(run.pools[1].checkouts, 2U * 20U);
+  ASSERT_EQ(run.result.instances.size(), 2U);
+  EXPECT_EQ(run.result.instances[0].stats.counters.completed(), 6 * 20);
+  EXPECT_EQ(run.result.instances[1].stats.counters.completed(), 2 * 20);
+  EXPECT_EQ(run.result.instances[0].stats.latency.total_count(), 6U * 20U);
+  EXPECT_LE(run.result.instances[0].max_checked_out, 6);
+  EXPECT_LE(run.result.instances[1].max_checked_out, 3);
+}
+
+TEST(GeneratorTest, OpenLoopPicksEachRequestsInstanceByShare) {
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: open, rate: 2000, arrival: uniform, duration: 300ms, warmup: 0s }
+pool:
+  pool_size: 4
+  pool_timeout: 5s
+  instances: [{ name: big, share: 4 }, { name: small, share: 1 }]
+)") + k_two_statements);
+  FakeServer server;
+  const FakeLoadRun run = run_fake_load(scenario, server, 1);
+  expect_consistent(run);
+  const auto big = run.result.instances.at(0).stats.counters.completed();
+  const auto small = run.result.instances.at(1).stats.counters.completed();
+  EXPECT_EQ(big + small, run.result.counters.completed());
+  // The golden-ratio sequence keeps every prefix within a few picks of its share.
+  EXPECT_NEAR(static_cast<double>(small), 0.2 * static_cast<double>(big + small), 3.0);
+}
+
+TEST(GeneratorTest, TheTimeSeriesHasOneRowPerSecondOfTheWindowAndAddsUp) {
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: open, rate: 500, arrival: uniform, duration: 2s, warmup: 0s }
+pool: { pool_size: 4, pool_timeout: 5s }
+)") + k_two_statements);
+  FakeServer server(FakeServerOptions{.service_time = std::chrono::microseconds(2000)});
+  const FakeLoadRun run = run_fake_load(scenario, server, 1);
+  ASSERT_EQ(run.result.timeseries.size(), 2U);
+  std::int64_t completed = 0;
+  for (const auto& row : run.result.timeseries) {
+    completed += row.completed;
+    EXPECT_GT(row.checked_out, 0.0) << row.t_s;  // every second's gauges were sampled
+  }
+  EXPECT_EQ(completed, run.result.counters.completed());
 }
 
 TEST(GeneratorTest, OpenLoopOnTwoThreadsSplitsTheRate) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "matrix/cell_runner.hpp"
 #include "pool/queue_pool.hpp"
 #include "workload/fake_server.hpp"
 #include "workload/generator.hpp"
@@ -29,29 +30,19 @@ inline workload::Scenario scenario_from(std::string_view yaml) {
   return workload::parse_scenario("name: test\n" + std::string(yaml), "test.yaml");
 }
 
-/// The scenario's transactions, parsed.
-inline std::vector<workload::CompiledTransaction> compile_transactions(
-    const workload::Scenario& scenario) {
-  std::vector<workload::CompiledTransaction> out;
-  for (const auto& transaction : scenario.transactions) {
-    workload::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
-    out.push_back(
-        {transaction.name, transaction.weight, workload::parse_script(transaction.script, where)});
-  }
-  return out;
-}
-
-/// Runs `scenario` with `threads` workers and pool.instances pools, all connected to
-/// `server`. The pools are closed before returning.
+/// Runs `scenario` with `threads` workers and one pool per app instance (with the
+/// instance's settings and share), all connected to `server`. The pools are closed before
+/// returning.
 inline FakeLoadRun run_fake_load(const workload::Scenario& scenario, workload::FakeServer& server,
                                  int threads = 1) {
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
   workload::GeneratorOptions options;
-  options.transactions = compile_transactions(scenario);
+  options.transactions = matrix::compile_transactions(scenario);
   options.threads = threads;
-  for (int i = 0; i < scenario.pool.instances; ++i) {
-    pools.push_back(std::make_unique<pool::QueuePool>(scenario.pool.settings, server));
+  for (const auto& instance : workload::resolve_instances(scenario)) {
+    pools.push_back(std::make_unique<pool::QueuePool>(instance.settings, server));
     options.pools.push_back(pools.back().get());
+    options.pool_shares.push_back(instance.share);
   }
   FakeLoadRun run;
   run.result = workload::run_load(scenario, std::move(options));
