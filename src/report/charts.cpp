@@ -414,7 +414,7 @@ Chart throughput_chart(const ReportModel& model) {
       "Throughput rises with connections and flattens at the offered rate (open loop) or at "
       "the server's capacity; a fall past a peak is contention.";
   if (any_usl) chart.caption += " Dashed: the Universal Scalability Law fit; N* its optimum.";
-  chart.width_px = 900;
+  chart.width_px = 1000;
   chart.height_px = 420;
   chart.data.push_back({"throughput.dat", data});
   chart.plot = plot;
@@ -451,26 +451,31 @@ Chart percentiles_chart(const ReportModel& model) {
   std::string data = "# x=1/(1-p)  latency_ms  percentile\n";
   double x_max = 10;
   double y_max = 0;
-  // Colour by pool_size, dash by max_overflow, so the same pool looks the same in every panel.
-  std::set<double> sizes;
+  // Colour by the cell's params other than profile and max_overflow, dash by max_overflow,
+  // so a cell and its twin in the other profile look the same in every panel.
+  const auto colour_key = [&](const CellRow& row) {
+    return param_value(model, row, "pool_size") + " " +
+           key_without(model, row, {"profile", "max_overflow", "pool_size"});
+  };
+  std::vector<std::string> colour_keys;
   std::set<double> overflows;
   for (const auto& row : model.cells) {
-    sizes.insert(row.pool_size);
-    overflows.insert(row.max_overflow);
+    if (std::find(colour_keys.begin(), colour_keys.end(), colour_key(row)) == colour_keys.end()) {
+      colour_keys.push_back(colour_key(row));
+    }
+    if (!std::isnan(row.max_overflow)) overflows.insert(row.max_overflow);
   }
-  const auto style_of = [&](const CellRow& row, std::size_t i) {
-    if (std::isnan(row.pool_size)) return fmt::format("lc rgb '{}'", color(i));
+  const auto style_of = [&](const CellRow& row) {
     const auto c =
-        static_cast<std::size_t>(std::distance(sizes.begin(), sizes.find(row.pool_size)));
+        std::find(colour_keys.begin(), colour_keys.end(), colour_key(row)) - colour_keys.begin();
     const auto d = std::isnan(row.max_overflow)
                        ? 0
                        : std::distance(overflows.begin(), overflows.find(row.max_overflow));
-    return fmt::format("lc rgb '{}' dt {}", color(c), 1 + d);
+    return fmt::format("lc rgb '{}' dt {}", color(static_cast<std::size_t>(c)), 1 + d);
   };
   std::vector<std::vector<std::string>> plots(panels.names.size());
   std::size_t block = 0;
   for (std::size_t p = 0; p < panels.names.size(); ++p) {
-    std::size_t i = 0;
     for (const CellRow* row : panels.rows[panels.names[p]]) {
       metrics::HdrHistogram h;
       try {
@@ -483,19 +488,25 @@ Chart percentiles_chart(const ReportModel& model) {
       data += fmt::format("# cell: {}\n", row->label);
       data += percentile_rows(h, &x_max, &y_max);
       data += "\n\n";
-      std::string label = key_without(model, *row, {"profile", "pool_size", "max_overflow"});
+      // Short: "2+4 read_heavy" (values only; the key is narrow).
+      std::string label;
+      for (const auto& name : model.varying) {
+        if (name == "profile" || name == "pool_size" || name == "max_overflow") continue;
+        label += " " + param_value(model, *row, name);
+      }
       if (!std::isnan(row->pool_size)) {
         label = fmt::format("pool {}{}", param_value(model, *row, "pool_size"),
                             std::isnan(row->max_overflow)
                                 ? ""
                                 : "+" + param_value(model, *row, "max_overflow")) +
-                (label.empty() ? "" : " " + label);
+                label;
       }
       if (label.empty()) label = row->label;
+      if (model.repetitions_vary) label += fmt::format(" #{}", row->repetition);
       // Every panel shows the same cells, so only the last one carries the key.
       plots[p].push_back(
           fmt::format("'latency_percentiles.dat' index {} using 1:2 with lines lw 2 {} {}", block++,
-                      style_of(*row, i++),
+                      style_of(*row),
                       p + 1 == panels.names.size() ? "title " + gnuplot_quote(label) : "notitle"));
     }
   }
@@ -515,14 +526,14 @@ Chart percentiles_chart(const ReportModel& model) {
   plot += fmt::format("set xrange [1:{}]\nset yrange [0:{}]\n", x_max, y_max * 1.05);
   plot += "set xlabel 'percentile'\nset ylabel 'latency (ms)'\n";
   // The key sits right of the panels, outside every plot area.
-  plot += "set key at screen 0.85, graph 1 left top vertical spacing 1.1\n";
+  plot += "set key at screen 0.81, graph 1 left top vertical spacing 1.1\n";
   if (!std::isnan(model.slo_p99_ms)) {
     plot += fmt::format(
         "set arrow 100 from graph 0, first {0} to graph 1, first {0} nohead lc rgb '#d62728' dt "
         "3\n",
         model.slo_p99_ms);
   }
-  plot += fmt::format("set multiplot layout 1,{} margins 0.07,0.83,0.14,0.9 spacing 0.07\n",
+  plot += fmt::format("set multiplot layout 1,{} margins 0.07,0.79,0.14,0.9 spacing 0.07\n",
                       panels.names.size());
   for (std::size_t p = 0; p < panels.names.size(); ++p) {
     if (plots[p].empty()) continue;

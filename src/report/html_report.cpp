@@ -185,16 +185,11 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
       {"verdict_note", verdict_note(model)},
       {"has_cells", !model.cells.empty()},
   };
-  // The verdict table shows the varying params (the label already folds pool_size+overflow).
-  view["param_headers"] = model.varying;
   view["rows"] = nlohmann::json::array();
   view["cells"] = nlohmann::json::array();
   for (const auto& row : model.cells) {
-    nlohmann::json params = nlohmann::json::array();
-    for (const auto& name : model.varying) params.push_back(param_value(model, row, name));
     view["rows"].push_back({{"label", row.label},
                             {"anchor", fmt::format("cell-{}", row.index)},
-                            {"params", params},
                             {"rps", format_rps(row.throughput_rps)},
                             {"p99", format_ms(row.latency_p99_ms)},
                             {"wait_p99", format_ms(row.checkout_wait_p99_ms)},

@@ -325,7 +325,9 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
     }
     std::vector<std::string> parts;
     if (!std::isnan(model.slo_timeout_rate)) {
-      parts.push_back("timeout rate <= " + format_percent(model.slo_timeout_rate));
+      parts.push_back(model.slo_timeout_rate == 0
+                          ? std::string("no timeouts")
+                          : "timeout rate <= " + format_percent(model.slo_timeout_rate));
     }
     if (!std::isnan(model.slo_p99_ms))
       parts.push_back("p99 <= " + format_ms(model.slo_p99_ms) + " ms");
