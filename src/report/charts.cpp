@@ -84,10 +84,13 @@ double mean_of(const std::vector<double>& values) {
   return n == 0 ? k_nan : sum / n;
 }
 
-double analysis_number(const CellRow& row, std::initializer_list<const char*> path) {
-  if (row.analysis == nullptr) return k_nan;
-  const nlohmann::json* value = find_path(*row.analysis, path);
-  return value != nullptr && value->is_number() ? value->get<double>() : k_nan;
+double median_of(std::vector<double> values) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }),
+               values.end());
+  if (values.empty()) return k_nan;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 /// Rows of one series averaged per x (repetitions, or cells that share x): x -> column means.
@@ -123,6 +126,64 @@ Chart skipped(std::string name, std::string title, std::string why) {
   return chart;
 }
 
+/// A vertical line on the pool_size axis: a model's connection count.
+struct Marker {
+  double x = 0;
+  std::string label;
+  bool erlang = false;
+};
+
+/// The seeds' formula (median connections_needed of each analysis group) and Erlang C's
+/// smallest server count (per group), merged where groups agree (to one decimal).
+std::vector<Marker> sizing_markers(const ReportModel& model) {
+  std::vector<std::string> groups;
+  std::map<std::string, std::vector<double>> needed;
+  std::map<std::string, double> erlang;
+  for (const auto& row : model.cells) {
+    const nlohmann::json* group = analysis_group(model, row);
+    if (group == nullptr) continue;
+    const std::string key = group->value("key", "");
+    if (!needed.count(key)) {
+      groups.push_back(key);
+      erlang[key] = number_at(*group, "erlang_c_smallest_servers");
+    }
+    needed[key].push_back(analysis_number(row, {"seeds_formula", "connections_needed"}));
+  }
+  std::vector<Marker> markers;
+  const bool one_group = groups.size() == 1;
+  const auto group_name = [&](const std::string& key) {
+    return one_group ? std::string() : " (" + key.substr(key.find('=') + 1) + ")";
+  };
+  // The seeds' formula: one line when the groups' medians are within half a connection.
+  std::vector<double> medians;
+  for (const auto& key : groups) medians.push_back(median_of(needed[key]));
+  const auto [low, high] = std::minmax_element(medians.begin(), medians.end());
+  if (!medians.empty() && !std::isnan(*low) && *high - *low < 0.5) {
+    const double x = median_of(medians);
+    markers.push_back({x, fmt::format("seeds' formula: {:.1f}", x), false});
+  } else {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      if (std::isnan(medians[g])) continue;
+      markers.push_back({medians[g],
+                         fmt::format("seeds' formula{}: {:.1f}", group_name(groups[g]), medians[g]),
+                         false});
+    }
+  }
+  // Erlang C: one line per distinct server count, naming the groups when they differ.
+  std::map<double, std::vector<std::string>> by_servers;
+  for (const auto& key : groups) {
+    if (!std::isnan(erlang[key])) by_servers[erlang[key]].push_back(key);
+  }
+  for (const auto& [servers, keys] : by_servers) {
+    std::string names;
+    if (by_servers.size() > 1) {
+      for (const auto& key : keys) names += group_name(key);
+    }
+    markers.push_back({servers, fmt::format("Erlang C{}: {:.0f}", names, servers), true});
+  }
+  return markers;
+}
+
 Chart pool_sizing_chart(const ReportModel& model) {
   const std::string title = "Timeouts and p99 checkout wait vs pool_size";
   if (!has_param(model, "pool_size") || !varies(model, "pool_size")) {
@@ -130,29 +191,23 @@ Chart pool_sizing_chart(const ReportModel& model) {
   }
   Groups series;
   for (const auto& row : model.cells) series.add(key_without(model, row, {"pool_size"}), row);
-  bool erlang = false;
-  std::set<double> seeds;
+  bool erlang_timeouts = false;
+  bool erlang_wait = false;
   for (const auto& row : model.cells) {
-    erlang = erlang || !std::isnan(analysis_number(row, {"models", "erlang_c", "timeout_rate"})) ||
-             !std::isnan(analysis_number(row, {"models", "erlang_c", "p99_wait_ms"}));
-    const double needed = analysis_number(row, {"models", "seeds_formula", "connections_needed"});
-    if (!std::isnan(needed)) seeds.insert(needed);
+    erlang_timeouts = erlang_timeouts || !std::isnan(erlang_c_timeout_rate(row));
+    erlang_wait = erlang_wait || !std::isnan(erlang_c_p99_wait_ms(row));
   }
+  const std::vector<Marker> markers = sizing_markers(model);
   std::string data =
       "# pool_size  timeout_%  p99_checkout_wait_ms  erlang_c_timeout_%  erlang_c_p99_wait_ms\n";
   std::set<double> sizes;
   for (const auto& name : series.names) {
     data += fmt::format("# series: {}\n", name.empty() ? "all cells" : name);
-    const auto points =
-        by_x(series.rows[name], [](const CellRow& r) { return r.pool_size; },
-             {[](const CellRow& r) { return r.timeout_rate * 100; },
-              [](const CellRow& r) { return r.checkout_wait_p99_ms; },
-              [](const CellRow& r) {
-                return analysis_number(r, {"models", "erlang_c", "timeout_rate"}) * 100;
-              },
-              [](const CellRow& r) {
-                return analysis_number(r, {"models", "erlang_c", "p99_wait_ms"});
-              }});
+    const auto points = by_x(series.rows[name], [](const CellRow& r) { return r.pool_size; },
+                             {[](const CellRow& r) { return r.timeout_rate * 100; },
+                              [](const CellRow& r) { return r.checkout_wait_p99_ms; },
+                              [](const CellRow& r) { return erlang_c_timeout_rate(r) * 100; },
+                              [](const CellRow& r) { return erlang_c_p99_wait_ms(r); }});
     for (const auto& [x, cols] : points) {
       sizes.insert(x);
       data += fmt::format("{} {} {} {} {}\n", num(x), num(cols[0]), num(cols[1]), num(cols[2]),
@@ -164,14 +219,18 @@ Chart pool_sizing_chart(const ReportModel& model) {
   plot += xtics_for(sizes);
   plot += fmt::format("set xrange [{}:{}]\n", *sizes.begin() - 0.5, *sizes.rbegin() + 0.5);
   plot += "set xlabel 'pool_size'\nset yrange [0:*]\n";
-  for (const double needed : seeds) {
+  for (std::size_t m = 0; m < markers.size(); ++m) {
+    // Labels step down so that markers close together stay readable.
     plot += fmt::format(
-        "set arrow from {0}, graph 0 to {0}, graph 1 nohead ls 99\n"
-        "set label {1} at {0}, graph 0.97 left offset 0.5,0 textcolor rgb '#555555'\n",
-        needed, gnuplot_quote(fmt::format("seeds' formula: {}", num(needed))));
+        "set arrow from {0}, graph 0 to {0}, graph 1 nohead lc rgb '{2}' dt {3} lw 1.5\n"
+        "set label {1} at {0}, graph {4} left offset 0.5,0 textcolor rgb '{2}'\n",
+        markers[m].x, gnuplot_quote(markers[m].label), markers[m].erlang ? "#6a3d9a" : "#555555",
+        markers[m].erlang ? 4 : 3, 0.97 - 0.07 * static_cast<double>(m));
   }
-  plot += "set multiplot layout 1,2\n";
-  const auto plot_column = [&](int column, int erlang_column, bool with_key) {
+  // The key sits right of both panels, where no line or marker label can hide it.
+  plot += "set key at screen 0.79, graph 1 left top vertical\n";
+  plot += "set multiplot layout 1,2 margins 0.07,0.77,0.14,0.9 spacing 0.08\n";
+  const auto plot_column = [&](int column, int erlang_column, bool erlang, bool with_key) {
     std::vector<std::string> parts;
     for (std::size_t i = 0; i < series.names.size(); ++i) {
       const std::string& name = series.names[i];
@@ -194,21 +253,28 @@ Chart pool_sizing_chart(const ReportModel& model) {
         "3\n",
         model.slo_timeout_rate * 100);
   }
-  plot += plot_column(2, 4, true);
-  plot += "unset arrow 100\nset title 'p99 checkout wait'\nset ylabel 'ms'\n";
-  plot += plot_column(3, 5, false);
+  plot += plot_column(2, 4, erlang_timeouts, true);
+  plot += "unset arrow 100\nunset label\nset title 'p99 checkout wait'\nset ylabel 'ms'\n";
+  plot += plot_column(3, 5, erlang_wait, false);
   plot += "unset multiplot\n";
 
   Chart chart;
   chart.name = "pool_sizing";
   chart.title = title;
+  chart.width_px = 1100;
   chart.caption =
       "Both fall as the pool grows: the first pool_size whose timeout line reaches 0 is the "
       "smallest adequate pool; the p99 wait flattens at pool_timeout while requests time out.";
-  if (erlang) chart.caption += " Dashed: Erlang C's prediction for the same cells.";
-  if (!seeds.empty()) chart.caption += " Dotted vertical: the seeds' formula.";
+  if (erlang_timeouts) {
+    chart.caption += " Dashed: Erlang C's predicted timeout rate for the same cells.";
+  }
+  if (!markers.empty()) {
+    chart.caption +=
+        " Vertical lines: the connections the seeds' formula and Erlang C (the smallest c "
+        "meeting the SLO's timeout rate) call for; they are pool totals, so read them on the "
+        "max_overflow 0 lines.";
+  }
   if (!std::isnan(model.slo_timeout_rate)) chart.caption += " Red dotted: the SLO's timeout rate.";
-  chart.width_px = 1000;
   chart.height_px = 420;
   chart.data.push_back({"pool_sizing.dat", data});
   chart.plot = plot;
@@ -317,86 +383,90 @@ Chart heatmap_chart(const ReportModel& model, bool timeouts) {
   return chart;
 }
 
-/// USL parameters for a profile: analysis.usl as one fit, an object keyed by profile, or an
-/// array of fits with "profile".
-const nlohmann::json* usl_for(const ReportModel& model, const std::string& profile) {
-  if (model.analysis == nullptr) return nullptr;
-  const nlohmann::json* usl = find_path(*model.analysis, {"usl"});
+/// The USL fit of the cell's analysis group, when it has numeric parameters.
+const nlohmann::json* usl_fit(const ReportModel& model, const CellRow& row) {
+  const nlohmann::json* group = analysis_group(model, row);
+  const nlohmann::json* usl = group != nullptr ? find_path(*group, {"usl"}) : nullptr;
   if (usl == nullptr) return nullptr;
-  const auto is_fit = [](const nlohmann::json& j) {
-    return j.is_object() && j.contains("sigma") && j.contains("kappa") && j.contains("lambda");
-  };
-  if (is_fit(*usl)) return usl;
-  if (usl->is_object()) {
-    const auto it = usl->find(profile);
-    return it != usl->end() && is_fit(*it) ? &*it : nullptr;
+  for (const char* key : {"lambda", "sigma", "kappa"}) {
+    if (std::isnan(number_at(*usl, key))) return nullptr;
   }
-  if (usl->is_array()) {
-    for (const auto& fit : *usl) {
-      if (is_fit(fit) && fit.value("profile", "") == profile) return &fit;
-    }
-  }
-  return nullptr;
+  return usl;
 }
 
 double connections_of(const CellRow& row) {
   return std::isnan(row.max_overflow) ? row.pool_size : row.pool_size + row.max_overflow;
 }
 
+double in_use_of(const CellRow& row) {
+  return row.mean_checked_out;
+}
+
 Chart throughput_chart(const ReportModel& model) {
-  const std::string title = "Throughput vs connections (pool_size + max_overflow)";
-  std::set<double> xs;
-  for (const auto& row : model.cells) {
-    if (!std::isnan(connections_of(row))) xs.insert(connections_of(row));
-  }
-  if (xs.size() < 2) {
-    return skipped("throughput", title,
-                   "pool_size + max_overflow has a single value in these results.");
-  }
   Groups series;
   for (const auto& row : model.cells) {
     series.add(key_without(model, row, {"pool_size", "max_overflow"}), row);
   }
-  std::string data = "# connections  throughput_rps\n";
+  // With a USL fit the x axis is the fit's concurrency (mean connections checked out), so
+  // points and curve share it; without one, the pool's connection limit.
+  std::vector<const nlohmann::json*> fits;
+  bool any_fit = false;
+  for (const auto& name : series.names) {
+    fits.push_back(usl_fit(model, *series.rows[name].front()));
+    any_fit = any_fit || fits.back() != nullptr;
+  }
+  double (*x_of)(const CellRow&) = any_fit ? in_use_of : connections_of;
+  const std::string x_label =
+      any_fit ? "connections in use (mean checked_out)" : "connections (pool_size + max_overflow)";
+  const std::string title = "Throughput vs " + x_label;
+  std::set<double> xs;
+  for (const auto& row : model.cells) {
+    if (!std::isnan(x_of(row))) xs.insert(x_of(row));
+  }
+  if (xs.size() < 2) {
+    return skipped("throughput", title, x_label + " has a single value in these results.");
+  }
+  std::string data =
+      fmt::format("# {}  throughput_rps\n", any_fit ? "mean_checked_out" : "pool_total");
   std::vector<std::string> parts;
   std::string functions;
   std::vector<std::string> n_stars;
-  bool any_usl = false;
+  std::string note;
+  double x_max = *xs.rbegin();
   for (std::size_t i = 0; i < series.names.size(); ++i) {
     const std::string& name = series.names[i];
     data += fmt::format("# series: {}\n", name.empty() ? "all cells" : name);
-    for (const auto& [x, cols] : by_x(series.rows[name], connections_of,
-                                      {[](const CellRow& r) { return r.throughput_rps; }})) {
+    for (const auto& [x, cols] :
+         by_x(series.rows[name], x_of, {[](const CellRow& r) { return r.throughput_rps; }})) {
       data += fmt::format("{} {}\n", num(x), num(cols[0]));
     }
     data += "\n\n";
-    parts.push_back(
-        fmt::format("'throughput.dat' index {} using 1:2 with linespoints lw 2 pt 7 ps 0.9 lc rgb "
-                    "'{}' title {}",
-                    i, color(i), gnuplot_quote(name.empty() ? "measured" : name)));
-    const nlohmann::json* fit = usl_for(model, series.rows[name].front()->profile);
+    parts.push_back(fmt::format(
+        "'throughput.dat' index {} using 1:2 with {} lw 2 pt 7 ps 0.9 lc rgb '{}' title {}", i,
+        any_fit ? "points" : "linespoints", color(i),
+        gnuplot_quote(name.empty() ? "measured" : name)));
+    const nlohmann::json* fit = fits[i];
     if (fit == nullptr) continue;
-    any_usl = true;
-    const double lambda = number_at(*fit, "lambda");
-    const double sigma = number_at(*fit, "sigma");
-    const double kappa = number_at(*fit, "kappa");
+    if (note.empty()) note = fit->value("note", "");
     functions += fmt::format("usl{}(n) = {} * n / (1 + {} * (n - 1) + {} * n * (n - 1))\n", i,
-                             num(lambda), num(sigma), num(kappa));
+                             num(number_at(*fit, "lambda")), num(number_at(*fit, "sigma")),
+                             num(number_at(*fit, "kappa")));
     parts.push_back(fmt::format("usl{}(x) with lines lw 1.5 dt 2 lc rgb '{}' title {}", i, color(i),
                                 gnuplot_quote("USL fit" + (name.empty() ? "" : ": " + name))));
-    const double n_star = number_at(*fit, "n_star");
-    if (!std::isnan(n_star)) {
+    const double n_star = number_at(*fit, "peak_concurrency");
+    if (!std::isnan(n_star) && n_star > 0 && n_star <= 3 * *xs.rbegin()) {
+      x_max = std::max(x_max, n_star);
       n_stars.push_back(
           fmt::format("set arrow from {0}, graph 0 to {0}, graph 1 nohead lc rgb '{1}' dt 3\n"
-                      "set label {2} at {0}, graph 0.05 left offset 0.5,0 textcolor rgb '{1}'\n",
-                      n_star, color(i), gnuplot_quote(fmt::format("N* = {:.1f}", n_star))));
+                      "set label {2} at {0}, graph {3} left offset 0.5,0 textcolor rgb '{1}'\n",
+                      n_star, color(i), gnuplot_quote(fmt::format("N* = {:.1f}", n_star)),
+                      0.06 + 0.06 * static_cast<double>(n_stars.size())));
     }
   }
   std::string plot = k_style;
-  plot += fmt::format("set xrange [0:{}]\nset yrange [0:*]\n", *xs.rbegin() * 1.08);
-  plot +=
-      "set xlabel 'connections (pool_size + max_overflow)'\nset ylabel 'completed per second'\n";
-  plot += "set key bottom right\nset samples 200\n";
+  plot += fmt::format("set xrange [0:{}]\nset yrange [0:*]\n", x_max * 1.08);
+  plot += fmt::format("set xlabel {}\nset ylabel 'completed per second'\n", gnuplot_quote(x_label));
+  plot += "set key top left opaque box lc rgb '#dddddd'\nset samples 200\n";
   if (!std::isnan(model.offered_rps)) {
     plot += fmt::format(
         "set arrow from graph 0, first {0} to graph 1, first {0} nohead ls 99\n"
@@ -413,7 +483,10 @@ Chart throughput_chart(const ReportModel& model) {
   chart.caption =
       "Throughput rises with connections and flattens at the offered rate (open loop) or at "
       "the server's capacity; a fall past a peak is contention.";
-  if (any_usl) chart.caption += " Dashed: the Universal Scalability Law fit; N* its optimum.";
+  if (any_fit) {
+    chart.caption += " Dashed: the Universal Scalability Law fit; N* its peak concurrency.";
+    if (!note.empty()) chart.caption += " Note: " + note + ".";
+  }
   chart.width_px = 1000;
   chart.height_px = 420;
   chart.data.push_back({"throughput.dat", data});

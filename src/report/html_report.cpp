@@ -123,19 +123,34 @@ nlohmann::json cell_view(const ReportModel& model, const CellRow& row) {
         std::pair{"schedule_lag_ms", "schedule lag"}}) {
     if (auto m = metric_row(summary, key, name); !m.is_null()) view["metrics"].push_back(m);
   }
-  // Model predictions from the analysis, flattened: "erlang_c.p_wait" = 0.42.
+  // The analysis entry, flattened: "erlang_c.p_wait" = 1, "monitoring: <rule>" = fired.
   view["models"] = nlohmann::json::array();
   if (row.analysis != nullptr) {
-    if (const auto* models = find_path(*row.analysis, {"models"}); models && models->is_object()) {
-      for (const auto& [model_name, values] : models->items()) {
-        if (!values.is_object()) continue;
-        for (const auto& [key, value] : values.items()) {
-          if (!value.is_number() && !value.is_string()) continue;
-          view["models"].push_back(
-              {{"name", model_name + "." + key},
-               {"value", value.is_number() ? fmt::format("{:.4g}", value.get<double>())
-                                           : value.get<std::string>()}});
+    const auto text = [](const nlohmann::json& value) -> std::string {
+      if (value.is_number()) return fmt::format("{:.4g}", value.get<double>());
+      if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+      if (value.is_string()) return value.get<std::string>();
+      return "—";
+    };
+    for (const auto& [name, value] : row.analysis->items()) {
+      if (value.is_object() && name != "pool") {
+        for (const auto& [key, item] : value.items()) {
+          if (item.is_primitive()) {
+            view["models"].push_back({{"name", name + "." + key}, {"value", text(item)}});
+          }
         }
+      } else if (name == "monitoring" && value.is_array()) {
+        for (const auto& rule : value) {
+          if (!rule.is_object()) continue;
+          view["models"].push_back(
+              {{"name", "monitoring: " + rule.value("rule", "?")},
+               {"value", rule.value("fired", false)
+                             ? fmt::format("fired ({} of the seconds)",
+                                           format_percent(number_at(rule, "fraction")))
+                             : "no"}});
+        }
+      } else if (name == "met" || name == "evidence_cell") {
+        view["models"].push_back({{"name", name}, {"value", text(value)}});
       }
     }
   }

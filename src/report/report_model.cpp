@@ -122,12 +122,26 @@ std::optional<Verdict> verdict_from_analysis(const CellRow& row) {
   if (row.analysis == nullptr) return std::nullopt;
   const auto it = row.analysis->find("verdict");
   if (it == row.analysis->end() || !it->is_string()) return std::nullopt;
-  const std::string text = it->get<std::string>();
+  std::string text = it->get<std::string>();
   VerdictKind kind = VerdictKind::none;
   if (text == "adequate") kind = VerdictKind::adequate;
   if (text == "undersized") kind = VerdictKind::undersized;
   if (text == "oversized") kind = VerdictKind::oversized;
-  return Verdict{kind, text, row.analysis->value("reason", "")};
+  if (text == "not_measured") {
+    kind = VerdictKind::failed;
+    text = "not measured";
+  }
+  std::vector<std::string> reasons;
+  if (const auto* list = find_path(*row.analysis, {"reasons"}); list && list->is_array()) {
+    for (const auto& reason : *list) {
+      if (reason.is_string()) reasons.push_back(reason.get<std::string>());
+    }
+  }
+  if (reasons.empty() && row.analysis->contains("reason") &&
+      (*row.analysis)["reason"].is_string()) {
+    reasons.push_back((*row.analysis)["reason"].get<std::string>());
+  }
+  return Verdict{kind, text, fmt::format("{}", fmt::join(reasons, "; "))};
 }
 
 void fill_numbers(CellRow& row, const nlohmann::json& cell) {
@@ -397,6 +411,34 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
   return model;
 }
 
+double analysis_number(const CellRow& row, std::initializer_list<const char*> path) {
+  if (row.analysis == nullptr) return k_nan;
+  const nlohmann::json* value = find_path(*row.analysis, path);
+  return value != nullptr && value->is_number() ? value->get<double>() : k_nan;
+}
+
+double erlang_c_timeout_rate(const CellRow& row) {
+  if (row.analysis == nullptr) return k_nan;
+  const nlohmann::json* status = find_path(*row.analysis, {"erlang_c", "status"});
+  if (status != nullptr && *status == "not_applicable") return k_nan;
+  return analysis_number(row, {"erlang_c", "predicted_timeout_rate"});
+}
+
+double erlang_c_p99_wait_ms(const CellRow& row) {
+  return analysis_number(row, {"erlang_c", "p99_wait_ms"});
+}
+
+const nlohmann::json* analysis_group(const ReportModel& model, const CellRow& row) {
+  if (model.analysis == nullptr || row.analysis == nullptr) return nullptr;
+  const nlohmann::json* key = find_path(*row.analysis, {"group"});
+  const nlohmann::json* groups = find_path(*model.analysis, {"groups"});
+  if (key == nullptr || groups == nullptr || !groups->is_array()) return nullptr;
+  for (const auto& group : *groups) {
+    if (group.is_object() && group.contains("key") && group["key"] == *key) return &group;
+  }
+  return nullptr;
+}
+
 int worst_cell(const ReportModel& model) {
   int worst = -1;
   const auto key = [](const CellRow& row) {
@@ -523,7 +565,35 @@ std::vector<std::string> findings(const ReportModel& model) {
     }
   }
 
-  // 5. Profiles side by side.
+  // 5. The seeds' tuning-table rows, judged by the analysis.
+  if (model.analysis != nullptr) {
+    std::map<std::string, int> verdicts;
+    int rows = 0;
+    if (const auto* groups = find_path(*model.analysis, {"groups"}); groups && groups->is_array()) {
+      for (const auto& group : *groups) {
+        const auto* seed_rows = find_path(group, {"seed_rows"});
+        if (seed_rows == nullptr || !seed_rows->is_array()) continue;
+        for (const auto& row : *seed_rows) {
+          if (!row.is_object() || !row.contains("verdict") || !row["verdict"].is_string()) continue;
+          ++verdicts[row["verdict"].get<std::string>()];
+          ++rows;
+        }
+      }
+    }
+    if (rows > 0) {
+      std::vector<std::string> parts;
+      for (const char* v : {"undersized", "adequate", "oversized", "not_covered"}) {
+        if (verdicts[v] > 0) {
+          parts.push_back(fmt::format("{} {}", verdicts[v],
+                                      std::string(v) == "not_covered" ? "not covered" : v));
+        }
+      }
+      out.push_back(fmt::format("The seeds' tuning-table rows, judged against these cells: {}.",
+                                fmt::join(parts, ", ")));
+    }
+  }
+
+  // 6. Profiles side by side.
   if (std::find(model.varying.begin(), model.varying.end(), "profile") != model.varying.end()) {
     std::vector<std::string> profiles;
     std::map<std::string, std::vector<double>> p99s;

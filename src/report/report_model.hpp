@@ -5,18 +5,23 @@
 // from a results document and an optional `analysis` object (src/analysis/, or
 // results["analysis"]). Reporters never read results.json themselves.
 //
-// Analysis keys consumed (all optional; anything missing falls back or is left out):
-//   analysis.cells[]              array (or object keyed by cell id) of per-cell entries,
-//                                 matched by "id" (else "index", else position)
-//     .verdict                    "adequate" | "undersized" | "oversized"
-//     .reason                     one line: why
-//     .models.erlang_c.timeout_rate      predicted timeout rate (fraction) for this cell
-//     .models.erlang_c.p_wait            predicted probability of waiting
-//     .models.erlang_c.p99_wait_ms       predicted p99 checkout wait
-//     .models.seeds_formula.connections_needed   the seeds' formula's pool size
-//   analysis.usl                  {lambda, sigma, kappa, n_star} or an object of those keyed
-//                                 by profile, or an array of them with "profile"
-//   analysis.findings[]           strings: the top findings (else computed here)
+// Analysis keys consumed (src/analysis/analyze.hpp's layout, "poolbench.analysis/1"; all
+// optional, anything missing falls back or is left out):
+//   analysis.cells[]            matched to results cells by "id" (else "index", else position);
+//                               an object keyed by cell id is accepted too
+//     .verdict                  "adequate" | "undersized" | "oversized" | "not_measured"
+//     .reasons[]                strings (joined with "; "), or .reason
+//     .group                    key of its entry in analysis.groups
+//     .erlang_c.status          "ok" | "unstable" | "not_applicable"
+//     .erlang_c.predicted_timeout_rate   fraction (dashed lines, timeout panel)
+//     .erlang_c.p99_wait_ms     if ever provided (dashed lines, wait panel)
+//     .seeds_formula.connections_needed  (a marker: the group's median)
+//     every other object member (little, sum_rule, hikaricp, ...) and .monitoring[] are
+//     listed in the cell's details as they are
+//   analysis.groups[]           .key, .erlang_c_smallest_servers (a marker), .usl {lambda,
+//                               sigma, kappa, peak_concurrency (N*), concurrency_source,
+//                               note}, .seed_rows[] {verdict} (a finding)
+//   analysis.findings[]         strings, if ever provided: used instead of computed ones
 //
 // Lifetime: a ReportModel points into the results and analysis JSON it was built from;
 // they must outlive it.
@@ -121,6 +126,15 @@ double number_at(const nlohmann::json& object, const char* key);
 /// `object[a][b]...` when each step is an object holding the key; nullptr otherwise.
 const nlohmann::json* find_path(const nlohmann::json& object,
                                 std::initializer_list<const char*> keys);
+
+/// A number at `path` in the cell's analysis entry; NaN when absent.
+double analysis_number(const CellRow& row, std::initializer_list<const char*> path);
+/// Erlang C's predicted timeout rate (fraction) for the cell; NaN when not applicable.
+double erlang_c_timeout_rate(const CellRow& row);
+/// Erlang C's predicted p99 checkout wait (ms), if the analysis provides one; else NaN.
+double erlang_c_p99_wait_ms(const CellRow& row);
+/// The analysis.groups entry of the cell's group, or nullptr.
+const nlohmann::json* analysis_group(const ReportModel& model, const CellRow& row);
 
 /// The cell the time-series chart shows by default: the highest timeout rate, ties (and an
 /// all-zero column) broken by p99 latency. -1 when there are no cells.

@@ -108,6 +108,31 @@ TEST_F(ReportCommand, ChartsThatDoNotApplySayWhyOnThePage) {
   EXPECT_EQ(check.exit_code, 0) << check.out;
 }
 
+TEST_F(ReportCommand, AnAnalysisBlockGivesVerdictsAndModelOverlays) {
+  const fs::path analyzed = m_dir / "results.json";
+  const auto merge =
+      run_process("/usr/bin/python3",
+                  {"-c",
+                   "import json,sys; d=json.load(open(sys.argv[1])); "
+                   "d['analysis']=json.load(open(sys.argv[2])); "
+                   "json.dump(d, open(sys.argv[3], 'w'))",
+                   k_fixture, k_source + "/tests/unit/report/fixtures/erlang_small.analysis.json",
+                   analyzed.string()});
+  ASSERT_EQ(merge.exit_code, 0) << merge.err;
+  const auto result = run_process(k_binary, {"report", analyzed.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string html = read(m_dir / "index.html");
+  EXPECT_NE(html.find("Verdicts from the sizing analysis"), std::string::npos);
+  EXPECT_NE(html.find(">undersized</span>"), std::string::npos);
+  EXPECT_NE(html.find(">oversized</span>"), std::string::npos);
+  EXPECT_NE(read(m_dir / "charts" / "pool_sizing.plot.gp").find("Erlang C"), std::string::npos);
+  EXPECT_NE(read(m_dir / "charts" / "throughput.plot.gp").find("usl0(n)"), std::string::npos);
+  std::vector<std::string> check = {k_checker, (m_dir / "index.html").string()};
+  check.insert(check.end(), k_charts.begin(), k_charts.end());
+  const auto html_check = run_process("/usr/bin/python3", check);
+  EXPECT_EQ(html_check.exit_code, 0) << html_check.out;
+}
+
 TEST_F(ReportCommand, BadInputExitsTwoNamingTheFileAndWritesNothing) {
   const fs::path out = m_dir / "out";
   const auto missing =

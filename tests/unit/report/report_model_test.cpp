@@ -22,22 +22,11 @@ const Chart& chart_named(const std::vector<Chart>& charts, const std::string& na
   throw std::runtime_error("no chart " + name);
 }
 
-/// The fixture with an analysis block as src/analysis/ is expected to write it.
+/// The fixture with the analysis block src/analysis/'s analyze() wrote for it
+/// (fixtures/erlang_small.analysis.json; regenerate it when that layout changes).
 nlohmann::json with_analysis(nlohmann::json results) {
-  nlohmann::json cells = nlohmann::json::array();
-  for (const auto& cell : results["cells"]) {
-    const bool small = cell["params"]["pool_size"] == 2 && cell["params"]["max_overflow"] == 0;
-    cells.push_back({{"id", cell["id"]},
-                     {"verdict", small ? "undersized" : "adequate"},
-                     {"reason", small ? "timeouts" : ""},
-                     {"models",
-                      {{"erlang_c", {{"timeout_rate", small ? 0.5 : 0.0}, {"p99_wait_ms", 150}}},
-                       {"seeds_formula", {{"connections_needed", 4.4}}}}}});
-  }
-  results["analysis"] = {
-      {"cells", cells},
-      {"usl", {{"ssd", {{"lambda", 60.0}, {"sigma", 0.05}, {"kappa", 0.001}, {"n_star", 30.8}}}}},
-      {"findings", {"analysis says: 2+0 is undersized"}}};
+  results["analysis"] = nlohmann::json::parse(
+      testing::read_file(testing::report_fixture("erlang_small.analysis.json")));
   return results;
 }
 
@@ -66,13 +55,36 @@ TEST(ReportModel, WithoutAnalysisVerdictsComeFromTheSlo) {
   EXPECT_EQ(model.cells[1].verdict.kind, VerdictKind::slo_met);
 }
 
-TEST(ReportModel, AnalysisVerdictsAndFindingsWinOverTheSlo) {
+TEST(ReportModel, AnalysisVerdictsWinOverTheSlo) {
   const auto results = with_analysis(testing::erlang_small());
   const ReportModel model = build_model(results, &results["analysis"], "fixture.json");
   EXPECT_EQ(model.verdict_source, "analysis");
   EXPECT_EQ(model.cells[0].verdict.kind, VerdictKind::undersized);
+  EXPECT_THAT(model.cells[0].verdict.reason, HasSubstr("641 pool timeouts"));
   EXPECT_EQ(model.cells[1].verdict.text, "adequate");
+  EXPECT_EQ(model.cells[3].verdict.kind, VerdictKind::oversized);
+  EXPECT_THAT(model.cells[3].verdict.reason, HasSubstr("a smaller pool also met"));
+  const auto found = findings(model);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0], "Verdicts: 2 undersized, 4 adequate, 2 oversized (of 8 cells).");
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("The seeds' tuning-table rows")));
+  EXPECT_EQ(analysis_group(model, model.cells[0])->value("key", ""), "server.profile=ssd");
+  EXPECT_NEAR(erlang_c_timeout_rate(model.cells[0]), 0.5486, 1e-4);
+}
+
+TEST(ReportModel, AnalysisFindingsReplaceComputedOnes) {
+  auto results = with_analysis(testing::erlang_small());
+  results["analysis"]["findings"] = {"analysis says: 2+0 is undersized"};
+  const ReportModel model = build_model(results, &results["analysis"], "fixture.json");
   EXPECT_THAT(findings(model), ElementsAre("analysis says: 2+0 is undersized"));
+}
+
+TEST(ReportModel, NotMeasuredCellsSaySo) {
+  auto results = with_analysis(testing::erlang_small());
+  results["analysis"]["cells"][2]["verdict"] = "not_measured";
+  const ReportModel model = build_model(results, &results["analysis"], "fixture.json");
+  EXPECT_EQ(model.cells[2].verdict.kind, VerdictKind::failed);
+  EXPECT_EQ(model.cells[2].verdict.text, "not measured");
 }
 
 TEST(ReportModel, TheWorstCellHasTheHighestTimeoutRate) {
@@ -129,12 +141,16 @@ TEST(ChartPlans, AnalysisAddsErlangCTheSeedsFormulaAndTheUslFit) {
   const auto charts = plan_charts(build_model(results, &results["analysis"], "f.json"), {});
   const Chart& sizing = chart_named(charts, "pool_sizing");
   EXPECT_THAT(sizing.plot, HasSubstr("Erlang C (dashed)"));
-  EXPECT_THAT(sizing.plot, HasSubstr("'seeds'' formula: 4.4'"));
-  EXPECT_THAT(sizing.data.front().content, HasSubstr("\n2 54.27603725656224 206.207 50 150\n"));
+  EXPECT_THAT(sizing.plot, HasSubstr("'seeds'' formula"));
+  EXPECT_THAT(sizing.plot, HasSubstr("'Erlang C: 5'"));  // both groups agree: one marker
+  // pool_size 2, measured 54.3% timeouts, Erlang C 54.9% (unstable: 1 - c/A).
+  EXPECT_THAT(sizing.data.front().content, HasSubstr("\n2 54.27603725656224 206.207 54.855"));
   const Chart& throughput = chart_named(charts, "throughput");
-  EXPECT_THAT(throughput.plot, HasSubstr("usl0(n) = 60 * n / (1 + 0.05 * (n - 1) + 0.001"));
-  EXPECT_THAT(throughput.plot, HasSubstr("N* = 30.8"));
-  EXPECT_THAT(throughput.plot, ::testing::Not(HasSubstr("usl1")));  // no fit for hdd
+  EXPECT_THAT(throughput.plot, HasSubstr("usl0(n) = "));
+  EXPECT_THAT(throughput.plot, HasSubstr("usl1(n) = "));
+  EXPECT_THAT(throughput.plot, HasSubstr("N* = 8.9"));
+  EXPECT_THAT(throughput.plot, HasSubstr("connections in use (mean checked_out)"));
+  EXPECT_THAT(throughput.caption, HasSubstr("Note: open loop"));
 }
 
 TEST(ChartPlans, ChartsThatDoNotApplyAreSkippedWithAReason) {
