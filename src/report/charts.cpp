@@ -118,6 +118,13 @@ std::string xtics_for(const std::set<double>& values) {
   return fmt::format("set xtics ({})\n", fmt::join(tics, ", "));
 }
 
+/// True when some cell has a value for `member` (failed cells have none; gnuplot refuses a
+/// plot whose every point is undefined).
+bool any_measured(const ReportModel& model, double CellRow::*member) {
+  return std::any_of(model.cells.begin(), model.cells.end(),
+                     [&](const CellRow& row) { return !std::isnan(row.*member); });
+}
+
 Chart skipped(std::string name, std::string title, std::string why) {
   Chart chart;
   chart.name = std::move(name);
@@ -188,6 +195,10 @@ Chart pool_sizing_chart(const ReportModel& model) {
   const std::string title = "Timeouts and p99 checkout wait vs pool_size";
   if (!has_param(model, "pool_size") || !varies(model, "pool_size")) {
     return skipped("pool_sizing", title, "pool_size has a single value in these results.");
+  }
+  if (!any_measured(model, &CellRow::timeout_rate) ||
+      !any_measured(model, &CellRow::checkout_wait_p99_ms)) {
+    return skipped("pool_sizing", title, "no cell has a measured summary.");
   }
   Groups series;
   for (const auto& row : model.cells) series.add(key_without(model, row, {"pool_size"}), row);
@@ -289,6 +300,9 @@ Chart heatmap_chart(const ReportModel& model, bool timeouts) {
       !varies(model, "pool_size") || !varies(model, "max_overflow")) {
     return skipped(name, title,
                    "needs both a pool_size and a max_overflow axis with two values or more.");
+  }
+  if (!any_measured(model, timeouts ? &CellRow::timeout_rate : &CellRow::latency_p99_ms)) {
+    return skipped(name, title, "no cell has a measured summary.");
   }
   Groups panels;
   for (const auto& row : model.cells) {
@@ -425,6 +439,9 @@ Chart throughput_chart(const ReportModel& model) {
   }
   if (xs.size() < 2) {
     return skipped("throughput", title, x_label + " has a single value in these results.");
+  }
+  if (!any_measured(model, &CellRow::throughput_rps)) {
+    return skipped("throughput", title, "no cell has a measured summary.");
   }
   std::string data =
       fmt::format("# {}  throughput_rps\n", any_fit ? "mean_checked_out" : "pool_total");
@@ -576,11 +593,12 @@ Chart percentiles_chart(const ReportModel& model) {
       }
       if (label.empty()) label = row->label;
       if (model.repetitions_vary) label += fmt::format(" #{}", row->repetition);
-      // Every panel shows the same cells, so only the last one carries the key.
+      // Every panel shows the same cells, so only the last one carries the key; with more
+      // curves than a key can list legibly, none does (the data file names each block).
+      const bool keyed = p + 1 == panels.names.size() && panels.rows[panels.names[p]].size() <= 16;
       plots[p].push_back(
           fmt::format("'latency_percentiles.dat' index {} using 1:2 with lines lw 2 {} {}", block++,
-                      style_of(*row),
-                      p + 1 == panels.names.size() ? "title " + gnuplot_quote(label) : "notitle"));
+                      style_of(*row), keyed ? "title " + gnuplot_quote(label) : "notitle"));
     }
   }
   if (block == 0) return skipped("latency_percentiles", title, "every latency histogram is empty.");

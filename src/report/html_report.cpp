@@ -155,6 +155,16 @@ nlohmann::json cell_view(const ReportModel& model, const CellRow& row) {
     }
   }
   view["has_models"] = !view["models"].empty();
+  // The server settings the cell ran with (its profile's, as SHOW printed them).
+  view["settings"] = nlohmann::json::array();
+  if (const auto* settings = find_path(*row.cell, {"server_settings"});
+      settings != nullptr && settings->is_object()) {
+    for (const auto& [name, value] : settings->items()) {
+      view["settings"].push_back(
+          {{"name", name}, {"value", value.is_string() ? value.get<std::string>() : value.dump()}});
+    }
+  }
+  view["has_settings"] = !view["settings"].empty();
   return view;
 }
 

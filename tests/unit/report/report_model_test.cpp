@@ -175,6 +175,18 @@ TEST(ChartPlans, ChartsThatDoNotApplyAreSkippedWithAReason) {
   for (const auto& chart : plan_charts(build_model(results, nullptr, "f.json"), {})) {
     EXPECT_THAT(chart.skipped, HasSubstr("no cells")) << chart.name;
   }
+
+  // Failed cells have no summary: nothing to draw, and gnuplot must not be asked to.
+  results = testing::erlang_small();
+  for (auto& cell : results["cells"]) {
+    cell["status"] = "failed";
+    cell.erase("summary");
+  }
+  charts = plan_charts(build_model(results, nullptr, "f.json"), {});
+  for (const char* name : {"pool_sizing", "heatmap_p99", "heatmap_timeouts", "throughput"}) {
+    EXPECT_THAT(chart_named(charts, name).skipped, HasSubstr("no cell has a measured summary"))
+        << name;
+  }
 }
 
 TEST(ChartPlans, TheTimeSeriesCellCanBeChosen) {
