@@ -136,11 +136,15 @@ double erlang_c_p99_wait_ms(const CellRow& row);
 /// The analysis.groups entry of the cell's group, or nullptr.
 const nlohmann::json* analysis_group(const ReportModel& model, const CellRow& row);
 
+/// The median of the values that are not NaN; NaN when there is none.
+double median(std::vector<double> values);
+
 /// The cell the time-series chart shows by default: the highest timeout rate, ties (and an
 /// all-zero column) broken by p99 latency. -1 when there are no cells.
 int worst_cell(const ReportModel& model);
 
-/// Top findings: analysis.findings when present, else 3-5 computed from the rows.
+/// Top findings: analysis.findings when present, else 3-5 computed from the rows
+/// (findings.cpp).
 std::vector<std::string> findings(const ReportModel& model);
 
 }  // namespace poolbench::report
