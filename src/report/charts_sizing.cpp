@@ -352,17 +352,17 @@ Chart throughput_chart(const ReportModel& model) {
           fmt::format("set arrow from {0}, graph 0 to {0}, graph 1 nohead lc rgb '{1}' dt 3\n"
                       "set label {2} at {0}, graph {3} left offset 0.5,0 textcolor rgb '{1}'\n",
                       n_star, color(i), gnuplot_quote(fmt::format("N* = {:.1f}", n_star)),
-                      0.06 + 0.06 * static_cast<double>(n_stars.size())));
+                      0.95 - 0.06 * static_cast<double>(n_stars.size())));
     }
   }
   std::string plot = k_style;
   plot += fmt::format("set xrange [0:{}]\nset yrange [0:*]\n", x_max * 1.08);
   plot += fmt::format("set xlabel {}\nset ylabel 'completed per second'\n", gnuplot_quote(x_label));
-  plot += "set key top left opaque box lc rgb '#dddddd'\nset samples 200\n";
+  plot += "set key bottom right opaque box lc rgb '#dddddd'\nset samples 200\n";
   if (!std::isnan(model.offered_rps)) {
     plot += fmt::format(
         "set arrow from graph 0, first {0} to graph 1, first {0} nohead ls 99\n"
-        "set label {1} at graph 0.01, first {0} left offset 0,0.7 textcolor rgb '#555555'\n",
+        "set label {1} at graph 0.99, first {0} right offset 0,0.7 textcolor rgb '#555555'\n",
         model.offered_rps, gnuplot_quote(fmt::format("offered {} rps", num(model.offered_rps))));
   }
   plot += functions;
