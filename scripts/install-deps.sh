@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libpq-dev libboost-program-options-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql postgresql-contrib gnuplot-nox openssl
+  postgresql postgresql-contrib gnuplot-nox openssl libkainjow-mustache-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-jsonschema python3-yaml clang-14 clang-format-14)

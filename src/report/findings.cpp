@@ -1,0 +1,198 @@
+// The top findings of a report (report_model.hpp, findings()): computed from the rows when
+// the analysis gives none.
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "report/report_model.hpp"
+
+namespace poolbench::report {
+namespace {
+
+bool met(const CellRow& row) {
+  return row.verdict.kind == VerdictKind::slo_met || row.verdict.kind == VerdictKind::adequate ||
+         row.verdict.kind == VerdictKind::oversized;
+}
+
+bool missed(const CellRow& row) {
+  return row.verdict.kind == VerdictKind::slo_missed || row.verdict.kind == VerdictKind::undersized;
+}
+
+/// The varying params other than pool_size and max_overflow: "profile=ssd mix=read_heavy".
+std::string group_of(const ReportModel& model, const CellRow& row) {
+  std::vector<std::string> parts;
+  for (const auto& name : model.varying) {
+    if (name != "pool_size" && name != "max_overflow")
+      parts.push_back(param_value(model, row, name));
+  }
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
+std::string pool_text(const ReportModel& model, const CellRow& row) {
+  return param_value(model, row, "pool_size") + "+" + param_value(model, row, "max_overflow");
+}
+
+}  // namespace
+
+std::vector<std::string> findings(const ReportModel& model) {
+  std::vector<std::string> out;
+  if (model.analysis != nullptr) {
+    if (const auto* given = find_path(*model.analysis, {"findings"});
+        given != nullptr && given->is_array() && !given->empty()) {
+      for (const auto& item : *given) {
+        if (item.is_string()) out.push_back(item.get<std::string>());
+      }
+      if (!out.empty()) return out;
+    }
+  }
+  if (model.cells.empty()) return {"No finished cells: nothing to compare."};
+  const bool has_pool_pair = std::find(model.param_names.begin(), model.param_names.end(),
+                                       "max_overflow") != model.param_names.end() &&
+                             std::find(model.param_names.begin(), model.param_names.end(),
+                                       "pool_size") != model.param_names.end();
+  const std::string at_load = std::isnan(model.offered_rps)
+                                  ? ""
+                                  : fmt::format(" at {} rps", format_number(model.offered_rps));
+
+  // 1. How many cells missed (or, with analysis, the verdict counts).
+  const auto count = [&](auto predicate) {
+    return std::count_if(model.cells.begin(), model.cells.end(), predicate);
+  };
+  if (model.verdict_source == "analysis") {
+    out.push_back(fmt::format(
+        "Verdicts: {} undersized, {} adequate, {} oversized (of {} cells).",
+        count([](const CellRow& r) { return r.verdict.kind == VerdictKind::undersized; }),
+        count([](const CellRow& r) { return r.verdict.kind == VerdictKind::adequate; }),
+        count([](const CellRow& r) { return r.verdict.kind == VerdictKind::oversized; }),
+        model.cells.size()));
+  } else if (model.verdict_source == "slo") {
+    const auto misses = count(missed);
+    out.push_back(misses == 0 ? fmt::format("All {} cells met the SLO ({}).", model.cells.size(),
+                                            model.slo_text)
+                              : fmt::format("{} of {} cells missed the SLO ({}).", misses,
+                                            model.cells.size(), model.slo_text));
+  }
+
+  // 2. The worst cell, when it is bad.
+  if (const int w = worst_cell(model); w >= 0) {
+    const CellRow& row = model.cells[static_cast<std::size_t>(w)];
+    if (row.timeout_rate > 0 || missed(row)) {
+      const std::string what = row.verdict.kind == VerdictKind::undersized ||
+                                       (model.verdict_source != "analysis" && missed(row))
+                                   ? " undersized"
+                                   : "";
+      out.push_back(fmt::format("{}{}{}: {} timeouts{}, p99 {} ms, {} rps served.",
+                                has_pool_pair ? "pool " : "", row.label, what,
+                                format_percent(row.timeout_rate), at_load,
+                                format_ms(row.latency_p99_ms), format_rps(row.throughput_rps)));
+    }
+  }
+
+  // 3. The smallest pool that met the SLO (or was adequate), per group of other params.
+  if (has_pool_pair && model.verdict_source != "none") {
+    std::map<std::string, const CellRow*> smallest;
+    std::vector<std::string> groups;
+    for (const auto& row : model.cells) {
+      const std::string group = group_of(model, row);
+      if (!smallest.count(group)) {
+        smallest[group] = nullptr;
+        groups.push_back(group);
+      }
+      if (!met(row)) continue;
+      const CellRow*& best = smallest[group];
+      const auto size = [](const CellRow* r) {
+        return std::pair{r->pool_size + r->max_overflow, r->pool_size};
+      };
+      if (best == nullptr || size(&row) < size(best)) best = &row;
+    }
+    std::vector<std::string> parts;
+    for (const auto& group : groups) {
+      const CellRow* best = smallest[group];
+      const std::string prefix = group.empty() ? "" : group + ": ";
+      parts.push_back(best == nullptr
+                          ? prefix + "none"
+                          : fmt::format("{}{} (p99 {} ms, {} timeouts)", prefix,
+                                        pool_text(model, *best), format_ms(best->latency_p99_ms),
+                                        format_percent(best->timeout_rate)));
+    }
+    out.push_back(fmt::format("Smallest pool meeting the SLO: {}.", fmt::join(parts, "; ")));
+  }
+
+  // 4. What max_overflow does at the smallest pool_size.
+  const bool overflow_varies =
+      std::find(model.varying.begin(), model.varying.end(), "max_overflow") != model.varying.end();
+  if (overflow_varies) {
+    double smallest_pool = k_nan;
+    double low = k_nan;
+    double high = k_nan;
+    for (const auto& row : model.cells) {
+      if (std::isnan(smallest_pool) || row.pool_size < smallest_pool) smallest_pool = row.pool_size;
+      if (std::isnan(low) || row.max_overflow < low) low = row.max_overflow;
+      if (std::isnan(high) || row.max_overflow > high) high = row.max_overflow;
+    }
+    std::vector<double> at_low;
+    std::vector<double> at_high;
+    for (const auto& row : model.cells) {
+      if (row.pool_size != smallest_pool) continue;
+      if (row.max_overflow == low) at_low.push_back(row.timeout_rate);
+      if (row.max_overflow == high) at_high.push_back(row.timeout_rate);
+    }
+    if (!at_low.empty() && !at_high.empty()) {
+      out.push_back(fmt::format(
+          "At pool_size {}, max_overflow {} instead of {} takes the median timeout rate from {} "
+          "to {}.",
+          format_number(smallest_pool), format_number(high), format_number(low),
+          format_percent(median(at_low)), format_percent(median(at_high))));
+    }
+  }
+
+  // 5. The seeds' tuning-table rows, judged by the analysis.
+  if (model.analysis != nullptr) {
+    std::map<std::string, int> verdicts;
+    int rows = 0;
+    if (const auto* groups = find_path(*model.analysis, {"groups"}); groups && groups->is_array()) {
+      for (const auto& group : *groups) {
+        const auto* seed_rows = find_path(group, {"seed_rows"});
+        if (seed_rows == nullptr || !seed_rows->is_array()) continue;
+        for (const auto& row : *seed_rows) {
+          if (!row.is_object() || !row.contains("verdict") || !row["verdict"].is_string()) continue;
+          ++verdicts[row["verdict"].get<std::string>()];
+          ++rows;
+        }
+      }
+    }
+    if (rows > 0) {
+      std::vector<std::string> parts;
+      for (const char* v : {"undersized", "adequate", "oversized", "not_covered"}) {
+        if (verdicts[v] > 0) {
+          parts.push_back(fmt::format("{} {}", verdicts[v],
+                                      std::string(v) == "not_covered" ? "not covered" : v));
+        }
+      }
+      out.push_back(fmt::format("The seeds' tuning-table rows, judged against these cells: {}.",
+                                fmt::join(parts, ", ")));
+    }
+  }
+
+  // 6. Profiles side by side.
+  if (std::find(model.varying.begin(), model.varying.end(), "profile") != model.varying.end()) {
+    std::vector<std::string> profiles;
+    std::map<std::string, std::vector<double>> p99s;
+    for (const auto& row : model.cells) {
+      if (!p99s.count(row.profile)) profiles.push_back(row.profile);
+      p99s[row.profile].push_back(row.latency_p99_ms);
+    }
+    std::vector<std::string> parts;
+    for (const auto& profile : profiles) {
+      parts.push_back(fmt::format("{} {} ms", profile, format_ms(median(p99s[profile]))));
+    }
+    out.push_back(fmt::format("Median p99 latency by profile: {}.", fmt::join(parts, ", ")));
+  }
+  if (out.size() > 5) out.resize(5);
+  return out;
+}
+
+}  // namespace poolbench::report

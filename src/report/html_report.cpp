@@ -1,0 +1,254 @@
+#include "report/html_report.hpp"
+
+#include <fmt/format.h>
+#include <kainjow/mustache.hpp>
+
+#include "report/templates.hpp"
+#include "util/error.hpp"
+
+namespace poolbench::report {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+/// JSON -> Mustache data. An object's empty strings, nulls and false become false, so that
+/// {{#key}}...{{/key}} sections skip them (list items stay strings, for {{.}}); numbers are
+/// not expected (the view formats them).
+mustache::data to_mustache(const nlohmann::json& value, bool in_list = false) {
+  if (value.is_object()) {
+    mustache::data object{mustache::data::type::object};
+    for (const auto& [key, item] : value.items()) object.set(key, to_mustache(item));
+    return object;
+  }
+  if (value.is_array()) {
+    mustache::data list{mustache::data::type::list};
+    for (const auto& item : value) list.push_back(to_mustache(item, true));
+    return list;
+  }
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    return text.empty() && !in_list ? mustache::data{false} : mustache::data{text};
+  }
+  if (value.is_boolean()) return mustache::data{value.get<bool>()};
+  if (value.is_number()) return mustache::data{value.dump()};
+  return mustache::data{false};
+}
+
+std::string verdict_class(VerdictKind kind) {
+  switch (kind) {
+    case VerdictKind::undersized:
+    case VerdictKind::slo_missed:
+      return "v-bad";
+    case VerdictKind::adequate:
+    case VerdictKind::slo_met:
+      return "v-good";
+    case VerdictKind::oversized:
+      return "v-over";
+    default:
+      return "v-none";
+  }
+}
+
+std::string verdict_note(const ReportModel& model) {
+  if (model.verdict_source == "analysis") {
+    return "Verdicts from the sizing analysis: adequate, undersized (timeouts or an SLO miss) "
+           "or oversized.";
+  }
+  if (model.verdict_source == "slo") {
+    return fmt::format(
+        "Verdicts from the scenario's SLO ({}); no sizing analysis in these results.",
+        model.slo_text);
+  }
+  return "The scenario has no slo: and the results no analysis, so cells get no verdict.";
+}
+
+std::string count_text(double value) {
+  return std::isnan(value) ? "—" : fmt::format("{:.0f}", value);
+}
+
+nlohmann::json metric_row(const nlohmann::json& summary, const char* key, const char* name) {
+  const nlohmann::json* m = find_path(summary, {key});
+  if (m == nullptr) return nullptr;
+  nlohmann::json row = {{"name", name}};
+  for (const char* p : {"mean", "p50", "p90", "p99", "p999", "max"}) {
+    row[p] = format_ms(number_at(*m, p));
+  }
+  return row;
+}
+
+nlohmann::json cell_view(const ReportModel& model, const CellRow& row) {
+  nlohmann::json view = {{"label", row.label},
+                         {"anchor", fmt::format("cell-{}", row.index)},
+                         {"id", row.id},
+                         {"status", row.status},
+                         {"verdict", row.verdict.text},
+                         {"verdict_class", verdict_class(row.verdict.kind)},
+                         {"reason", row.verdict.reason}};
+  view["params"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < model.param_names.size(); ++i) {
+    view["params"].push_back({{"name", model.param_names[i]}, {"value", row.param_values[i]}});
+  }
+  view["params"].push_back({{"name", "repetition"}, {"value", std::to_string(row.repetition)}});
+  static const nlohmann::json k_empty = nlohmann::json::object();
+  const nlohmann::json* summary_ptr = find_path(*row.cell, {"summary"});
+  const nlohmann::json& summary = summary_ptr != nullptr ? *summary_ptr : k_empty;
+  view["timeout_message"] = summary.value("timeout_message", "");
+  view["counters"] = nlohmann::json::array();
+  const auto counter = [&](const char* name, const std::string& value) {
+    view["counters"].push_back({{"name", name}, {"value", value}});
+  };
+  counter("requests", count_text(number_at(summary, "requests")));
+  counter("completed", count_text(number_at(summary, "completed")));
+  counter("timeouts", count_text(row.timeouts));
+  counter("errors", count_text(row.errors));
+  counter("dropped", count_text(number_at(summary, "dropped")));
+  counter("throughput (rps)", format_rps(row.throughput_rps));
+  counter("timeout rate", format_percent(row.timeout_rate));
+  if (const auto* pool = find_path(summary, {"pool"})) {
+    counter("mean checked out", format_number(std::round(row.mean_checked_out * 100) / 100));
+    counter("max checked out", count_text(row.max_checked_out));
+    counter("max overflow used", count_text(number_at(*pool, "max_overflow_used")));
+    counter("connects", count_text(number_at(*pool, "connects")));
+  }
+  if (const auto* by_state = find_path(summary, {"errors_by_sqlstate"}); by_state != nullptr) {
+    for (const auto& [state, n] : by_state->items()) {
+      view["counters"].push_back(
+          {{"name", "errors " + state}, {"value", n.is_number() ? n.dump() : "?"}});
+    }
+  }
+  view["metrics"] = nlohmann::json::array();
+  for (const auto& [key, name] :
+       {std::pair{"latency_ms", "latency"}, std::pair{"checkout_wait_ms", "checkout wait"},
+        std::pair{"hold_ms", "hold"}, std::pair{"connect_ms", "connect"},
+        std::pair{"schedule_lag_ms", "schedule lag"}}) {
+    if (auto m = metric_row(summary, key, name); !m.is_null()) view["metrics"].push_back(m);
+  }
+  // The analysis entry, flattened: "erlang_c.p_wait" = 1, "monitoring: <rule>" = fired.
+  view["models"] = nlohmann::json::array();
+  if (row.analysis != nullptr) {
+    const auto text = [](const nlohmann::json& value) -> std::string {
+      if (value.is_number()) return fmt::format("{:.4g}", value.get<double>());
+      if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+      if (value.is_string()) return value.get<std::string>();
+      return "—";
+    };
+    for (const auto& [name, value] : row.analysis->items()) {
+      if (value.is_object() && name != "pool") {
+        for (const auto& [key, item] : value.items()) {
+          if (item.is_primitive()) {
+            view["models"].push_back({{"name", name + "." + key}, {"value", text(item)}});
+          }
+        }
+      } else if (name == "monitoring" && value.is_array()) {
+        for (const auto& rule : value) {
+          if (!rule.is_object()) continue;
+          view["models"].push_back(
+              {{"name", "monitoring: " + rule.value("rule", "?")},
+               {"value", rule.value("fired", false)
+                             ? fmt::format("fired ({} of the seconds)",
+                                           format_percent(number_at(rule, "fraction")))
+                             : "no"}});
+        }
+      } else if (name == "met" || name == "evidence_cell") {
+        view["models"].push_back({{"name", name}, {"value", text(value)}});
+      }
+    }
+  }
+  view["has_models"] = !view["models"].empty();
+  // The server settings the cell ran with (its profile's, as SHOW printed them).
+  view["settings"] = nlohmann::json::array();
+  if (const auto* settings = find_path(*row.cell, {"server_settings"});
+      settings != nullptr && settings->is_object()) {
+    for (const auto& [name, value] : settings->items()) {
+      view["settings"].push_back(
+          {{"name", name}, {"value", value.is_string() ? value.get<std::string>() : value.dump()}});
+    }
+  }
+  view["has_settings"] = !view["settings"].empty();
+  return view;
+}
+
+std::string server_text(const nlohmann::json& results) {
+  const nlohmann::json* version = find_path(results, {"server", "version"});
+  return version != nullptr && version->is_string() ? "PostgreSQL " + version->get<std::string>()
+                                                    : "";
+}
+
+std::string tool_text(const nlohmann::json& results) {
+  const nlohmann::json* tool = find_path(results, {"tool"});
+  if (tool == nullptr || !tool->is_object()) return "poolbench";
+  return fmt::format("{} {} (git {}, {})", tool->value("name", "poolbench"),
+                     tool->value("version", "?"), tool->value("git", "?"),
+                     tool->value("build_type", "?"));
+}
+
+std::string host_text(const nlohmann::json& results) {
+  const nlohmann::json* host = find_path(results, {"host"});
+  if (host == nullptr || !host->is_object()) return "";
+  const double cores = number_at(*host, "cores");
+  return fmt::format("host {}{}", host->value("hostname", "?"),
+                     std::isnan(cores) ? "" : fmt::format(", {:.0f} cores", cores));
+}
+
+}  // namespace
+
+nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedChart>& charts) {
+  std::size_t ok = 0;
+  for (const auto& row : model.cells) ok += row.status == "ok" ? 1 : 0;
+  nlohmann::json view = {
+      {"title", model.scenario_name.empty() ? model.source : model.scenario_name},
+      {"description", model.description},
+      {"scenario_file", model.scenario_file},
+      {"source", model.source},
+      {"cell_count", std::to_string(model.cells.size())},
+      {"ok_count", std::to_string(ok)},
+      {"load_text", model.load_text},
+      {"slo_text", model.slo_text},
+      {"tool", tool_text(*model.results)},
+      {"server", server_text(*model.results)},
+      {"host", host_text(*model.results)},
+      {"verdict_note", verdict_note(model)},
+      {"has_cells", !model.cells.empty()},
+  };
+  view["rows"] = nlohmann::json::array();
+  view["cells"] = nlohmann::json::array();
+  for (const auto& row : model.cells) {
+    view["rows"].push_back({{"label", row.label},
+                            {"anchor", fmt::format("cell-{}", row.index)},
+                            {"rps", format_rps(row.throughput_rps)},
+                            {"p99", format_ms(row.latency_p99_ms)},
+                            {"wait_p99", format_ms(row.checkout_wait_p99_ms)},
+                            {"timeouts", format_percent(row.timeout_rate)},
+                            {"verdict", row.verdict.text},
+                            {"verdict_class", verdict_class(row.verdict.kind)},
+                            {"reason", row.verdict.reason}});
+    view["cells"].push_back(cell_view(model, row));
+  }
+  view["findings"] = findings(model);
+  view["has_findings"] = !view["findings"].empty();
+  view["charts"] = nlohmann::json::array();
+  view["skipped"] = nlohmann::json::array();
+  for (const auto& rendered : charts) {
+    const Chart& chart = *rendered.chart;
+    if (!chart.skipped.empty()) {
+      view["skipped"].push_back({{"title", chart.title}, {"reason", chart.skipped}});
+    } else {
+      view["charts"].push_back({{"name", chart.name},
+                                {"title", chart.title},
+                                {"caption", chart.caption},
+                                {"svg", rendered.svg}});
+    }
+  }
+  view["has_skipped"] = !view["skipped"].empty();
+  return view;
+}
+
+std::string render_html(const nlohmann::json& view) {
+  mustache::mustache page{std::string(k_index_html_template)};
+  if (!page.is_valid()) {
+    throw RuntimeFailure("index.html template: " + page.error_message());
+  }
+  return page.render(to_mustache(view));
+}
+
+}  // namespace poolbench::report

@@ -1,0 +1,103 @@
+#include "report/markdown_report.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace poolbench::report {
+namespace {
+
+/// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
+std::string cell_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string table_row(const std::vector<std::string>& fields) {
+  std::vector<std::string> escaped;
+  for (const auto& f : fields) escaped.push_back(cell_text(f));
+  return fmt::format("| {} |\n", fmt::join(escaped, " | "));
+}
+
+/// The param columns of the table: pool_size and max_overflow when present, then every
+/// other varying param; a single "cell" label column when none of them exists.
+std::vector<std::string> table_params(const ReportModel& model) {
+  std::vector<std::string> names;
+  for (const char* fixed : {"pool_size", "max_overflow"}) {
+    if (std::find(model.param_names.begin(), model.param_names.end(), fixed) !=
+        model.param_names.end()) {
+      names.emplace_back(fixed);
+    }
+  }
+  for (const auto& name : model.varying) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+std::string render_summary_md(const ReportModel& model) {
+  std::string out = fmt::format("# poolbench report: {}\n\n",
+                                model.scenario_name.empty() ? model.source : model.scenario_name);
+  if (!model.description.empty()) out += model.description + "\n\n";
+  std::size_t ok = 0;
+  for (const auto& row : model.cells) ok += row.status == "ok" ? 1 : 0;
+  std::vector<std::string> facts;
+  if (!model.load_text.empty()) facts.push_back("load: " + model.load_text);
+  facts.push_back(fmt::format("{} cells ({} ok)", model.cells.size(), ok));
+  if (!model.slo_text.empty()) facts.push_back("SLO: " + model.slo_text);
+  facts.push_back(model.verdict_source == "analysis" ? "verdicts from the sizing analysis"
+                  : model.verdict_source == "slo"    ? "verdicts from the SLO"
+                                                     : "no SLO, no verdicts");
+  out += fmt::format("{}\n\n", fmt::join(facts, " · "));
+
+  const std::vector<std::string> params = table_params(model);
+  std::vector<std::string> header;
+  std::vector<std::string> rule;
+  if (params.empty()) {
+    header.emplace_back("cell");
+    rule.emplace_back("---");
+  }
+  for (const auto& name : params) {
+    header.push_back(name);
+    rule.emplace_back("---");
+  }
+  for (const char* name : {"rps", "p99 ms", "timeouts"}) {
+    header.emplace_back(name);
+    rule.emplace_back("---:");
+  }
+  header.emplace_back("verdict");
+  rule.emplace_back("---");
+  out += table_row(header) + table_row(rule);
+  for (const auto& row : model.cells) {
+    std::vector<std::string> fields;
+    if (params.empty()) fields.push_back(row.label);
+    for (const auto& name : params) fields.push_back(param_value(model, row, name));
+    fields.push_back(format_rps(row.throughput_rps));
+    fields.push_back(format_ms(row.latency_p99_ms));
+    fields.push_back(format_percent(row.timeout_rate));
+    fields.push_back(row.verdict.text);
+    out += table_row(fields);
+  }
+
+  const auto found = findings(model);
+  if (!found.empty()) {
+    out += "\n## Findings\n\n";
+    for (const auto& line : found) out += "- " + line + "\n";
+  }
+  out += "\nFull report: `index.html` (charts, per-cell details); data: `cells.csv`.\n";
+  return out;
+}
+
+}  // namespace poolbench::report

@@ -1,0 +1,150 @@
+#pragma once
+
+// The plain data every file reporter (CSV, Markdown, HTML, charts) is fed: one row per
+// results.json cell with its display parameters, key summary numbers and verdict, built once
+// from a results document and an optional `analysis` object (src/analysis/, or
+// results["analysis"]). Reporters never read results.json themselves.
+//
+// Analysis keys consumed (src/analysis/analyze.hpp's layout, "poolbench.analysis/1"; all
+// optional, anything missing falls back or is left out):
+//   analysis.cells[]            matched to results cells by "id" (else "index", else position);
+//                               an object keyed by cell id is accepted too
+//     .verdict                  "adequate" | "undersized" | "oversized" | "not_measured"
+//     .reasons[]                strings (joined with "; "), or .reason
+//     .group                    key of its entry in analysis.groups
+//     .erlang_c.status          "ok" | "unstable" | "not_applicable"
+//     .erlang_c.predicted_timeout_rate   fraction (dashed lines, timeout panel)
+//     .erlang_c.p99_wait_ms     if ever provided (dashed lines, wait panel)
+//     .seeds_formula.connections_needed  (a marker: the group's median)
+//     every other object member (little, sum_rule, hikaricp, ...) and .monitoring[] are
+//     listed in the cell's details as they are
+//   analysis.groups[]           .key, .erlang_c_smallest_servers (a marker), .usl {lambda,
+//                               sigma, kappa, peak_concurrency (N*), concurrency_source,
+//                               note}, .seed_rows[] {verdict} (a finding)
+//   analysis.findings[]         strings, if ever provided: used instead of computed ones
+//
+// Lifetime: a ReportModel points into the results and analysis JSON it was built from;
+// they must outlive it.
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace poolbench::report {
+
+inline constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+
+/// The one results.json schema this reporter reads (DESIGN.md, Results).
+inline constexpr const char* k_results_schema = "poolbench.results/1";
+
+enum class VerdictKind { adequate, undersized, oversized, slo_met, slo_missed, failed, none };
+
+struct Verdict {
+  VerdictKind kind = VerdictKind::none;
+  std::string text;    ///< "undersized", "SLO met", "—"
+  std::string reason;  ///< one line, may be empty
+};
+
+/// One cell, as every reporter shows it. Numbers are NaN when the cell has no such value
+/// (a failed cell has no summary).
+struct CellRow {
+  std::string id;
+  int index = 0;
+  int repetition = 0;
+  std::string status;
+  /// Every parameter by display name (pool_size, max_overflow, profile, pool_timeout_s,
+  /// fairness, then other axes by key path), values as text, in ReportModel::param_names
+  /// order.
+  std::vector<std::string> param_values;
+  std::string label;   ///< short: "2+0 ssd" (pool_size+max_overflow, then varying params)
+  std::string series;  ///< varying params other than pool_size: "max_overflow=0 profile=ssd"
+  double pool_size = k_nan;
+  double max_overflow = k_nan;
+  std::string profile;
+
+  double requests = k_nan;
+  double timeouts = k_nan;
+  double errors = k_nan;
+  double throughput_rps = k_nan;
+  double timeout_rate = k_nan;
+  double latency_p50_ms = k_nan;
+  double latency_p99_ms = k_nan;
+  double latency_max_ms = k_nan;
+  double checkout_wait_p99_ms = k_nan;
+  double hold_mean_ms = k_nan;
+  double mean_checked_out = k_nan;
+  double max_checked_out = k_nan;
+  Verdict verdict;
+
+  const nlohmann::json* cell = nullptr;      ///< the results.json cell
+  const nlohmann::json* analysis = nullptr;  ///< its analysis entry, or nullptr
+};
+
+struct ReportModel {
+  std::string source;  ///< file name shown in messages and the page
+  std::string scenario_name;
+  std::string scenario_file;
+  std::string description;
+  std::string load_text;       ///< "open loop, 200 rps (poisson), 6s"
+  double offered_rps = k_nan;  ///< open loop only
+  std::string slo_text;        ///< "timeout rate <= 1%, p99 <= 250 ms", or empty
+  double slo_timeout_rate = k_nan;
+  double slo_p99_ms = k_nan;
+  std::string verdict_source;            ///< "analysis", "slo" or "none"
+  std::vector<std::string> param_names;  ///< display names, for CellRow::param_values
+  std::vector<std::string> varying;      ///< the param names whose values differ
+  bool repetitions_vary = false;
+  std::vector<CellRow> cells;
+  const nlohmann::json* results = nullptr;
+  const nlohmann::json* analysis = nullptr;  ///< an object, or nullptr
+};
+
+/// Checks what every reporter relies on (an object, `schema` == k_results_schema, `cells`
+/// an array of objects); throws poolbench::InputError naming `source` otherwise.
+void check_results(const nlohmann::json& results, const std::string& source);
+
+/// Builds the model. `analysis` may be null or an empty object. Calls check_results.
+ReportModel build_model(const nlohmann::json& results, const nlohmann::json* analysis,
+                        const std::string& source);
+
+/// The value of a param by display name, or empty.
+std::string param_value(const ReportModel& model, const CellRow& row, const std::string& name);
+
+/// Number formatting shared by the reporters ("—" for NaN).
+std::string format_ms(double ms);             ///< 3 significant digits: "288", "12.3", "0.412"
+std::string format_percent(double fraction);  ///< "54.3%", "0%", "0.12%"
+std::string format_rps(double rps);           ///< "90.0"
+std::string format_number(double value);      ///< shortest round-trip, "—" for NaN
+
+/// A number at `key` of `object` (NaN when absent or not a number).
+double number_at(const nlohmann::json& object, const char* key);
+/// `object[a][b]...` when each step is an object holding the key; nullptr otherwise.
+const nlohmann::json* find_path(const nlohmann::json& object,
+                                std::initializer_list<const char*> keys);
+
+/// A number at `path` in the cell's analysis entry; NaN when absent.
+double analysis_number(const CellRow& row, std::initializer_list<const char*> path);
+/// Erlang C's predicted timeout rate (fraction) for the cell; NaN when not applicable.
+double erlang_c_timeout_rate(const CellRow& row);
+/// Erlang C's predicted p99 checkout wait (ms), if the analysis provides one; else NaN.
+double erlang_c_p99_wait_ms(const CellRow& row);
+/// The analysis.groups entry of the cell's group, or nullptr.
+const nlohmann::json* analysis_group(const ReportModel& model, const CellRow& row);
+
+/// The median of the values that are not NaN; NaN when there is none.
+double median(std::vector<double> values);
+
+/// The cell the time-series chart shows by default: the highest timeout rate, ties (and an
+/// all-zero column) broken by p99 latency. -1 when there are no cells.
+int worst_cell(const ReportModel& model);
+
+/// Top findings: analysis.findings when present, else 3-5 computed from the rows
+/// (findings.cpp).
+std::vector<std::string> findings(const ReportModel& model);
+
+}  // namespace poolbench::report
