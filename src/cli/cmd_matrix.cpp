@@ -210,6 +210,7 @@ int report_outcome(const matrix::MatrixOutcome& outcome, const Plan& plan,
   const workload::Scenario& base = plan.inputs.scenario;
   print_matrix_table(store.document(), plan.cells, io.out);
   fmt::print(io.out, "\nresults: {}\n", plan.results_file.string());
+  write_report_next_to(store.document(), plan.results_file, io.out, io.err);
   if (outcome.interrupted) {
     fmt::print(io.err,
                "interrupted: {} of {} cells are finished and kept in {}\nresume with: poolbench "

@@ -7,6 +7,7 @@
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
 
+#include "analysis/analyze.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "report/report.hpp"
@@ -79,12 +80,13 @@ int report_command(const std::vector<std::string>& args, Io io) {
   const std::optional<ReportFlags> parsed = parse_report_flags(args, io);
   if (!parsed) return 0;
   std::filesystem::path file;
-  const nlohmann::json results = report::load_results(parsed->input, &file);
+  nlohmann::json results = report::load_results(parsed->input, &file);
   report::ReportOptions options;
   options.source = file.string();
   options.timeseries_cell = parsed->cell;
-  // Once src/analysis/ lands: options.analyze = [](const nlohmann::json& r) {
-  //   return analysis::analyze(r); };  (used only when results.json has no "analysis")
+  // The analysis is derived data: recompute it with this version's models.
+  results.erase("analysis");
+  options.analyze = [](const nlohmann::json& r) { return analysis::analyze(r); };
   const std::filesystem::path out =
       parsed->out ? std::filesystem::path(*parsed->out) : file.parent_path();
   const auto summary = report::write_report(results, out.empty() ? "." : out, options);

@@ -219,6 +219,7 @@ int run_command(const std::vector<std::string>& args, Io io) {
 
   print_summary(outcome.cell, io.out);
   fmt::print(io.out, "\nresults: {}\n", path);
+  write_report_next_to(results, path, io.out, io.err);
   if (outcome.interrupted || interrupt_guard.interrupted()) {
     fmt::print(io.err, "interrupted: the results measured so far are in {}\n", path);
     return static_cast<int>(ExitCode::interrupted);

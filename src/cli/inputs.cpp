@@ -10,6 +10,7 @@
 #include <fmt/ostream.h>
 
 #include "pg/app_config.hpp"
+#include "report/report.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 
@@ -79,6 +80,22 @@ void print_effective_settings(const workload::Scenario& scenario, std::ostream& 
   fmt::print(out, "  fairness       {:<8} {}\n", pool::to_string(p.fairness),
              origin("pool.fairness"));
   fmt::print(out, "  instances      {:<8} {}\n", scenario.pool.instances, origin("pool.instances"));
+}
+
+void write_report_next_to(const nlohmann::json& results, const std::filesystem::path& results_file,
+                          std::ostream& out, std::ostream& err) {
+  try {
+    report::ReportOptions options;
+    options.source = results_file.string();
+    const auto summary = report::write_report(results, results_file.parent_path(), options);
+    fmt::print(out, "report:  {} (open it in a browser; summary.md for a pull request)\n",
+               (results_file.parent_path() / "index.html").string());
+    (void)summary;
+  } catch (const Error& e) {
+    fmt::print(err, "warning: the report could not be built ({}); rebuild it with: poolbench "
+                    "report {}\n",
+               e.what(), results_file.string());
+  }
 }
 
 std::string timestamp() {

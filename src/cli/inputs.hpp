@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pg/dsn.hpp"
 #include "pg/environment.hpp"
@@ -36,6 +39,12 @@ ResolvedInputs resolve_inputs(const InputFlags& flags);
 
 /// The pool settings and where each came from (file:line, --set, config.yaml, default).
 void print_effective_settings(const workload::Scenario& scenario, std::ostream& out);
+
+/// Builds the report (index.html, summary.md, cells.csv, charts/) next to a results.json
+/// that was just written, and prints where it is. A report that cannot be built is a
+/// warning: the results are already safe.
+void write_report_next_to(const nlohmann::json& results, const std::filesystem::path& results_file,
+                          std::ostream& out, std::ostream& err);
 
 /// "20261126-104919" (UTC), for default output directories.
 std::string timestamp();

@@ -53,9 +53,11 @@ std::string render_chart(const Chart& chart, const std::filesystem::path& dir,
   for (const auto& file : chart.data) write_text(dir / file.name, file.content);
   write_text(dir / (chart.name + ".plot.gp"), chart.plot);
   write_text(dir / (chart.name + ".gp"), driver_script(chart));
+  // Absolute: the child does not necessarily run in our working directory.
+  const auto where = std::filesystem::absolute(dir);
   const auto result = cluster::run_command(
-      {gnuplot.string(), "-e", fmt::format("cd {}", gnuplot_quote(dir.string())),
-       (dir / (chart.name + ".gp")).string()},
+      {gnuplot.string(), "-e", fmt::format("cd {}", gnuplot_quote(where.string())),
+       (where / (chart.name + ".gp")).string()},
       std::nullopt, std::chrono::seconds(60));
   const auto svg_path = dir / (chart.name + ".svg");
   if (result.exit_code != 0 || !std::filesystem::exists(svg_path) ||
