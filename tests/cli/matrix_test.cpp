@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/background_server.hpp"
 #include "cli/run_binary.hpp"
 
 using poolbench::testing::run_process;
@@ -123,6 +124,18 @@ TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
                    "json.load(open(sys.argv[2])))",
                    (m_out / "results.json").string(), k_source + "/schemas/results.schema.json"});
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
+  // The analysis and the report come with the results.
+  ASSERT_TRUE(json.contains("analysis"));
+  EXPECT_EQ(json["analysis"]["cells"].size(), 8u);
+  for (const char* file : {"index.html", "summary.md", "cells.csv"}) {
+    EXPECT_TRUE(fs::exists(m_out / file)) << file;
+  }
+  EXPECT_NE(result.out.find("index.html"), std::string::npos) << result.out;
+  // `poolbench report` rebuilds it from a relative path too (gnuplot runs elsewhere).
+  fs::remove(m_out / "index.html");
+  const auto rebuilt = run_process(k_binary, {"report", "results.json"}, {}, m_out.string());
+  EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_TRUE(fs::exists(m_out / "index.html"));
 }
 
 TEST_F(MatrixCommand, SigintAfterTheFirstCellThenResumeYieldsTheFullSetWithoutDuplicates) {
@@ -201,6 +214,46 @@ TEST_F(MatrixCommand, BadMatrixKeysAndOverBudgetCellsExit2AndWriteNothing) {
   EXPECT_NE(result.err.find("--allow-over-budget"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("max_connections"), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(m_out));
+}
+
+// --dsn servers: a profile is put in force per connection where a session may set it, one
+// server per profile can be named with POOLBENCH_DSN_<PROFILE>, and a setting that needs a
+// server change is refused before anything runs.
+TEST_F(MatrixCommand, OnADsnServerSessionSettingsApplyPerProfileAndOthersAreRefused) {
+  poolbench::testing::BackgroundServer server(k_binary);
+  const std::vector<std::string> common = {"--settle", "0s", "--out", m_out.string()};
+  auto run = [&](std::vector<std::string> args, std::map<std::string, std::string> env) {
+    args.insert(args.begin(), "matrix");
+    args.insert(args.end(), common.begin(), common.end());
+    env.emplace("POOLBENCH_DSN", "");
+    return run_process(k_binary, args, env, k_source);
+  };
+  // ssd and hdd differ only in planner costs (user context): both run on the one server.
+  auto result = run({k_grid, "--dsn", server.dsn(), "--set", "pool.max_overflow=0"}, {});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = results();
+  ASSERT_EQ(json["cells"].size(), 4u);
+  for (const auto& cell : json["cells"]) {
+    const std::string profile = param(cell, "server.profile");
+    EXPECT_EQ(cell["server_settings"]["random_page_cost"], profile == "ssd" ? "1.1" : "4");
+    EXPECT_EQ(cell["server"]["embedded"], false);
+  }
+  EXPECT_NE(result.err.find("set per connection"), std::string::npos) << result.err;
+  EXPECT_EQ(json["dsn"].get<std::string>().find(server.password()), std::string::npos);
+
+  // A server named for one profile only: the other profile has none.
+  fs::remove_all(m_out);
+  result = run({k_grid}, {{"POOLBENCH_DSN_SSD", server.dsn()}});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("POOLBENCH_DSN_HDD"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(m_out / "results.json"));
+
+  // prod needs shared_buffers and max_connections: a restart poolbench may not do.
+  result = run({k_grid, "--profile", "prod"}, {{"POOLBENCH_DSN_PROD", server.dsn()}});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("shared_buffers"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("POOLBENCH_DSN_PROD"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(m_out / "results.json"));
 }
 
 }  // namespace
