@@ -92,8 +92,9 @@ void write_report_next_to(const nlohmann::json& results, const std::filesystem::
                (results_file.parent_path() / "index.html").string());
     (void)summary;
   } catch (const Error& e) {
-    fmt::print(err, "warning: the report could not be built ({}); rebuild it with: poolbench "
-                    "report {}\n",
+    fmt::print(err,
+               "warning: the report could not be built ({}); rebuild it with: poolbench "
+               "report {}\n",
                e.what(), results_file.string());
   }
 }
