@@ -53,11 +53,7 @@ Exit codes: 0 ok; 1 an slo: limit was missed; 2 bad input (nothing run, nothing 
 )";
 
 struct RunFlags {
-  std::string scenario;
-  std::optional<std::string> dsn;
-  std::optional<std::string> app_config;
-  std::optional<std::string> profile;
-  std::vector<std::string> sets;
+  InputFlags inputs;
   int threads = 0;
   std::optional<std::string> out;
   bool reinit = false;
@@ -137,11 +133,11 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   if (!values.count("scenario")) {
     throw InputError("poolbench run: a scenario file is required\nRun 'poolbench run --help'.");
   }
-  flags.scenario = values["scenario"].as<std::string>();
-  if (values.count("dsn")) flags.dsn = values["dsn"].as<std::string>();
-  if (values.count("app-config")) flags.app_config = values["app-config"].as<std::string>();
-  if (values.count("profile")) flags.profile = values["profile"].as<std::string>();
-  if (values.count("set")) flags.sets = values["set"].as<std::vector<std::string>>();
+  flags.inputs.scenario = values["scenario"].as<std::string>();
+  if (values.count("dsn")) flags.inputs.dsn = values["dsn"].as<std::string>();
+  if (values.count("app-config")) flags.inputs.app_config = values["app-config"].as<std::string>();
+  if (values.count("profile")) flags.inputs.profile = values["profile"].as<std::string>();
+  if (values.count("set")) flags.inputs.sets = values["set"].as<std::vector<std::string>>();
   if (values.count("out")) flags.out = values["out"].as<std::string>();
   flags.threads = values["threads"].as<int>();
   flags.reinit = values["reinit"].as<bool>();
@@ -157,8 +153,7 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const RunFlags& flags = *parsed;
 
   // Every input is read and checked before anything starts or is written.
-  const ResolvedInputs inputs =
-      resolve_inputs({flags.scenario, flags.sets, flags.profile, flags.dsn, flags.app_config});
+  const ResolvedInputs inputs = resolve_inputs(flags.inputs);
   const workload::Scenario& scenario = inputs.scenario;
   matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
   const cluster::Profile profile =

@@ -16,38 +16,24 @@
 
 #include "cli/background_server.hpp"
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_grid = k_source + "/tests/cli/scenarios/grid.yaml";
 
-class MatrixCommand : public ::testing::Test {
+class MatrixCommand : public poolbench::testing::RunFixture {
  protected:
-  void SetUp() override {
-    m_out = fs::temp_directory_path() /
-            ("poolbench-matrix-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_out);
-  }
-  void TearDown() override { fs::remove_all(m_out); }
-
+  /// `poolbench matrix args... --out <m_out> --settle 0s`, POOLBENCH_DSN unset.
   poolbench::testing::ProcessResult matrix(std::vector<std::string> args) {
     args.insert(args.begin(), "matrix");
-    args.push_back("--out");
-    args.push_back(m_out.string());
-    args.push_back("--settle");
-    args.push_back("0s");
+    for (const char* extra : {"--out", m_out.c_str(), "--settle", "0s"}) args.push_back(extra);
     return run_process(k_binary, args, {{"POOLBENCH_DSN", ""}}, k_source);
-  }
-
-  nlohmann::json results() const {
-    std::ifstream in(m_out / "results.json");
-    return nlohmann::json::parse(in);
   }
 
   /// Starts `poolbench matrix ...` without waiting; returns its pid.
@@ -81,8 +67,6 @@ class MatrixCommand : public ::testing::Test {
       return 0;  // never happens with atomic writes; be safe anyway
     }
   }
-
-  fs::path m_out;
 };
 
 std::string param(const nlohmann::json& cell, const std::string& key) {
