@@ -73,10 +73,23 @@ json seeds_formula_json(const CellView& cell) {
       cell.latency_mean_ms > 0
           ? seeds_connections_needed(concurrency, cell.hold_mean_ms, cell.latency_mean_ms)
           : 0;
-  return {{"concurrent_requests", concurrency},
-          {"avg_query_time_ms", cell.hold_mean_ms},
-          {"request_duration_ms", cell.latency_mean_ms},
-          {"connections_needed", needed}};
+  json out = {{"concurrent_requests", concurrency},
+              {"avg_query_time_ms", cell.hold_mean_ms},
+              {"request_duration_ms", cell.latency_mean_ms},
+              {"connections_needed", needed}};
+  // The server's own execution time per request (pg_stat_statements), next to the hold
+  // the formula uses: the difference is time a connection is held but not executing.
+  const json* statements = cell.cell != nullptr ? &(*cell.cell)["summary"] : nullptr;
+  if (statements != nullptr && statements->contains("server_statements") &&
+      (*statements)["server_statements"].is_object()) {
+    const double exec_ms = (*statements)["server_statements"].value("exec_ms_per_request", 0.0);
+    out["server_exec_ms_per_request"] = exec_ms;
+    out["connections_needed_by_server_time"] =
+        cell.latency_mean_ms > 0
+            ? seeds_connections_needed(concurrency, exec_ms, cell.latency_mean_ms)
+            : 0;
+  }
+  return out;
 }
 
 json sum_rule_json(const CellView& cell) {

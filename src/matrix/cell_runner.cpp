@@ -29,6 +29,41 @@ std::string where_set(const workload::Scenario& scenario, const char* key) {
   return it == scenario.origins.end() ? scenario.file : it->second.to_string();
 }
 
+/// pg_stat_statements over the measurement, through the monitoring connection: the
+/// server-side execution time next to the client's hold time (the seeds' avg_query_time).
+/// Statements of poolbench's own monitoring (pg_stat_*) are left out.
+constexpr const char* k_statements_sql =
+    "SELECT coalesce(sum(calls), 0)::float8, coalesce(sum(total_exec_time), 0)::float8 "
+    "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
+    "current_database()) AND query NOT ILIKE '%pg_stat%'";
+
+/// Resets pg_stat_statements; false when it is not available (no extension, no right).
+bool reset_statements(pg::Session& session) {
+  try {
+    session.query("SELECT pg_stat_statements_reset()");
+    return true;
+  } catch (const pg::PgError&) {
+    return false;
+  }
+}
+
+/// summary.server_statements, or null when pg_stat_statements could not be read.
+nlohmann::json read_statements(pg::Session& session, std::int64_t completed) {
+  try {
+    const auto rows = session.query(k_statements_sql);
+    const double calls = std::stod(rows.rows.at(0).at(0).value_or("0"));
+    const double total_ms = std::stod(rows.rows.at(0).at(1).value_or("0"));
+    return {
+        {"calls", calls},
+        {"total_exec_ms", total_ms},
+        {"mean_exec_ms", calls > 0 ? total_ms / calls : 0.0},
+        {"exec_ms_per_request", completed > 0 ? total_ms / static_cast<double>(completed) : 0.0},
+        {"source", "pg_stat_statements, reset when the measurement started"}};
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 std::vector<workload::CompiledTransaction> compile_transactions(
@@ -85,7 +120,11 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   generator.random_seed = options.seed;
   generator.interrupted = options.interrupted;
   generator.on_progress = options.on_progress;
-  generator.on_measure_start = [&] { recording.start_recording(); };
+  bool statements = false;
+  generator.on_measure_start = [&] {
+    recording.start_recording();
+    statements = monitor && reset_statements(*monitor);
+  };
   const std::string application_name = factory.application_name();
   generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
     if (!monitor) return std::nullopt;
@@ -101,12 +140,18 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
     }
   };
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
+  nlohmann::json server_statements = nullptr;
+  if (statements && monitor) {
+    server_statements = read_statements(*monitor, measured.counters.completed());
+  }
   monitor.reset();
   CellOutcome outcome;
   outcome.interrupted = measured.interrupted;
   outcome.cell = report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
                                    recording.take_histogram(), server.settings, options.repetition,
                                    options.extra_params);
+  if (!server_statements.is_null())
+    outcome.cell["summary"]["server_statements"] = server_statements;
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = report::instances_json(instances, measured, pool_ptrs);
   }

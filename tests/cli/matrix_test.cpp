@@ -240,4 +240,52 @@ TEST_F(MatrixCommand, OnADsnServerSessionSettingsApplyPerProfileAndOthersAreRefu
   EXPECT_FALSE(fs::exists(m_out / "results.json"));
 }
 
+TEST_F(MatrixCommand, SloMissesAreFindingsUnlessFailOnSlo) {
+  // A p99 limit of 1 us cannot be met: the cell is a finding, exit 0; --fail-on-slo: exit 1.
+  const std::vector<std::string> args = {k_grid,
+                                         "--profile",
+                                         "ssd",
+                                         "--set",
+                                         "pool.pool_size=2",
+                                         "--set",
+                                         "pool.max_overflow=0",
+                                         "--set",
+                                         "slo.p99_latency=1us"};
+  auto result = matrix(args);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("SLO MISS: p99_latency"), std::string::npos) << result.out;
+  auto strict = args;
+  strict.push_back("--fail-on-slo");
+  strict.push_back("--fresh");
+  result = matrix(strict);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("--fail-on-slo"), std::string::npos) << result.err;
+}
+
+TEST_F(MatrixCommand, SigkillLosesAtMostTheRunningCell) {
+  const pid_t pid = spawn({k_grid, "--profile", "ssd", "--set", "workload.duration=2s"});
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stored_cells() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(stored_cells(), 1u) << "no cell finished within 60 s";
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  // Every cell that finished before the kill is there, complete and valid.
+  const auto json = results();
+  ASSERT_GE(json["cells"].size(), 1u);
+  for (const auto& cell : json["cells"]) {
+    EXPECT_EQ(cell["status"], "ok");
+    EXPECT_GT(cell["summary"]["completed"].get<long>(), 0);
+  }
+  EXPECT_EQ(json["matrix"]["complete"], false);
+  // --resume completes the matrix from there.
+  const auto resumed =
+      matrix({k_grid, "--profile", "ssd", "--set", "workload.duration=2s", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(results()["cells"].size(), 4u);
+}
+
 }  // namespace
