@@ -92,6 +92,10 @@ TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
     EXPECT_EQ(cell["server_settings"]["random_page_cost"], profile == "ssd" ? "1.1" : "4");
     const auto& s = cell["summary"];
     EXPECT_GT(s["completed"].get<long>(), 0);
+    // The embedded server preloads pg_stat_statements: the server's own execution time.
+    ASSERT_TRUE(s.contains("server_statements")) << cell["id"];
+    EXPECT_GE(s["server_statements"]["calls"].get<double>(), 0.9 * s["completed"].get<double>());
+    EXPECT_GT(s["server_statements"]["exec_ms_per_request"].get<double>(), 0.0);
     EXPECT_LE(
         s["pool"]["max_checked_out"].get<int>(),
         std::stoi(param(cell, "pool.pool_size")) + std::stoi(param(cell, "pool.max_overflow")));
