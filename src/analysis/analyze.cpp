@@ -10,6 +10,7 @@
 #include "analysis/cell_view.hpp"
 #include "analysis/groups.hpp"
 #include "analysis/queueing.hpp"
+#include "analysis/seed_claims.hpp"
 #include "analysis/sizing.hpp"
 #include "metrics/hdr_codec.hpp"
 #include "util/error.hpp"
@@ -247,7 +248,8 @@ json analyze_checked(const json& results) {
             {"p99_latency_ms", slo.p99_latency_ms ? json(*slo.p99_latency_ms) : json()}}},
           {"measured_p_wait_threshold_ms", k_wait_threshold_ms},
           {"cells", std::move(cells_json)},
-          {"groups", std::move(groups)}};
+          {"groups", std::move(groups)},
+          {"seed_claims", seed_claims(results)}};
 }
 
 }  // namespace

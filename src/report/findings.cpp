@@ -177,6 +177,31 @@ std::vector<std::string> findings(const ReportModel& model) {
     }
   }
 
+  // 5b. Seed 001's performance claims (behaviour table, session checkout latency): one line
+  // each, after the five general findings (never cut).
+  std::vector<std::string> claim_lines;
+  if (model.analysis != nullptr) {
+    if (const auto* claims = find_path(*model.analysis, {"seed_claims"});
+        claims != nullptr && claims->is_array()) {
+      for (const auto& claim : *claims) {
+        if (!claim.is_object() || !claim.contains("cells") || !claim["cells"].is_array()) continue;
+        int holds = 0;
+        std::string differs_evidence;
+        for (const auto& cell : claim["cells"]) {
+          if (cell.value("verdict", "") == "holds") {
+            ++holds;
+          } else if (differs_evidence.empty()) {
+            differs_evidence = cell.value("evidence", "");
+          }
+        }
+        claim_lines.push_back(fmt::format("Seed {} \"{}\" ({}): holds in {} of {} cells{}.",
+                                          claim.value("seed", "?"), claim.value("row", "?"),
+                                          claim.value("claim", "?"), holds, claim["cells"].size(),
+                                          differs_evidence.empty() ? "" : "; " + differs_evidence));
+      }
+    }
+  }
+
   // 6. Profiles side by side.
   if (std::find(model.varying.begin(), model.varying.end(), "profile") != model.varying.end()) {
     std::vector<std::string> profiles;
@@ -192,6 +217,7 @@ std::vector<std::string> findings(const ReportModel& model) {
     out.push_back(fmt::format("Median p99 latency by profile: {}.", fmt::join(parts, ", ")));
   }
   if (out.size() > 5) out.resize(5);
+  out.insert(out.end(), claim_lines.begin(), claim_lines.end());
   return out;
 }
 

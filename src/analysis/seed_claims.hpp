@@ -1,0 +1,21 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+// Claims of seed 001 ("Performance Characteristics") checked against measured cells:
+// its behaviour table for a pool_size 20 + max_overflow 10 pool
+//   Low traffic (< 20 concurrent)     Uses base pool only    Minimal overhead, instant connections
+//   Medium traffic (20-30 concurrent) Uses overflow          Slight latency for new connections
+//   High traffic (> 30 concurrent)    Blocks until timeout   Requests wait up to 30s, then fail
+// and its typical-latency row "Get session from pool: < 1ms".
+//
+// analysis.seed_claims: [{ "seed", "table", "row", "claim",
+//   "cells": [{ "id", "concurrent_requests", "verdict": "holds" | "differs", "evidence" }] }]
+// Only rows some cell speaks to are listed. Concurrency is the closed loop's clients, or the
+// open loop's arrival rate x mean latency (Little's law).
+
+namespace poolbench::analysis {
+
+nlohmann::json seed_claims(const nlohmann::json& results);
+
+}  // namespace poolbench::analysis

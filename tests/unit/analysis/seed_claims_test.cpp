@@ -1,0 +1,64 @@
+// Seed 001's behaviour table and session-latency row judged on hand-made cells.
+
+#include "analysis/seed_claims.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace poolbench::analysis {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+json cell(int clients, int overflow_used, int timeouts, double wait_p99_ms) {
+  return {{"id", "clients=" + std::to_string(clients)},
+          {"status", "ok"},
+          {"params",
+           {{"pool_size", 20},
+            {"max_overflow", 10},
+            {"pool_timeout_s", 30.0},
+            {"workload.clients", std::to_string(clients)}}},
+          {"summary",
+           {{"timeouts", timeouts},
+            {"pool", {{"max_overflow_used", overflow_used}}},
+            {"checkout_wait_ms", {{"p50", 0.2}, {"p99", wait_p99_ms}, {"max", 3 * wait_p99_ms}}}}}};
+}
+
+TEST(SeedClaims, TheBehaviourTableRowsAreJudgedByConcurrency) {
+  const json results = {{"scenario", {{"workload", {{"mode", "closed"}, {"clients", 15}}}}},
+                        {"cells",
+                         {cell(15, 0, 0, 2.0), cell(25, 5, 0, 4.0), cell(40, 10, 0, 500.0),
+                          cell(45, 10, 12, 30000.0)}}};
+  const json claims = seed_claims(results);
+  ASSERT_EQ(claims.size(), 4u);  // three behaviour rows + the session row
+  EXPECT_EQ(claims[0]["row"], "Low traffic (< 20 concurrent)");
+  EXPECT_EQ(claims[0]["cells"][0]["verdict"], "holds");
+  EXPECT_EQ(claims[1]["cells"][0]["verdict"], "holds");
+  // 40 clients waited but none timed out: the row's "then fail" did not happen.
+  EXPECT_EQ(claims[2]["cells"][0]["verdict"], "differs");
+  EXPECT_THAT(claims[2]["cells"][0]["evidence"].get<std::string>(), HasSubstr("does not fail"));
+  EXPECT_EQ(claims[2]["cells"][1]["verdict"], "holds");
+  EXPECT_EQ(claims[3]["row"], "Get session from pool");
+  EXPECT_EQ(claims[3]["cells"].size(), 1u);  // only the cell whose pool had room
+}
+
+TEST(SeedClaims, OverflowBelowTwentyOrNoneAboveItDiffers) {
+  const json results = {{"scenario", {{"workload", {{"mode", "closed"}}}}},
+                        {"cells", {cell(15, 3, 0, 2.0), cell(25, 0, 0, 1.0)}}};
+  const json claims = seed_claims(results);
+  EXPECT_EQ(claims[0]["cells"][0]["verdict"], "differs");
+  EXPECT_EQ(claims[1]["cells"][0]["verdict"], "differs");
+}
+
+TEST(SeedClaims, OtherPoolsSpeakOnlyToTheSessionRow) {
+  json other = cell(4, 0, 0, 0.5);
+  other["params"]["pool_size"] = 8;
+  other["params"]["max_overflow"] = 0;
+  const json claims = seed_claims({{"cells", {other}}});
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0]["table"], "Typical Latencies");
+}
+
+}  // namespace
+}  // namespace poolbench::analysis
