@@ -18,7 +18,12 @@ namespace {
 const std::string k_binary = POOLBENCH_BINARY;
 const std::string k_source = POOLBENCH_SOURCE_DIR;
 const std::string k_fixture = k_source + "/tests/unit/report/fixtures/erlang_small.json";
-const std::string k_golden = k_source + "/tests/unit/report/fixtures/erlang_small.summary.md";
+// `poolbench report` recomputes the analysis, so its summary.md has the analysis verdicts and
+// findings (the unit test's golden file has the SLO-only form). Regenerate after a deliberate
+// change: build/poolbench report tests/unit/report/fixtures/erlang_small.json --out /tmp/r &&
+// cp /tmp/r/summary.md tests/unit/report/fixtures/erlang_small.analyzed.summary.md
+const std::string k_golden =
+    k_source + "/tests/unit/report/fixtures/erlang_small.analyzed.summary.md";
 const std::string k_checker = k_source + "/tests/cli/check_report_html.py";
 const std::vector<std::string> k_charts = {"pool_sizing", "heatmap_p99",         "heatmap_timeouts",
                                            "throughput",  "latency_percentiles", "timeseries"};
