@@ -1,7 +1,9 @@
 // The load generator's own overhead: run_load() in closed loop against the in-process fake
-// server, whose statements complete at once (an eventfd written at send time), so the
-// time measured is the generator's (event loop, pool, script engine, recorder) plus two
-// eventfd syscalls per statement. Target (issue 5): >= 1M requests/s per core.
+// server. BM_ClosedLoopSelectOnly: statements complete at once through an eventfd written at
+// send time, so the time is the generator's (event loop, pool, script engine, recorder) plus
+// the two syscalls per statement any real answer costs. BM_GeneratorSelfOverhead: the fake
+// answers inside the send (synchronous), so only the generator's own work is measured.
+// Target (issue 5): generator self-overhead >= 1M requests/s per core.
 //   build/bench/bench_generator
 // Counters: requests_per_s (wall clock), requests_per_cpu_s (per second of process CPU
 // time, user + system: the per-core rate whatever the thread count, and what a loaded
@@ -50,12 +52,12 @@ Scenario select_only(int clients, int transactions_per_client) {
 /// One iteration = one run_load() of 128000 requests shared by `clients` clients on
 /// `threads` worker threads, pool_size = clients (as scripts/compare-pgbench.sh runs
 /// poolbench). Pool creation and connects are inside the measurement (64 at most).
-void BM_ClosedLoopSelectOnly(benchmark::State& state) {
+void run_closed_loop(benchmark::State& state, FakeServerOptions options) {
   const int clients = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const int per_client = 128'000 / clients;
   const Scenario scenario = select_only(clients, per_client);
-  FakeServer server;
+  FakeServer server(options);
   std::int64_t requests = 0;
   std::int64_t failed = 0;
   CpuTime cpu;
@@ -77,10 +79,27 @@ void BM_ClosedLoopSelectOnly(benchmark::State& state) {
   state.counters["system_cpu_pct"] = 100 * cpu.system_s / (cpu.user_s + cpu.system_s);
   state.counters["failed"] = static_cast<double>(failed);
 }
+void BM_ClosedLoopSelectOnly(benchmark::State& state) {
+  run_closed_loop(state, {});
+}
 BENCHMARK(BM_ClosedLoopSelectOnly)
     ->ArgNames({"clients", "threads"})
     ->Args({1, 1})
     ->Args({8, 1})
+    ->Args({64, 1})
+    ->Args({64, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+void BM_GeneratorSelfOverhead(benchmark::State& state) {
+  FakeServerOptions options;
+  options.synchronous = true;
+  run_closed_loop(state, options);
+}
+BENCHMARK(BM_GeneratorSelfOverhead)
+    ->ArgNames({"clients", "threads"})
+    ->Args({1, 1})
     ->Args({64, 1})
     ->Args({64, 2})
     ->Unit(benchmark::kMillisecond)

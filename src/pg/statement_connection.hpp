@@ -16,7 +16,8 @@
 //
 // One statement, non-blocking:
 //   prepare(name, sql)                     once per connection (a no-op when done already)
-//   send_prepared_raw(name, n, values)     false: the outcome is ready at once (an error)
+//   send_prepared_raw(name, n, values)     false: the outcome is ready at once (an error,
+//                                          or an in-process fake that answers at send time)
 //   wait until socket() is readable, consume() until done, take_outcome()
 //
 // Thread safety: one thread at a time (whoever holds the pool's lease).

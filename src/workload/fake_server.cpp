@@ -174,6 +174,10 @@ bool FakeConnection::send_prepared_raw(const std::string& name, int /*count*/,
     m_failure = client_error({});
   }
   const auto service = m_server.m_options.service_time;
+  if (service.count() == 0 && m_server.m_options.synchronous) {
+    complete();  // the answer is ready at send time: no descriptor involved
+    return false;
+  }
   bool armed = false;
   if (service.count() > 0) {
     itimerspec when{};

@@ -23,6 +23,10 @@ namespace poolbench::workload {
 struct FakeServerOptions {
   /// How long each statement keeps its connection busy; 0 = the answer is ready at once.
   std::chrono::microseconds service_time{0};
+  /// With service_time 0: answer inside send_prepared_raw (which then returns false, the
+  /// outcome ready), so no descriptor is written or read. Measures the generator's own cost
+  /// without the two syscalls a real (or eventfd-backed) answer costs.
+  bool synchronous = false;
   /// Each statement fails with this probability (0..1), drawn per connection from `seed`.
   double failure_rate = 0;
   /// The SQLSTATE of an injected failure: 40001 is retryable (request.max_tries), a class

@@ -268,6 +268,20 @@ pool: { pool_size: 4, pool_timeout: 5s }
   EXPECT_EQ(completed, run.result.counters.completed());
 }
 
+TEST(GeneratorTest, AServerThatAnswersAtSendTimeCompletesEveryRequestWithoutDescriptors) {
+  // Answers inside send_prepared_raw: requests chain synchronously (the worker cuts the
+  // chain with a timer now and then), nothing is watched, every transaction completes.
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: closed, clients: 4, transactions: 500, warmup: 0s }
+pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s }
+)") + k_two_statements);
+  FakeServer server(FakeServerOptions{.synchronous = true});
+  const FakeLoadRun run = run_fake_load(scenario, server, 1);
+  EXPECT_EQ(run.result.counters.completed(), 4 * 500);
+  EXPECT_EQ(run.server.statements, 4U * 500U * 2U);
+  expect_consistent(run);
+}
+
 TEST(GeneratorTest, OpenLoopOnTwoThreadsSplitsTheRate) {
   const Scenario scenario = scenario_from(std::string(R"(
 workload: { mode: open, rate: 2000, arrival: uniform, duration: 300ms, warmup: 0s }
