@@ -8,6 +8,7 @@
 #include "analysis/plan.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "cli/plan_validate.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 constexpr const char* k_usage =
     "poolbench plan --rps N --query-time T [--queries-per-request K] [--request-time T] "
     "[--instances N] [--max-connections N] [--slo-p99 T] [--timeout-rate X] "
-    "[--pool-timeout T] [--json]";
+    "[--pool-timeout T] [--validate [--dsn URL] [--validate-duration T]] [--json]";
 
 constexpr const char* k_help_tail = R"(
 Sizes a pool for a planned load from the models alone (nothing is run):
@@ -33,11 +34,16 @@ Sizes a pool for a planned load from the models alone (nothing is run):
   the max_connections budget (instances x (pool_size + max_overflow)), a config.yaml block
   and the DATABASE_URL query string. --rps is the total over --instances app processes,
   each with its own pool. Durations take us, ms, s, m, h; a bare number is seconds.
+--validate then runs the recommendation for real: an open-loop run at --rps (Poisson) whose
+requests spend request time - hold without a connection and hold one for queries x query
+time (SELECT 1 and a sleep each), on an embedded PostgreSQL (or --dsn), and prints the
+predictions next to what was measured (about --validate-duration + 2 s warmup + startup).
 
 Example (the seeds' example: 100 concurrent, 25 connections, pool_size 20 + max_overflow 10):
   poolbench plan --rps 500 --query-time 50ms --request-time 200ms
 
-Exit codes: 0 ok; 2 bad input.
+Example with a check: poolbench plan --rps 200 --query-time 20ms --request-time 100ms --validate
+Exit codes: 0 ok; 2 bad input; 3 (--validate) no server could be started or reached.
 )";
 
 double duration_flag(const po::variables_map& values, const char* flag) {
@@ -66,8 +72,11 @@ int plan_command(const std::vector<std::string>& args, Io io) {
       "timeout-rate", po::value<double>()->default_value(0.001),
       "target fraction of checkouts that time out (Erlang C)")(
       "pool-timeout", po::value<std::string>(),
-      "pool_timeout (default: the seed tier row's, 30 or 60 s)")("json", po::bool_switch(),
-                                                                 "print the plan as JSON");
+      "pool_timeout (default: the seed tier row's, 30 or 60 s)")(
+      "validate", po::bool_switch(), "run the recommendation and show predicted vs measured")(
+      "dsn", po::value<std::string>(), "--validate on this server (default: embedded)")(
+      "validate-duration", po::value<std::string>()->default_value("10s"),
+      "--validate: measured seconds")("json", po::bool_switch(), "print the plan as JSON");
   const auto values = parse_options("plan", options, {}, args);
   if (values.count("help")) {
     fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
@@ -88,12 +97,30 @@ int plan_command(const std::vector<std::string>& args, Io io) {
   inputs.timeout_rate = values["timeout-rate"].as<double>();
   if (values.count("pool-timeout")) inputs.pool_timeout_s = duration_flag(values, "pool-timeout");
 
-  const analysis::Plan plan = analysis::make_plan(inputs);
-  if (values["json"].as<bool>()) {
-    fmt::print(io.out, "{}\n", analysis::plan_json(plan).dump(2));
-  } else {
-    fmt::print(io.out, "{}", analysis::plan_text(plan));
+  const bool validating = values["validate"].as<bool>();
+  if (!validating && (values.count("dsn") || !values["validate-duration"].defaulted())) {
+    throw InputError("poolbench plan: --dsn and --validate-duration go with --validate");
   }
+  // Every flag is checked before anything is printed.
+  const auto validate_duration = std::chrono::microseconds(
+      static_cast<long long>(duration_flag(values, "validate-duration") * 1e6));
+  const analysis::Plan plan = analysis::make_plan(inputs);
+  const bool json = values["json"].as<bool>();
+  nlohmann::json out = json ? analysis::plan_json(plan) : nlohmann::json();
+  if (!json) fmt::print(io.out, "{}", analysis::plan_text(plan));
+  if (validating) {
+    ValidateOptions validate;
+    if (values.count("dsn")) validate.dsn = values["dsn"].as<std::string>();
+    validate.duration = validate_duration;
+    validate.note = [&](const std::string& line) { fmt::print(io.err, "{}\n", line); };
+    const nlohmann::json validation = validate_plan(plan, validate);
+    if (json) {
+      out["validation"] = validation;
+    } else {
+      print_validation(validation, io.out);
+    }
+  }
+  if (json) fmt::print(io.out, "{}\n", out.dump(2));
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // poolbench plan: the seeds' example end to end, --json, bad input.
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -68,6 +70,10 @@ TEST(CliPlan, BadInputExitsTwoWithOneMessageNamingTheFlag) {
       {{"plan", "--rps", "10", "--query-time", "5ms", "--timeout-rate", "2"}, "--timeout-rate"},
       {{"plan", "--rps", "10", "--query-time", "5ms", "--instances", "0"}, "--instances"},
       {{"plan", "--rps", "10", "--query-tme", "5ms"}, "did you mean '--query-time'"},
+      {{"plan", "--rps", "10", "--query-time", "5ms", "--dsn", "postgresql://x@127.0.0.1/x"},
+       "go with --validate"},
+      {{"plan", "--rps", "10", "--query-time", "5ms", "--validate", "--validate-duration", "0s"},
+       "--validate-duration: expected"},
   };
   for (const auto& c : cases) {
     const auto result = run_process(k_binary, c.args);
@@ -82,6 +88,31 @@ TEST(CliPlan, HelpShowsTheFlagsAndTheSeedsExample) {
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_NE(result.out.find("--queries-per-request"), std::string::npos);
   EXPECT_NE(result.out.find("--rps 500 --query-time 50ms --request-time 200ms"), std::string::npos);
+}
+
+TEST(CliPlan, ValidateRunsTheRecommendationAndShowsPredictedNextToMeasured) {
+  // 200 req/s holding a connection 20 ms of a 100 ms request: ~4 in use.
+  const auto result = run_process(k_binary,
+                                  {"plan", "--rps", "200", "--query-time", "20ms", "--request-time",
+                                   "100ms", "--validate", "--validate-duration", "3s", "--json"},
+                                  {{"POOLBENCH_DSN", ""}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  const auto& v = json["validation"];
+  const auto& measured = v["measured"];
+  EXPECT_EQ(v["server"], "embedded");
+  // Every arrival of the 3 s window was served through the recommended pool, none failed,
+  // and Little's law puts ~4 connections in use (the formula's prediction).
+  EXPECT_EQ(measured["errors"].get<long>(), 0);
+  EXPECT_GT(measured["requests"].get<long>(), 400);
+  // Tolerance: the Poisson count of n arrivals varies by 1/sqrt(n) (three of those), and the
+  // hold is the planned 20 ms plus a SELECT round trip and the check-in (up to 10 % more).
+  const double predicted = v["predicted"]["connections_in_use"].get<double>();
+  const double n = measured["requests"].get<double>();
+  EXPECT_NEAR(measured["connections_in_use"].get<double>(), predicted,
+              predicted * (3 / std::sqrt(n) + 0.1));
+  EXPECT_GE(measured["p_wait"].get<double>(), 0.0);
+  EXPECT_LE(measured["p_wait"].get<double>(), 1.0);
 }
 
 }  // namespace
