@@ -1,5 +1,11 @@
 #include "analysis/seed_claims.hpp"
 
+#include <cctype>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace poolbench::analysis {
@@ -86,6 +92,98 @@ std::pair<int, json> behaviour_row(const Measured& m) {
                                                     : ""))};
 }
 
+/// Seed 001's "Typical Latencies" rows (production column), by what a transaction does.
+struct LatencyRow {
+  const char* row;
+  const char* claim;
+  double upper_ms;
+};
+constexpr LatencyRow k_latency_rows[] = {
+    {"Health check (SELECT 1)", "1-3ms (production)", 3},
+    {"Simple SELECT by ID", "1-3ms (production)", 3},
+    {"INSERT single row", "2-5ms (production)", 5},
+    {"UPDATE single row", "2-5ms (production)", 5},
+    {"Transaction commit", "3-10ms (production)", 10},
+};
+
+std::string lower_trimmed(std::string text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  text = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Which latency row a script is an instance of, or -1: one statement of a kind, or one
+/// explicit transaction that writes. Scripts that sleep are not (their latency is not the
+/// statement's).
+int latency_row_of(const std::string& script) {
+  std::vector<std::string> statements;
+  std::string sql;
+  std::size_t start = 0;
+  while (start < script.size()) {
+    const auto end = script.find('\n', start);
+    const std::string line =
+        script.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? script.size() : end + 1;
+    const std::string trimmed = lower_trimmed(line);
+    if (trimmed.starts_with("\\sleep")) return -1;
+    if (trimmed.starts_with("\\")) continue;  // \set and other meta-commands
+    sql += line + "\n";
+  }
+  std::size_t from = 0;
+  while (from < sql.size()) {
+    const auto semi = sql.find(';', from);
+    const std::string statement = lower_trimmed(
+        sql.substr(from, semi == std::string::npos ? std::string::npos : semi - from));
+    if (!statement.empty()) statements.push_back(statement);
+    from = semi == std::string::npos ? sql.size() : semi + 1;
+  }
+  if (statements.size() == 1) {
+    const std::string& only = statements.front();
+    if (only == "select 1") return 0;
+    if (only.starts_with("select") && only.find(" where ") != std::string::npos) return 1;
+    if (only.starts_with("insert")) return 2;
+    if (only.starts_with("update")) return 3;
+    return -1;
+  }
+  const bool explicit_tx =
+      !statements.empty() &&
+      (statements.front() == "begin" || statements.front().starts_with("start transaction")) &&
+      (statements.back() == "end" || statements.back() == "commit");
+  bool writes = false;
+  for (const auto& statement : statements) {
+    writes = writes || statement.starts_with("insert") || statement.starts_with("update") ||
+             statement.starts_with("delete");
+  }
+  return explicit_tx && writes ? 4 : -1;
+}
+
+/// The only transaction a cell runs (by the effective weights: its workload.mix, else the
+/// transactions' own), or nullopt. A copy: json::value() returns copies.
+std::optional<json> only_transaction(const json& results, const json& cell) {
+  const json scenario = results.value("scenario", json::object());
+  const json params = cell.value("params", json::object());
+  std::string mix = scenario.value(json::json_pointer("/workload/mix"), std::string("none"));
+  if (params.contains("workload.mix") && params["workload.mix"].is_string()) {
+    mix = params["workload.mix"].get<std::string>();
+  }
+  json weights = nullptr;
+  if (mix != "none" && scenario.contains("mixes") && scenario["mixes"].contains(mix)) {
+    weights = scenario["mixes"][mix];
+  }
+  std::optional<json> only;
+  for (const auto& transaction : scenario.value("transactions", json::array())) {
+    const std::string name = transaction.value("name", "");
+    const double weight =
+        weights.is_object() ? weights.value(name, 0.0) : transaction.value("weight", 0.0);
+    if (weight <= 0) continue;
+    if (only) return std::nullopt;
+    only = transaction;
+  }
+  return only;
+}
+
 }  // namespace
 
 json seed_claims(const json& results) {
@@ -98,7 +196,14 @@ json seed_claims(const json& results) {
        "Blocks until timeout; requests wait up to 30s, then fail"}};
   json behaviour[3] = {json::array(), json::array(), json::array()};
   json session = json::array();
-  const json& cells = results.value("cells", json::array());
+  json latency[std::size(k_latency_rows)];
+  for (auto& cells_of_row : latency) cells_of_row = json::array();
+  const std::string app_time =
+      results.value(json::json_pointer("/scenario/request/app_time"), std::string("0s"));
+  const bool no_app_time = app_time == "0s" || app_time == "0us" || app_time == "0ms";
+  static const json k_none = json::array();
+  const json& cells =
+      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const json& cell = cells[i];
     if (!cell.is_object() || cell.value("status", "") != "ok") continue;
@@ -107,8 +212,21 @@ json seed_claims(const json& results) {
       auto [row, item] = behaviour_row(m);
       behaviour[row].push_back(std::move(item));
     }
+    if (const auto transaction = only_transaction(results, cell); transaction && no_app_time) {
+      const int row = latency_row_of(transaction->value("script", ""));
+      const json& s = cell.value("summary", json::object());
+      if (row >= 0 && s.contains("latency_ms")) {
+        const double p50 = number_at(s, json::json_pointer("/latency_ms/p50"));
+        const double p99 = number_at(s, json::json_pointer("/latency_ms/p99"));
+        latency[row].push_back(
+            verdict(m, p50 <= k_latency_rows[row].upper_ms,
+                    fmt::format("{}: request latency p50 {:.2f} ms, p99 {:.2f} ms (client side, "
+                                "checkout included)",
+                                transaction->value("name", "?"), p50, p99)));
+      }
+    }
     // "Get session from pool < 1ms" speaks of a pool that has a connection to give.
-    if (m.timeouts == 0 && m.concurrency < m.pool_size) {
+    if (m.timeouts == 0 && m.concurrency <= m.pool_size) {
       session.push_back(verdict(
           m, m.wait_p50_ms < 1.0,
           fmt::format("checkout wait p50 {:.3f} ms, p99 {:.2f} ms", m.wait_p50_ms, m.wait_p99_ms)));
@@ -122,6 +240,14 @@ json seed_claims(const json& results) {
                    {"row", k_rows[row][0]},
                    {"claim", k_rows[row][1]},
                    {"cells", behaviour[row]}});
+  }
+  for (std::size_t row = 0; row < std::size(k_latency_rows); ++row) {
+    if (latency[row].empty()) continue;
+    out.push_back({{"seed", "001"},
+                   {"table", "Typical Latencies"},
+                   {"row", k_latency_rows[row].row},
+                   {"claim", k_latency_rows[row].claim},
+                   {"cells", latency[row]}});
   }
   if (!session.empty()) {
     out.push_back({{"seed", "001"},

@@ -7,7 +7,10 @@
 //   Low traffic (< 20 concurrent)     Uses base pool only    Minimal overhead, instant connections
 //   Medium traffic (20-30 concurrent) Uses overflow          Slight latency for new connections
 //   High traffic (> 30 concurrent)    Blocks until timeout   Requests wait up to 30s, then fail
-// and its typical-latency row "Get session from pool: < 1ms".
+// and its "Typical Latencies" table: "Get session from pool < 1ms" (the checkout wait of a
+// pool with a connection for every client), and for cells that run one kind of operation
+// alone (one SELECT by key, INSERT, UPDATE, SELECT 1, or an explicit writing transaction;
+// no \sleep, no app_time) the production column's upper bound against the request p50.
 //
 // analysis.seed_claims: [{ "seed", "table", "row", "claim",
 //   "cells": [{ "id", "concurrent_requests", "verdict": "holds" | "differs", "evidence" }] }]

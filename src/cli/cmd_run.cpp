@@ -208,7 +208,11 @@ int run_command(const std::vector<std::string>& args, Io io) {
                             {"run_id", cell.run_id},
                             {"seed", seed},
                             {"cells", nlohmann::json::array({outcome.cell})}};
-  results["analysis"] = analysis::analyze(results);
+  try {
+    results["analysis"] = analysis::analyze(results);
+  } catch (const Error& e) {  // derived data: never lose the measured cell over it
+    fmt::print(io.err, "warning: no analysis: {}\n", e.what());
+  }
   const std::string path = out_dir + "/results.json";
   util::write_file_atomically(path, results.dump(2) + "\n");
 

@@ -163,7 +163,12 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
   if (!outcome.interrupted) store.set_matrix_field("complete", true);
   // The models and verdicts over what was measured (also for an interrupted matrix: the
   // cells that finished are findings too). Derived data: `poolbench report` recomputes it.
-  store.set_field("analysis", analysis::analyze(store.document()));
+  try {
+    store.set_field("analysis", analysis::analyze(store.document()));
+  } catch (const Error& e) {
+    // Derived data: the measured cells are stored already; `poolbench report` retries it.
+    if (callbacks.note) callbacks.note(fmt::format("warning: no analysis: {}", e.what()));
+  }
   return outcome;
 }
 

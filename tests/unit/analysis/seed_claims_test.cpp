@@ -2,6 +2,8 @@
 
 #include "analysis/seed_claims.hpp"
 
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,6 +60,42 @@ TEST(SeedClaims, OtherPoolsSpeakOnlyToTheSessionRow) {
   const json claims = seed_claims({{"cells", {other}}});
   ASSERT_EQ(claims.size(), 1u);
   EXPECT_EQ(claims[0]["table"], "Typical Latencies");
+}
+
+TEST(SeedClaims, ACellRunningOneOperationAloneIsJudgedAgainstTheLatencyTable) {
+  const json scenario = {
+      {"workload", {{"mode", "closed"}, {"clients", 4}, {"mix", "none"}}},
+      {"request", {{"app_time", "0s"}}},
+      {"transactions",
+       {{{"name", "read"},
+         {"weight", 1.0},
+         {"script", "\\set aid random(1, 10)\nSELECT abalance FROM a WHERE aid = :aid;\n"}},
+        {{"name", "pay"},
+         {"weight", 1.0},
+         {"script", "BEGIN;\nUPDATE a SET b = b + 1 WHERE aid = 1;\nEND;\n"}},
+        {{"name", "slow"}, {"weight", 1.0}, {"script", "SELECT 1;\n\\sleep 5ms\n"}}}},
+      {"mixes",
+       {{"reads", {{"read", 1.0}, {"pay", 0.0}, {"slow", 0.0}}},
+        {"payments", {{"read", 0.0}, {"pay", 1.0}, {"slow", 0.0}}},
+        {"sleeping", {{"read", 0.0}, {"pay", 0.0}, {"slow", 1.0}}}}}};
+  auto with_mix = [](json c, const char* mix, double p50_ms) {
+    c["params"]["workload.mix"] = mix;
+    c["summary"]["latency_ms"] = {{"p50", p50_ms}, {"p99", 2 * p50_ms}};
+    return c;
+  };
+  const json base = cell(4, 0, 0, 0.5);
+  const json results = {{"scenario", scenario},
+                        {"cells",
+                         {with_mix(base, "reads", 0.4), with_mix(base, "payments", 12.0),
+                          with_mix(base, "sleeping", 6.0)}}};
+  const json claims = seed_claims(results);
+  std::map<std::string, std::string> verdicts;
+  for (const auto& claim : claims) {
+    verdicts[claim["row"]] = claim["cells"][0]["verdict"];
+  }
+  EXPECT_EQ(verdicts["Simple SELECT by ID"], "holds");       // 0.4 ms <= 3 ms
+  EXPECT_EQ(verdicts["Transaction commit"], "differs");      // 12 ms > 10 ms
+  EXPECT_EQ(verdicts.count("Health check (SELECT 1)"), 0u);  // it sleeps: not the statement's
 }
 
 }  // namespace
