@@ -50,7 +50,8 @@ max_overflow) + reserved, is checked against the server's max_connections; cells
 cannot fit are refused unless --allow-over-budget (then their errors are counted).
 
 Results: <out>/results.json (default out: reports/<scenario name>), rewritten atomically
-after every cell, so a crash loses at most the running cell. Ctrl-C marks the running cell
+after every cell, so a crash loses at most the running cell; at the end the sizing analysis
+is added and the report written beside it (index.html, summary.md, cells.csv, charts/). Ctrl-C marks the running cell
 interrupted, keeps the others and prints the --resume command. --resume runs the missing
 and interrupted cells, and refuses results of another scenario or poolbench version.
 

@@ -35,7 +35,8 @@ constexpr const char* k_help_tail = R"(
 Runs the scenario's base point (its matrix: block is ignored; use poolbench matrix):
 warmup, then the measurement, printing a progress line each second (elapsed, tps, p99,
 pool checked_out/overflow/waiting, timeouts), then a summary table, and writes
-<out>/results.json atomically (default out: reports/<scenario>-<time>/).
+<out>/results.json atomically (default out: reports/<scenario>-<time>/), with the sizing
+analysis, and the report beside it (index.html, summary.md, cells.csv, charts/).
 
 Server: --dsn or POOLBENCH_DSN (libpq URL or key=value; postgresql+asyncpg:// and
 ?pool_size=&max_overflow=&pool_timeout=&pool_recycle= are accepted). With neither, an
