@@ -2,7 +2,7 @@
 # Compares poolbench's throughput with pgbench's on one embedded server in one run:
 # pgbench -S -M prepared and scenarios/select_only.yaml (pool_size = clients, no overflow)
 # at 1, 2, 4, 8 and 32 clients, printing the TPS of each and the ratio poolbench / pgbench.
-#   DURATION=10 scripts/compare-pgbench.sh      (seconds per measurement)
+#   DURATION=10 ROUNDS=5 scripts/compare-pgbench.sh   (seconds per measurement, rounds per point)
 # Both use 2 threads (pgbench -j 2, poolbench --threads 2); the server shares the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,15 +27,25 @@ echo "server: $dsn"
 "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet \
   --set workload.duration=1s --set workload.warmup=0s --out "$work/init" >/dev/null
 
-printf '%8s %12s %12s %8s\n' clients pgbench_tps poolbench_tps ratio
+# Each point is measured ROUNDS times, pgbench and poolbench alternating, and the median of
+# each is reported: one 5 s point on a shared 2-core machine says little.
+rounds=${ROUNDS:-3}
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+printf '%8s %12s %12s %8s   (median of %s rounds each)\n' clients pgbench_tps poolbench_tps ratio "$rounds"
 for clients in 1 2 4 8 32; do
   threads=$(( clients < 2 ? 1 : 2 ))
-  pg_tps=$("$pgbench" -n -S -M prepared -c "$clients" -j "$threads" -T "$duration" "$dsn" 2>/dev/null |
-           awk '/^tps = / {print $3; exit}')
-  "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet --threads "$threads" \
-    --set workload.clients="$clients" --set pool.pool_size="$clients" --set pool.max_overflow=0 \
-    --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients" >/dev/null
-  pb_tps=$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients/results.json")
+  pg_all=()
+  pb_all=()
+  for round in $(seq 1 "$rounds"); do
+    pg_all+=("$("$pgbench" -n -S -M prepared -c "$clients" -j "$threads" -T "$duration" "$dsn" 2>/dev/null |
+                 awk '/^tps = / {print $3; exit}')")
+    "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet --threads "$threads" \
+      --set workload.clients="$clients" --set pool.pool_size="$clients" --set pool.max_overflow=0 \
+      --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients-$round" >/dev/null
+    pb_all+=("$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients-$round/results.json")")
+  done
+  pg_tps=$(printf '%s\n' "${pg_all[@]}" | median)
+  pb_tps=$(printf '%s\n' "${pb_all[@]}" | median)
   ratio=$(/usr/bin/python3 -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.2f}')" "$pg_tps" "$pb_tps")
-  printf '%8s %12s %12s %8s\n' "$clients" "$pg_tps" "$pb_tps" "$ratio"
+  printf '%8s %12.0f %12.0f %8s\n' "$clients" "$pg_tps" "$pb_tps" "$ratio"
 done
