@@ -258,7 +258,13 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
   };
   matrix::Servers servers(
       {plan.inputs.dsn, plan.inputs.env, base.server.auth, base.server.ssl, note});
-  servers.verify_all(plan.profile_order);
+  try {
+    servers.verify_all(plan.profile_order);
+  } catch (const RuntimeFailure&) {
+    if (!interrupt_guard.interrupted()) throw;
+    fmt::print(io.err, "interrupted before the first cell: nothing was run or written\n");
+    return static_cast<int>(ExitCode::interrupted);
+  }
   if (!embedded)
     enforce_budgets(budgets(plan, &servers), flags.allow_over_budget || base.allow_over_budget,
                     io.err);

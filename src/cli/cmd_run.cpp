@@ -172,11 +172,21 @@ int run_command(const std::vector<std::string>& args, Io io) {
   cluster::InterruptGuard interrupt_guard;
   matrix::Servers servers({inputs.dsn, inputs.env, scenario.server.auth, scenario.server.ssl,
                            [&](const std::string& line) { fmt::print(io.err, "{}\n", line); }});
-  servers.verify_all({profile});
-  const matrix::ServerTarget& server = servers.use(profile);
-  warn_over_budget(scenario, server, io.err);
-  const auto dataset = matrix::prepare_dataset(scenario, server, server.embedded || flags.reinit);
-  fmt::print(io.err, "{}\n", dataset.summary);
+  const matrix::ServerTarget* server_ptr = nullptr;
+  try {
+    servers.verify_all({profile});
+    server_ptr = &servers.use(profile);
+    warn_over_budget(scenario, *server_ptr, io.err);
+    const auto dataset =
+        matrix::prepare_dataset(scenario, *server_ptr, server_ptr->embedded || flags.reinit);
+    fmt::print(io.err, "{}\n", dataset.summary);
+  } catch (const RuntimeFailure&) {
+    // SIGINT stops the embedded server at once; a start or dataset step then finds it gone.
+    if (!interrupt_guard.interrupted()) throw;
+    fmt::print(io.err, "interrupted before the measurement: nothing was run or written\n");
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  const matrix::ServerTarget& server = *server_ptr;
 
   matrix::CellOptions cell;
   cell.threads = worker_threads(flags.threads);

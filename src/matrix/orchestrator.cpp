@@ -121,9 +121,19 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
       break;
     }
     const auto started = Clock::now();
-    const ServerTarget& server = servers.use(profiles.at(cell.scenario.server.profile));
-    const auto dataset = prepare_dataset(cell.scenario, server, server.embedded || settings.reinit);
-    if (!dataset.reused && callbacks.note) callbacks.note(dataset.summary);
+    const ServerTarget* server_ptr = nullptr;
+    try {
+      server_ptr = &servers.use(profiles.at(cell.scenario.server.profile));
+      const auto dataset =
+          prepare_dataset(cell.scenario, *server_ptr, server_ptr->embedded || settings.reinit);
+      if (!dataset.reused && callbacks.note) callbacks.note(dataset.summary);
+    } catch (const RuntimeFailure&) {
+      // SIGINT stops the embedded server at once: a cell starting just then finds it gone.
+      if (!interrupted()) throw;
+      outcome.interrupted = true;
+      break;
+    }
+    const ServerTarget& server = *server_ptr;
     CellOptions options;
     options.threads = settings.threads;
     options.seed = settings.seed + static_cast<std::uint64_t>(cell.index);
