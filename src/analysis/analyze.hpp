@@ -51,7 +51,9 @@
 //                              "overflow_consistently" | "invalid_connections",
 //                      "description", "seconds_matching", "seconds_total", "fraction",
 //                      "fired"} ],
-//     "verdict": "adequate"|"undersized"|"oversized"|"not_measured",
+//     "verdict": "adequate"|"undersized"|"oversized"|"over_budget"|"not_measured",
+//                (over_budget: the server refused connections, 53300: the pools exceed
+//                max_connections)
 //     "met": bool|null, "reasons": [strings], "evidence_cell": id|null } ],
 //   "groups": [ {
 //     "key" (e.g. "server.profile=ssd", "" for a single group), "params": {non-pool params},

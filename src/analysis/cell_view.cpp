@@ -140,6 +140,8 @@ CellView read_cell(const json& results, const json& cell, int index) {
   if (view.ok) {
     const json& s = cell["summary"];
     view.timeouts = static_cast<long long>(num_or(s.value("timeouts", json()), 0));
+    view.refused_connections =
+        static_cast<long long>(num_or(at_path(s, "errors_by_sqlstate.53300"), 0));
     view.completed = static_cast<long long>(num_or(s.value("completed", json()), 0));
     view.throughput_rps = num_or(s.value("throughput_rps", json()), 0);
     const double duration_s = num_or(s.value("duration_s", json()), 0);
@@ -162,6 +164,12 @@ bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* re
     met = false;
     if (reasons) reasons->push_back(std::move(reason));
   };
+  if (cell.refused_connections > 0) {
+    miss(
+        fmt::format("the server refused {} connections (53300 too_many_connections): the "
+                    "pools exceed max_connections",
+                    cell.refused_connections));
+  }
   if (cell.timeouts > 0) {
     miss(fmt::format("{} pool timeouts (timeout_rate {:.4f})", cell.timeouts, cell.timeout_rate));
   }

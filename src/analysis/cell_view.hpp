@@ -48,6 +48,7 @@ struct CellView {
   nlohmann::json group_params;  ///< the non-pool params
 
   long long timeouts = 0;
+  long long refused_connections = 0;  ///< errors_by_sqlstate 53300 (too_many_connections)
   long long completed = 0;
   double throughput_rps = 0;
   double arrival_rate_measured_rps = 0;  ///< requests / duration_s (all instances)

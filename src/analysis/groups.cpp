@@ -24,6 +24,7 @@ struct Setting {
   std::optional<int> total;
   std::vector<std::size_t> cells;  ///< indices into the analysed cells, ok cells only
   bool met = false;                ///< every ok cell met (and there is one)
+  bool over_budget = false;        ///< the server refused connections (53300) in a cell
 
   long long total_key() const { return total ? *total : LLONG_MAX; }
   /// Smaller total first, then the smaller pool_size, then the shorter timeout.
@@ -126,6 +127,9 @@ json erlang_smallest_json(const Group& group, const std::vector<CellView>& cells
 }
 
 const char* verdict_of(const Setting& setting, const Setting* smallest_met) {
+  // Refused connections are not a pool that is too small: the pools are too big for the
+  // server's max_connections (seed 004's budget).
+  if (setting.over_budget) return "over_budget";
   if (!setting.met) return "undersized";
   if (smallest_met && smallest_met->total_key() < setting.total_key()) return "oversized";
   return "adequate";
@@ -205,6 +209,9 @@ json judge_groups(const std::vector<CellView>& cells, const Slo& slo, int cores,
       setting.met =
           !setting.cells.empty() && std::all_of(setting.cells.begin(), setting.cells.end(),
                                                 [&](std::size_t i) { return met[i]; });
+      setting.over_budget =
+          std::any_of(setting.cells.begin(), setting.cells.end(),
+                      [&](std::size_t i) { return cells[i].refused_connections > 0; });
       if (setting.met && (!smallest_met || setting.smaller_than(*smallest_met))) {
         smallest_met = &setting;
       }
@@ -216,7 +223,7 @@ json judge_groups(const std::vector<CellView>& cells, const Slo& slo, int cores,
       json& out = cells_json[i];
       const CellView& cell = cells[i];
       if (!met[i]) {
-        out["verdict"] = "undersized";
+        out["verdict"] = cell.refused_connections > 0 ? "over_budget" : "undersized";
         out["evidence_cell"] = cell.id;
         continue;
       }

@@ -208,7 +208,11 @@ json seed_claims(const json& results) {
     const json& cell = cells[i];
     if (!cell.is_object() || cell.value("status", "") != "ok") continue;
     const Measured m = measure(results, cell, i);
-    if (m.pool_size == 20 && m.max_overflow == 10) {
+    // The behaviour table speaks of one pool: a fleet's cells (per-instance pools) are not it.
+    const bool one_pool =
+        !cell.contains(json::json_pointer("/summary/instances")) &&
+        cell.value(json::json_pointer("/params/pool.instances"), std::string("1")) == "1";
+    if (m.pool_size == 20 && m.max_overflow == 10 && one_pool) {
       auto [row, item] = behaviour_row(m);
       behaviour[row].push_back(std::move(item));
     }

@@ -127,6 +127,10 @@ std::optional<Verdict> verdict_from_analysis(const CellRow& row) {
   if (text == "adequate") kind = VerdictKind::adequate;
   if (text == "undersized") kind = VerdictKind::undersized;
   if (text == "oversized") kind = VerdictKind::oversized;
+  if (text == "over_budget") {
+    kind = VerdictKind::slo_missed;  // shown as a miss: the server refused connections
+    text = "over budget";
+  }
   if (text == "not_measured") {
     kind = VerdictKind::failed;
     text = "not measured";

@@ -126,6 +126,19 @@ TEST(Analyze, VerdictsFollowTheSmallestPoolThatMetTheSlo) {
   EXPECT_EQ(c["monitoring"][2]["fired"], false);
 }
 
+TEST(Analyze, ConnectionsTheServerRefusedMakeACellOverBudgetNotUndersized) {
+  json refused = cell("r", 20, 10, 0, 30, "default");
+  refused["summary"]["errors"] = 4468;
+  refused["summary"]["errors_by_sqlstate"] = {{"53300", 4468}};
+  const json analysis =
+      analyze(results_with(json::array({refused, cell("p", 20, 10, 0, 30, "prod")})));
+  const json& r = cell_by_id(analysis, "r");
+  EXPECT_EQ(r["verdict"], "over_budget");
+  EXPECT_FALSE(r["met"].get<bool>());
+  EXPECT_NE(r["reasons"][0].get<std::string>().find("53300"), std::string::npos) << r.dump();
+  EXPECT_EQ(cell_by_id(analysis, "p")["verdict"], "adequate");
+}
+
 TEST(Analyze, AMeasuredSeedRowTakesTheVerdictOfItsCell) {
   const json analysis = analyze(results_with(json::array({
       cell("small", 5, 5, 3, 30),  // the testing row (5 + 5), measured: undersized
