@@ -1,7 +1,9 @@
 #include "analysis/seed_claims.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -184,6 +186,77 @@ std::optional<json> only_transaction(const json& results, const json& cell) {
   return only;
 }
 
+/// A profile comparison of seed 000's tables: cells that differ only in server.profile, the
+/// `better` profile's metric against the `worse` one's, per group of the other parameters.
+struct ProfileClaim {
+  const char* seed;
+  const char* table;
+  const char* row;
+  const char* claim;
+  const char* better;  ///< profile name
+  const char* worse;
+  const char* metric;     ///< summary path: "latency_ms/p50" (lower is better) or
+  bool higher_is_better;  ///< "throughput_rps" (higher is better)
+};
+constexpr ProfileClaim k_profile_claims[] = {
+    {"000", "Query Planner", "random_page_cost 1.1 (SSD) vs 4.0 (HDD)",
+     "on SSD storage the SSD costs plan at least as fast as the HDD costs", "ssd", "hdd",
+     "latency_ms/p50", false},
+    {"000", "WAL and Checkpoints", "write-heavy WAL settings vs read-heavy ones",
+     "under write load the write-heavy WAL settings carry at least as much throughput",
+     "wal-write-heavy", "wal-read-heavy", "throughput_rps", true},
+};
+
+/// The cell's parameters other than the profile, as a key.
+std::string without_profile(const json& params) {
+  json rest = params;
+  rest.erase("profile");
+  rest.erase("server.profile");
+  return rest.dump();
+}
+
+/// Repetitions give ranges: a verdict only when the two ranges do not overlap.
+json profile_claim_json(const ProfileClaim& claim, const json& cells) {
+  struct Side {
+    std::vector<double> values;
+    std::vector<std::string> ids;
+  };
+  std::map<std::string, std::pair<Side, Side>> groups;  // key -> (better, worse)
+  for (const auto& cell : cells) {
+    if (!cell.is_object() || cell.value("status", "") != "ok") continue;
+    const json params = cell.value("params", json::object());
+    const std::string profile = params.value("profile", "");
+    if (profile != claim.better && profile != claim.worse) continue;
+    const json::json_pointer pointer("/summary/" + std::string(claim.metric));
+    if (!cell.contains(pointer) || !cell[pointer].is_number()) continue;
+    auto& pair = groups[without_profile(params)];
+    Side& side = profile == claim.better ? pair.first : pair.second;
+    side.values.push_back(cell[pointer].get<double>());
+    side.ids.push_back(cell.value("id", ""));
+  }
+  json out = json::array();
+  for (const auto& [key, pair] : groups) {
+    const auto& [better, worse] = pair;
+    if (better.values.empty() || worse.values.empty()) continue;
+    const auto [b_lo, b_hi] = std::minmax_element(better.values.begin(), better.values.end());
+    const auto [w_lo, w_hi] = std::minmax_element(worse.values.begin(), worse.values.end());
+    // One value a side is one sample of noise: a verdict needs repetitions on both sides.
+    const bool repeated = better.values.size() >= 2 && worse.values.size() >= 2;
+    std::string verdict = "inconclusive";
+    if (repeated && (claim.higher_is_better ? *b_lo >= *w_hi : *b_hi <= *w_lo)) verdict = "holds";
+    if (repeated && (claim.higher_is_better ? *b_hi < *w_lo : *b_lo > *w_hi)) verdict = "differs";
+    out.push_back(
+        {{"id", better.ids.front()},
+         {"verdict", verdict},
+         {"evidence",
+          fmt::format("{} {}: {} {:.2f}-{:.2f} over {} cell(s), {} {:.2f}-{:.2f} over {} "
+                      "(a verdict needs 2+ repetitions a side and ranges that do not overlap)",
+                      claim.metric, key == "{}" ? "" : key, claim.better, *b_lo, *b_hi,
+                      better.values.size(), claim.worse, *w_lo, *w_hi, worse.values.size())}});
+  }
+  return out;
+}
+
 }  // namespace
 
 json seed_claims(const json& results) {
@@ -252,6 +325,15 @@ json seed_claims(const json& results) {
                    {"row", k_latency_rows[row].row},
                    {"claim", k_latency_rows[row].claim},
                    {"cells", latency[row]}});
+  }
+  for (const auto& claim : k_profile_claims) {
+    json compared = profile_claim_json(claim, cells);
+    if (compared.empty()) continue;
+    out.push_back({{"seed", claim.seed},
+                   {"table", claim.table},
+                   {"row", claim.row},
+                   {"claim", claim.claim},
+                   {"cells", std::move(compared)}});
   }
   if (!session.empty()) {
     out.push_back({{"seed", "001"},

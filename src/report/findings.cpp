@@ -186,18 +186,24 @@ std::vector<std::string> findings(const ReportModel& model) {
       for (const auto& claim : *claims) {
         if (!claim.is_object() || !claim.contains("cells") || !claim["cells"].is_array()) continue;
         int holds = 0;
-        std::string differs_evidence;
+        int differs = 0;
+        std::string other_evidence;
         for (const auto& cell : claim["cells"]) {
-          if (cell.value("verdict", "") == "holds") {
+          const std::string verdict = cell.value("verdict", "");
+          if (verdict == "holds") {
             ++holds;
-          } else if (differs_evidence.empty()) {
-            differs_evidence = cell.value("evidence", "");
+          } else {
+            differs += verdict == "differs";
+            if (other_evidence.empty()) other_evidence = cell.value("evidence", "");
           }
         }
-        claim_lines.push_back(fmt::format("Seed {} \"{}\" ({}): holds in {} of {} cells{}.",
-                                          claim.value("seed", "?"), claim.value("row", "?"),
-                                          claim.value("claim", "?"), holds, claim["cells"].size(),
-                                          differs_evidence.empty() ? "" : "; " + differs_evidence));
+        const int total = static_cast<int>(claim["cells"].size());
+        const int inconclusive = total - holds - differs;
+        claim_lines.push_back(fmt::format(
+            "Seed {} \"{}\" ({}): holds in {} of {} cells{}{}.", claim.value("seed", "?"),
+            claim.value("row", "?"), claim.value("claim", "?"), holds, total,
+            inconclusive > 0 ? fmt::format(", inconclusive in {}", inconclusive) : "",
+            other_evidence.empty() ? "" : "; " + other_evidence));
       }
     }
   }

@@ -98,5 +98,34 @@ TEST(SeedClaims, ACellRunningOneOperationAloneIsJudgedAgainstTheLatencyTable) {
   EXPECT_EQ(verdicts.count("Health check (SELECT 1)"), 0u);  // it sleeps: not the statement's
 }
 
+TEST(SeedClaims, ProfileRowsNeedRepetitionsAndRangesThatDoNotOverlap) {
+  auto run = [](const char* profile, double p50_ms, const char* mix) {
+    return json{
+        {"id", std::string(profile) + "-" + mix},
+        {"status", "ok"},
+        {"params", {{"profile", profile}, {"server.profile", profile}, {"workload.mix", mix}}},
+        {"summary", {{"latency_ms", {{"p50", p50_ms}}}}}};
+  };
+  const json results = {{"cells",
+                         {run("ssd", 20, "scan"), run("ssd", 22, "scan"), run("hdd", 30, "scan"),
+                          run("hdd", 33, "scan"),  // apart: holds
+                          run("ssd", 25, "join"), run("ssd", 31, "join"), run("hdd", 30, "join"),
+                          run("hdd", 40, "join"),                             // overlap
+                          run("ssd", 50, "once"), run("hdd", 10, "once")}}};  // one each
+  const json claims = seed_claims(results);
+  json row;
+  for (const auto& claim : claims) {
+    if (claim["table"] == "Query Planner") row = claim;
+  }
+  ASSERT_TRUE(row.is_object()) << claims.dump();
+  std::map<std::string, std::string> by_mix;
+  for (const auto& cell : row["cells"]) {
+    by_mix[cell["id"].get<std::string>()] = cell["verdict"].get<std::string>();
+  }
+  EXPECT_EQ(by_mix["ssd-scan"], "holds");
+  EXPECT_EQ(by_mix["ssd-join"], "inconclusive");
+  EXPECT_EQ(by_mix["ssd-once"], "inconclusive");  // 50 vs 10, but one sample a side
+}
+
 }  // namespace
 }  // namespace poolbench::analysis
