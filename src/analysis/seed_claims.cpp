@@ -207,12 +207,15 @@ constexpr ProfileClaim k_profile_claims[] = {
      "wal-write-heavy", "wal-read-heavy", "throughput_rps", true},
 };
 
-/// The cell's parameters other than the profile, as a key.
+/// The cell's matrix axes other than the profile, readable: "pool.pool_size=2 workload.mix=a".
 std::string without_profile(const json& params) {
-  json rest = params;
-  rest.erase("profile");
-  rest.erase("server.profile");
-  return rest.dump();
+  std::string key;
+  for (const auto& [name, value] : params.items()) {
+    if (name.find('.') == std::string::npos || name == "server.profile") continue;
+    if (!key.empty()) key += ' ';
+    key += name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return key;
 }
 
 /// Repetitions give ranges: a verdict only when the two ranges do not overlap.
@@ -251,7 +254,7 @@ json profile_claim_json(const ProfileClaim& claim, const json& cells) {
          {"evidence",
           fmt::format("{} {}: {} {:.2f}-{:.2f} over {} cell(s), {} {:.2f}-{:.2f} over {} "
                       "(a verdict needs 2+ repetitions a side and ranges that do not overlap)",
-                      claim.metric, key == "{}" ? "" : key, claim.better, *b_lo, *b_hi,
+                      claim.metric, key.empty() ? "" : "at " + key, claim.better, *b_lo, *b_hi,
                       better.values.size(), claim.worse, *w_lo, *w_hi, worse.values.size())}});
   }
   return out;
