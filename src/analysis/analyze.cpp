@@ -19,6 +19,7 @@ namespace poolbench::analysis {
 namespace {
 
 using detail::CellView;
+using detail::concurrency_of;
 using nlohmann::json;
 
 constexpr double k_wait_threshold_ms = 1.0;
@@ -60,12 +61,6 @@ json little_json(const CellView& cell) {
           {"predicted_in_use", check.predicted_in_use},
           {"measured_in_use", check.measured_in_use},
           {"relative_error", check.relative_error ? json(*check.relative_error) : json()}};
-}
-
-/// Concurrent requests: open loop λ × mean latency (Little), closed loop the clients.
-double concurrency_of(const CellView& cell) {
-  if (cell.open_loop) return cell.rate_rps.value_or(0) * cell.latency_mean_ms / 1000;
-  return cell.clients.value_or(0);
 }
 
 json seeds_formula_json(const CellView& cell) {

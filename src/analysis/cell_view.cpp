@@ -158,6 +158,11 @@ CellView read_cell(const json& results, const json& cell, int index) {
   return view;
 }
 
+double concurrency_of(const CellView& cell) {
+  if (cell.open_loop) return cell.rate_rps.value_or(0) * cell.latency_mean_ms / 1000;
+  return cell.clients.value_or(0);
+}
+
 bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* reasons) {
   bool met = true;
   auto miss = [&](std::string reason) {

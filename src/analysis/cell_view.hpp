@@ -63,6 +63,9 @@ struct CellView {
 /// Reads cell `index` of `results` (scenario values fill what the cell's params lack).
 CellView read_cell(const nlohmann::json& results, const nlohmann::json& cell, int index);
 
+/// Concurrent requests: open loop λ × mean latency (Little), closed loop the clients.
+double concurrency_of(const CellView& cell);
+
 /// Whether a measured cell met: no timeouts and every SLO limit; the reasons it did not.
 bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* reasons);
 

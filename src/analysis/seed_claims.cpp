@@ -10,16 +10,21 @@
 
 #include <fmt/format.h>
 
+#include "analysis/cell_view.hpp"
+
 namespace poolbench::analysis {
 namespace {
 
 using json = nlohmann::json;
 
-double number_at(const json& object, const json::json_pointer& pointer, double fallback = 0) {
-  return object.contains(pointer) && object[pointer].is_number() ? object[pointer].get<double>()
-                                                                 : fallback;
+/// A summary number at a dotted path ("checkout_wait_ms.p99"), 0 when absent.
+double summary_number(const json& cell, std::string_view path) {
+  static const json k_none = json::object();
+  const json& summary = cell.contains("summary") ? cell["summary"] : k_none;
+  return detail::number(detail::at_path(summary, path)).value_or(0);
 }
 
+/// What the claims read of a cell: the analysis' own view of it plus a few summary numbers.
 struct Measured {
   std::string id;
   int pool_size = 0;
@@ -34,28 +39,18 @@ struct Measured {
 };
 
 Measured measure(const json& results, const json& cell, std::size_t index) {
+  const detail::CellView view = detail::read_cell(results, cell, static_cast<int>(index));
   Measured m;
-  m.id = cell.value("id", std::to_string(index));
-  const json& params = cell.value("params", json::object());
-  m.pool_size = params.value("pool_size", 0);
-  m.max_overflow = params.value("max_overflow", 0);
-  m.pool_timeout_ms = 1000.0 * params.value("pool_timeout_s", 0.0);
-  const json& s = cell.value("summary", json::object());
-  const std::string mode = results.value(json::json_pointer("/scenario/workload/mode"), "closed");
-  if (mode == "open") {
-    m.concurrency = number_at(s, json::json_pointer("/throughput_rps")) *
-                    number_at(s, json::json_pointer("/latency_ms/mean")) / 1000.0;
-  } else {
-    const auto clients = params.contains("workload.clients")
-                             ? std::stod(params["workload.clients"].get<std::string>())
-                             : number_at(results, json::json_pointer("/scenario/workload/clients"));
-    m.concurrency = clients;
-  }
-  m.overflow_used = number_at(s, json::json_pointer("/pool/max_overflow_used"));
-  m.timeouts = number_at(s, json::json_pointer("/timeouts"));
-  m.wait_p50_ms = number_at(s, json::json_pointer("/checkout_wait_ms/p50"));
-  m.wait_p99_ms = number_at(s, json::json_pointer("/checkout_wait_ms/p99"));
-  m.wait_max_ms = number_at(s, json::json_pointer("/checkout_wait_ms/max"));
+  m.id = view.id;
+  m.pool_size = view.pool_size;
+  m.max_overflow = view.max_overflow;
+  m.pool_timeout_ms = 1000.0 * view.pool_timeout_s;
+  m.concurrency = detail::concurrency_of(view);
+  m.timeouts = static_cast<double>(view.timeouts);
+  m.overflow_used = summary_number(cell, "pool.max_overflow_used");
+  m.wait_p50_ms = summary_number(cell, "checkout_wait_ms.p50");
+  m.wait_p99_ms = summary_number(cell, "checkout_wait_ms.p99");
+  m.wait_max_ms = summary_number(cell, "checkout_wait_ms.max");
   return m;
 }
 
@@ -294,10 +289,9 @@ json seed_claims(const json& results) {
     }
     if (const auto transaction = only_transaction(results, cell); transaction && no_app_time) {
       const int row = latency_row_of(transaction->value("script", ""));
-      const json& s = cell.value("summary", json::object());
-      if (row >= 0 && s.contains("latency_ms")) {
-        const double p50 = number_at(s, json::json_pointer("/latency_ms/p50"));
-        const double p99 = number_at(s, json::json_pointer("/latency_ms/p99"));
+      if (row >= 0 && cell.contains(json::json_pointer("/summary/latency_ms"))) {
+        const double p50 = summary_number(cell, "latency_ms.p50");
+        const double p99 = summary_number(cell, "latency_ms.p99");
         latency[row].push_back(
             verdict(m, p50 <= k_latency_rows[row].upper_ms,
                     fmt::format("{}: request latency p50 {:.2f} ms, p99 {:.2f} ms (client side, "
