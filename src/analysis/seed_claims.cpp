@@ -9,8 +9,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "analysis/budget_claims.hpp"
 #include "analysis/cell_view.hpp"
+#include "cluster/budget.hpp"
+#include "cluster/settings.hpp"
 
 namespace poolbench::analysis {
 namespace {
@@ -111,6 +115,18 @@ std::string lower_trimmed(std::string text) {
   return text;
 }
 
+/// "SELECT ... WHERE key = value": an equality lookup, no range, sort, grouping or join (a
+/// report query that sorts thousands of rows is not a "Simple SELECT by ID").
+bool is_lookup_by_key(const std::string& select) {
+  const auto where = select.find(" where ");
+  if (where == std::string::npos || select.find('=', where) == std::string::npos) return false;
+  for (const char* clause :
+       {" order by ", " group by ", " between ", " join ", " offset ", " union ", " having "}) {
+    if (select.find(clause) != std::string::npos) return false;
+  }
+  return true;
+}
+
 /// Which latency row a script is an instance of, or -1: one statement of a kind, or one
 /// explicit transaction that writes. Scripts that sleep are not (their latency is not the
 /// statement's).
@@ -139,7 +155,7 @@ int latency_row_of(const std::string& script) {
   if (statements.size() == 1) {
     const std::string& only = statements.front();
     if (only == "select 1") return 0;
-    if (only.starts_with("select") && only.find(" where ") != std::string::npos) return 1;
+    if (only.starts_with("select") && is_lookup_by_key(only)) return 1;
     if (only.starts_with("insert")) return 2;
     if (only.starts_with("update")) return 3;
     return -1;
@@ -190,8 +206,9 @@ struct ProfileClaim {
   const char* claim;
   const char* better;  ///< profile name
   const char* worse;
-  const char* metric;     ///< summary path: "latency_ms/p50" (lower is better) or
-  bool higher_is_better;  ///< "throughput_rps" (higher is better)
+  const char* metric;         ///< summary path: "latency_ms/p50" (lower is better) or
+  bool higher_is_better;      ///< "throughput_rps" (higher is better)
+  bool memory_rules = false;  ///< add the seeds' memory rules for `better` on this host
 };
 constexpr ProfileClaim k_profile_claims[] = {
     {"000", "Query Planner", "random_page_cost 1.1 (SSD) vs 4.0 (HDD)",
@@ -200,7 +217,49 @@ constexpr ProfileClaim k_profile_claims[] = {
     {"000", "WAL and Checkpoints", "write-heavy WAL settings vs read-heavy ones",
      "under write load the write-heavy WAL settings carry at least as much throughput",
      "wal-write-heavy", "wal-read-heavy", "throughput_rps", true},
+    {"000", "Memory Settings (adjust based on available RAM)",
+     "For 8GB RAM system: shared_buffers 2GB, effective_cache_size 6GB, work_mem 8MB",
+     "memory settings sized to RAM carry at least as much throughput as PostgreSQL's defaults",
+     "mem-8gb", "default", "throughput_rps", true, true},
+    {"000", "Memory Settings (adjust based on available RAM)",
+     "For 16GB RAM system: shared_buffers 4GB, effective_cache_size 12GB, work_mem 16MB",
+     "memory settings sized to RAM carry at least as much throughput as PostgreSQL's defaults",
+     "mem-16gb", "default", "throughput_rps", true, true},
 };
+
+/// "2GB" as SHOW prints a memory setting, in bytes; nullopt for anything else.
+std::optional<double> shown_bytes(const json& value) {
+  if (!value.is_string()) return std::nullopt;
+  const std::string text = value.get<std::string>();
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const auto unit = cluster::bytes_per_unit(std::string_view(text).substr(digits));
+  if (digits == 0 || !unit) return std::nullopt;
+  return std::stod(text.substr(0, digits)) * *unit;
+}
+
+/// The seeds' memory rules for the settings a cell's server had, against the host's RAM:
+/// ". The seeds' rules for mem-8gb's settings on this host: shared_buffers = 2GB is 9% ...;
+/// ...". Empty when unknown.
+std::string memory_rules_note(const json& results, const json& cell) {
+  const auto ram = detail::number(results.value(json::json_pointer("/host/memory_bytes"), json()));
+  const json memory = cell.value(json::json_pointer("/server/memory"), json::object());
+  const auto shared_buffers = shown_bytes(memory.value("shared_buffers", json()));
+  const auto cache = shown_bytes(memory.value("effective_cache_size", json()));
+  const auto work_mem = shown_bytes(memory.value("work_mem", json()));
+  const auto max_connections =
+      detail::number(cell.value(json::json_pointer("/server/max_connections"), json()));
+  if (!ram || *ram <= 0 || !shared_buffers || !cache || !work_mem || !max_connections) return {};
+  cluster::MemorySettings settings{*shared_buffers, *cache, *work_mem,
+                                   static_cast<int>(*max_connections)};
+  std::vector<std::string> lines;
+  for (const auto& finding : cluster::evaluate_memory_rules(settings, *ram)) {
+    lines.push_back(finding.message + (finding.warning ? " (off the rule)" : ""));
+  }
+  return fmt::format(". The seeds' rules for {}'s settings on this host: {}",
+                     cell.value(json::json_pointer("/params/profile"), std::string("?")),
+                     fmt::join(lines, "; "));
+}
 
 /// The cell's matrix axes other than the profile, readable: "pool.pool_size=2 workload.mix=a".
 std::string without_profile(const json& params) {
@@ -214,10 +273,11 @@ std::string without_profile(const json& params) {
 }
 
 /// Repetitions give ranges: a verdict only when the two ranges do not overlap.
-json profile_claim_json(const ProfileClaim& claim, const json& cells) {
+json profile_claim_json(const ProfileClaim& claim, const json& results, const json& cells) {
   struct Side {
     std::vector<double> values;
     std::vector<std::string> ids;
+    std::string note;  ///< memory_rules: the rules for the first cell's settings
   };
   std::map<std::string, std::pair<Side, Side>> groups;  // key -> (better, worse)
   for (const auto& cell : cells) {
@@ -231,6 +291,9 @@ json profile_claim_json(const ProfileClaim& claim, const json& cells) {
     Side& side = profile == claim.better ? pair.first : pair.second;
     side.values.push_back(cell[pointer].get<double>());
     side.ids.push_back(cell.value("id", ""));
+    if (claim.memory_rules && side.note.empty() && profile == claim.better) {
+      side.note = memory_rules_note(results, cell);
+    }
   }
   json out = json::array();
   for (const auto& [key, pair] : groups) {
@@ -248,9 +311,10 @@ json profile_claim_json(const ProfileClaim& claim, const json& cells) {
          {"verdict", verdict},
          {"evidence",
           fmt::format("{} {}: {} {:.2f}-{:.2f} over {} cell(s), {} {:.2f}-{:.2f} over {} "
-                      "(a verdict needs 2+ repetitions a side and ranges that do not overlap)",
+                      "(a verdict needs 2+ repetitions a side and ranges that do not overlap){}",
                       claim.metric, key.empty() ? "" : "at " + key, claim.better, *b_lo, *b_hi,
-                      better.values.size(), claim.worse, *w_lo, *w_hi, worse.values.size())}});
+                      better.values.size(), claim.worse, *w_lo, *w_hi, worse.values.size(),
+                      better.note)}});
   }
   return out;
 }
@@ -324,7 +388,7 @@ json seed_claims(const json& results) {
                    {"cells", latency[row]}});
   }
   for (const auto& claim : k_profile_claims) {
-    json compared = profile_claim_json(claim, cells);
+    json compared = profile_claim_json(claim, results, cells);
     if (compared.empty()) continue;
     out.push_back({{"seed", claim.seed},
                    {"table", claim.table},
@@ -332,6 +396,7 @@ json seed_claims(const json& results) {
                    {"claim", claim.claim},
                    {"cells", std::move(compared)}});
   }
+  for (auto& row : budget_claims(results)) out.push_back(std::move(row));
   if (!session.empty()) {
     out.push_back({{"seed", "001"},
                    {"table", "Typical Latencies"},

@@ -14,6 +14,9 @@
 //
 // analysis.seed_claims: [{ "seed", "table", "row", "claim",
 //   "cells": [{ "id", "concurrent_requests", "verdict": "holds" | "differs", "evidence" }] }]
+// Seed 000's planner-cost, WAL and memory rows compare profiles (cells that differ only in
+// server.profile), and budget_claims.hpp adds the max_connections statements of seeds 003
+// and 004; their cells may say "inconclusive" too.
 // Only rows some cell speaks to are listed. Concurrency is the closed loop's clients, or the
 // open loop's arrival rate x mean latency (Little's law).
 

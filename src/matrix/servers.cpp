@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "cluster/verify.hpp"
+#include "matrix/budget_check.hpp"
 #include "pg/masking.hpp"
 #include "pg/session.hpp"
 #include "util/error.hpp"
@@ -27,12 +28,25 @@ bool session_settable(const cluster::SettingInfo* info, bool superuser) {
          (info->context == "user" || (superuser && info->context == "superuser"));
 }
 
+/// What results.json records of the server a cell ran on: its version, the connection
+/// limits the seeds' max_connections budget needs, and the memory settings seed 000's memory
+/// rules speak of, as SHOW prints them (whether the profile sets them or not).
 nlohmann::json server_info(pg::Session& session, const cluster::ConnectionBudget& limits,
                            bool embedded) {
-  const auto version = session.query("SHOW server_version");
-  return {{"version", version.rows.at(0).at(0).value_or("?")},
+  const auto show = [&](const char* name) {
+    return session.query(fmt::format("SHOW {}", name)).rows.at(0).at(0).value_or("?");
+  };
+  nlohmann::json memory = nlohmann::json::object();
+  for (const char* name :
+       {"shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem"}) {
+    memory[name] = show(name);
+  }
+  return {{"version", show("server_version")},
           {"max_connections", limits.max_connections},
           {"superuser_reserved_connections", limits.superuser_reserved_connections},
+          {"reserved_connections", limits.reserved_connections},
+          {"harness_connections", k_harness_connections},
+          {"memory", memory},
           {"embedded", embedded}};
 }
 

@@ -3,6 +3,8 @@
 #include "analysis/seed_claims.hpp"
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -96,6 +98,30 @@ TEST(SeedClaims, ACellRunningOneOperationAloneIsJudgedAgainstTheLatencyTable) {
   EXPECT_EQ(verdicts["Simple SELECT by ID"], "holds");       // 0.4 ms <= 3 ms
   EXPECT_EQ(verdicts["Transaction commit"], "differs");      // 12 ms > 10 ms
   EXPECT_EQ(verdicts.count("Health check (SELECT 1)"), 0u);  // it sleeps: not the statement's
+}
+
+TEST(SeedClaims, AReportQueryIsNotASimpleSelectById) {
+  auto results_for = [](const char* sql) {
+    const json scenario = {{"workload", {{"mode", "closed"}, {"clients", 4}, {"mix", "none"}}},
+                           {"request", {{"app_time", "0s"}}},
+                           {"transactions", {{{"name", "q"}, {"weight", 1.0}, {"script", sql}}}}};
+    json c = cell(4, 0, 0, 0.5);
+    c["summary"]["latency_ms"] = {{"p50", 0.4}, {"p99", 0.8}};
+    return json{{"scenario", scenario}, {"cells", {c}}};
+  };
+  auto rows = [](const json& claims) {
+    std::vector<std::string> out;
+    for (const auto& claim : claims) out.push_back(claim["row"]);
+    return out;
+  };
+  EXPECT_THAT(rows(seed_claims(results_for("SELECT b FROM a WHERE aid = :aid;\n"))),
+              ::testing::Contains("Simple SELECT by ID"));
+  for (const char* report : {"SELECT aid FROM a WHERE aid BETWEEN 1 AND 9 ORDER BY f OFFSET 8;\n",
+                             "SELECT b, count(*) FROM a WHERE c = 1 GROUP BY b;\n"}) {
+    EXPECT_THAT(rows(seed_claims(results_for(report))),
+                ::testing::Not(::testing::Contains("Simple SELECT by ID")))
+        << report;
+  }
 }
 
 TEST(SeedClaims, ProfileRowsNeedRepetitionsAndRangesThatDoNotOverlap) {
