@@ -53,8 +53,7 @@ std::optional<BudgetCell> read_budget_cell(const json& results, const json& cell
   budget.instances = view.instances;
   budget.pool_size = view.pool_size;
   budget.max_overflow = view.max_overflow;
-  const json instances =
-      cell.value(json::json_pointer("/summary/instances"), json(json::array()));
+  const json instances = cell.value(json::json_pointer("/summary/instances"), json(json::array()));
   if (instances.is_array() && !instances.empty()) {
     for (const auto& instance : instances) {
       budget.fleet.push_back({instance.value("name", "?"), int_at(instance, "pool_size", 0),
@@ -78,9 +77,10 @@ json claim_cell(const BudgetCell& cell, const char* verdict, std::string evidenc
 }
 
 std::string refused_text(const BudgetCell& cell) {
-  return fmt::format("{} connects refused (53300 too_many_connections), {} connections checked "
-                     "out at the peak",
-                     cell.refused, cell.peak);
+  return fmt::format(
+      "{} connects refused (53300 too_many_connections), {} connections checked "
+      "out at the peak",
+      cell.refused, cell.peak);
 }
 
 /// Seed 003: the budget's arithmetic predicts the refusals.
@@ -146,8 +146,10 @@ json budget_claims(const json& results) {
       rule.push_back(budget_rule_cell(*budget_cell));
     }
     if (!budget_cell->multi_service) continue;
-    if (budget_cell->max_connections == 100) default_100.push_back(fleet_row_cell(*budget_cell, true));
-    if (budget_cell->max_connections == 200) prod_200.push_back(fleet_row_cell(*budget_cell, false));
+    if (budget_cell->max_connections == 100)
+      default_100.push_back(fleet_row_cell(*budget_cell, true));
+    if (budget_cell->max_connections == 200)
+      prod_200.push_back(fleet_row_cell(*budget_cell, false));
   }
   json out = json::array();
   if (!rule.empty()) {

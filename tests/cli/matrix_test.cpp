@@ -90,6 +90,11 @@ TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
     EXPECT_EQ(cell["params"]["profile"], profile);
     // Each profile was applied and verified: its planner costs are what the server had.
     EXPECT_EQ(cell["server_settings"]["random_page_cost"], profile == "ssd" ? "1.1" : "4");
+    // The server's limits and memory settings, as the budget and memory claims read them.
+    EXPECT_EQ(cell["server"]["max_connections"], 100);
+    EXPECT_EQ(cell["server"]["harness_connections"], 2);
+    EXPECT_EQ(cell["server"]["memory"]["shared_buffers"], "128MB");
+    EXPECT_EQ(cell["server"]["memory"]["work_mem"], "4MB");
     const auto& s = cell["summary"];
     EXPECT_GT(s["completed"].get<long>(), 0);
     // The embedded server preloads pg_stat_statements: the server's own execution time.

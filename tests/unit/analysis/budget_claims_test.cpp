@@ -42,7 +42,8 @@ std::map<std::string, std::string> verdicts(const json& claims, const std::strin
                                             const std::string& row_part) {
   std::map<std::string, std::string> out;
   for (const auto& claim : claims) {
-    if (claim["seed"] != seed || claim["row"].get<std::string>().find(row_part) == std::string::npos)
+    if (claim["seed"] != seed ||
+        claim["row"].get<std::string>().find(row_part) == std::string::npos)
       continue;
     for (const auto& cell : claim["cells"]) out[cell["id"]] = cell["verdict"];
   }
@@ -51,11 +52,10 @@ std::map<std::string, std::string> verdicts(const json& claims, const std::strin
 
 TEST(BudgetClaims, TheBudgetArithmeticPredictsRefusedConnections) {
   // 5 x 30 + 2 = 152: fits 200 - 3 = 197, not 100 - 3 = 97.
-  const json results = {{"cells",
-                         {fleet_cell("fits", 5, 200, 0, 150),
-                          fleet_cell("refused", 5, 100, 40, 97),
-                          fleet_cell("fits-but-refused", 5, 200, 3, 150),
-                          fleet_cell("never-full", 5, 100, 0, 50)}}};
+  const json results = {
+      {"cells",
+       {fleet_cell("fits", 5, 200, 0, 150), fleet_cell("refused", 5, 100, 40, 97),
+        fleet_cell("fits-but-refused", 5, 200, 3, 150), fleet_cell("never-full", 5, 100, 0, 50)}}};
   const json claims = budget_claims(results);
   const auto rule = verdicts(claims, "003", "each application instance");
   EXPECT_EQ(rule.at("fits"), "holds");
@@ -104,11 +104,10 @@ TEST(BudgetClaims, MemoryRowsCompareProfilesAndStateTheRulesForThisHost) {
                     {"work_mem", "8MB"}}}}},
                 {"summary", {{"throughput_rps", rps}}}};
   };
-  const json results = {
-      {"host", {{"memory_bytes", 8.0 * 1024 * 1024 * 1024}}},
-      {"cells",
-       {run("mem-8gb", 120, "2GB"), run("mem-8gb", 125, "2GB"), run("default", 100, "128MB"),
-        run("default", 104, "128MB")}}};
+  const json results = {{"host", {{"memory_bytes", 8.0 * 1024 * 1024 * 1024}}},
+                        {"cells",
+                         {run("mem-8gb", 120, "2GB"), run("mem-8gb", 125, "2GB"),
+                          run("default", 100, "128MB"), run("default", 104, "128MB")}}};
   const json claims = seed_claims(results);
   const auto rows = verdicts(claims, "000", "For 8GB RAM system");
   ASSERT_EQ(rows.size(), 1u) << claims.dump(2);
