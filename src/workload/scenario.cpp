@@ -315,7 +315,23 @@ bool is_scenario_key(const std::string& key) {
 
 std::vector<std::string> scenario_blocks() {
   return {"name",  "description", "dataset", "workload", "request", "transactions",
-          "mixes", "pool",        "server",  "matrix",   "slo"};
+          "mixes", "pool",        "server",  "matrix",   "slo",     "faults"};
+}
+
+const char* to_string(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::restart:
+      return "restart";
+    case FaultKind::terminate_backends:
+      return "terminate_backends";
+    case FaultKind::stall:
+      return "stall";
+    case FaultKind::exhaust_connections:
+      return "exhaust_connections";
+    case FaultKind::network_delay:
+      return "network_delay";
+  }
+  return "?";
 }
 
 double TransactionMix::weight_of(const std::string& transaction) const {
@@ -407,6 +423,15 @@ nlohmann::json to_json(const Scenario& s) {
   for (const auto& axis : s.matrix) matrix[axis.key] = axis.values;
   if (!s.matrix.empty()) matrix["repetitions"] = s.repetitions;
   if (s.allow_over_budget) matrix["allow_over_budget"] = true;
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& fault : s.faults) {
+    nlohmann::json item = {{"at", format_duration(fault.at)}, {"kind", to_string(fault.kind)}};
+    if (fault.duration.count() > 0) item["duration"] = format_duration(fault.duration);
+    if (fault.kind == FaultKind::network_delay) item["delay"] = format_duration(fault.delay);
+    if (fault.kind == FaultKind::restart) item["mode"] = fault.immediate ? "immediate" : "fast";
+    if (fault.kind == FaultKind::stall) item["table"] = fault.table;
+    faults.push_back(std::move(item));
+  }
   nlohmann::json dataset = {{"scale", s.dataset.scale}};
   if (!s.dataset.setup.empty()) dataset["setup"] = s.dataset.setup;
   return {
@@ -438,6 +463,7 @@ nlohmann::json to_json(const Scenario& s) {
         {"ssl", s.server.ssl ? "on" : "off"}}},
       {"slo", slo},
       {"matrix", matrix},
+      {"faults", faults},
   };
 }
 

@@ -62,6 +62,24 @@ struct MatrixAxis {
   std::vector<std::vector<std::pair<std::string, std::string>>> settings;
 };
 
+/// A fault injected during the measurement (`faults:`), at an offset from its start.
+enum class FaultKind { restart, terminate_backends, stall, exhaust_connections, network_delay };
+
+struct Fault {
+  FaultKind kind = FaultKind::terminate_backends;
+  std::chrono::microseconds at{0};  ///< after the measurement started (warmup excluded)
+  /// stall, exhaust_connections, network_delay: how long the fault lasts (required).
+  std::chrono::microseconds duration{0};
+  /// network_delay: added to every chunk of bytes in each direction through poolbench's
+  /// loopback proxy (like `tc netem delay` on lo: a round trip gains 2 x delay).
+  std::chrono::microseconds delay{0};
+  bool immediate = false;                  ///< restart: `mode: immediate` (else fast)
+  std::string table = "pgbench_accounts";  ///< stall: the table locked ACCESS EXCLUSIVE
+  SourceRef where;
+};
+
+const char* to_string(FaultKind kind);
+
 /// A scenario file resolved against the defaults and every --set override, validated.
 /// The defaults below are the one place they are written down (`poolbench run --help` and
 /// the README quote them).
@@ -127,6 +145,9 @@ struct Scenario {
     std::optional<double> timeout_rate;  ///< a fraction, 0..1
     std::optional<std::chrono::microseconds> p99_latency;
   } slo;
+
+  /// `faults:`, in time order.
+  std::vector<Fault> faults;
 
   std::vector<MatrixAxis> matrix;
   int repetitions = 1;

@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "util/duration.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "workload/scenario.hpp"
@@ -277,6 +278,118 @@ class Loader {
     return axis;
   }
 
+  /// A duration key of a fault: "10s", "250ms", a bare number of seconds.
+  std::chrono::microseconds fault_duration(const YAML::Node& value, const std::string& path) {
+    const std::string text = scalar(value, path);
+    const auto parsed = util::parse_duration(text);
+    if (!parsed || parsed->count() < 0) {
+      fail(value, path,
+           fmt::format("'{}' is not a duration (expected e.g. 10s, 250ms; a bare number is "
+                       "seconds)",
+                       text));
+    }
+    return *parsed;
+  }
+
+  /// `faults: [{at, kind, duration, delay, mode, table}, ...]`.
+  void load_faults(Scenario& scenario, const YAML::Node& list) {
+    static const std::vector<std::string> k_kinds = {"restart", "terminate_backends", "stall",
+                                                     "exhaust_connections", "network_delay"};
+    static const std::vector<std::string> k_keys = {"at",    "kind", "duration",
+                                                    "delay", "mode", "table"};
+    if (!list.IsSequence()) {
+      fail(list, "faults", "expected a list, e.g. - { at: 10s, kind: terminate_backends }");
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string where = fmt::format("faults[{}]", i);
+      if (!list[i].IsMap()) {
+        fail(list[i], where, "expected a mapping, e.g. { at: 10s, kind: restart }");
+      }
+      Fault fault;
+      fault.where = at(list[i]);
+      bool has_at = false;
+      bool has_kind = false;
+      bool has_duration = false;
+      bool has_delay = false;
+      std::optional<YAML::Node> mode_node;
+      std::optional<YAML::Node> table_node;
+      for (const auto& [key, key_node, value] : entries(list[i], where)) {
+        const std::string path = where + "." + key;
+        if (key == "at") {
+          fault.at = fault_duration(value, path);
+          has_at = true;
+        } else if (key == "kind") {
+          const std::string kind = scalar(value, path);
+          const auto it = std::ranges::find(k_kinds, kind);
+          if (it == k_kinds.end()) {
+            const std::string best = util::closest_match(kind, k_kinds);
+            fail(value, path,
+                 fmt::format("unknown fault '{}'{} (expected one of: {})", kind,
+                             best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
+                             fmt::join(k_kinds, ", ")));
+          }
+          fault.kind = static_cast<FaultKind>(it - k_kinds.begin());
+          has_kind = true;
+        } else if (key == "duration") {
+          fault.duration = fault_duration(value, path);
+          has_duration = true;
+        } else if (key == "delay") {
+          fault.delay = fault_duration(value, path);
+          has_delay = true;
+        } else if (key == "mode") {
+          mode_node = value;
+          const std::string mode = scalar(value, path);
+          if (mode != "fast" && mode != "immediate") {
+            fail(value, path, fmt::format("'{}' is not valid (expected fast or immediate)", mode));
+          }
+          fault.immediate = mode == "immediate";
+        } else if (key == "table") {
+          table_node = value;
+          fault.table = scalar(value, path);
+          if (fault.table.empty()) fail(value, path, "expected a table name");
+        } else {
+          const std::string best = util::closest_match(key, k_keys);
+          fail(key_node, path,
+               fmt::format("unknown key{} (a fault has: {})",
+                           best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
+                           fmt::join(k_keys, ", ")));
+        }
+      }
+      if (!has_kind)
+        fail(list[i], where, fmt::format("kind: required (one of: {})", fmt::join(k_kinds, ", ")));
+      if (!has_at)
+        fail(list[i], where, "at: required (the offset from the measurement start, e.g. 10s)");
+      const std::string kind = to_string(fault.kind);
+      const bool lasts = fault.kind == FaultKind::stall ||
+                         fault.kind == FaultKind::exhaust_connections ||
+                         fault.kind == FaultKind::network_delay;
+      if (lasts && (!has_duration || fault.duration.count() == 0)) {
+        fail(list[i], where, fmt::format("duration: required for {} (e.g. duration: 2s)", kind));
+      }
+      if (!lasts && has_duration) {
+        fail(list[i], where + ".duration",
+             fmt::format("{} is instantaneous: remove duration", kind));
+      }
+      if (fault.kind == FaultKind::network_delay &&
+          (!has_delay || fault.delay.count() == 0 || fault.delay > std::chrono::seconds(10))) {
+        fail(list[i], where + ".delay",
+             "network_delay needs delay: between 1us and 10s (e.g. delay: 20ms)");
+      }
+      if (fault.kind != FaultKind::network_delay && has_delay) {
+        fail(list[i], where + ".delay", "only network_delay takes a delay");
+      }
+      if (mode_node && fault.kind != FaultKind::restart) {
+        fail(*mode_node, where + ".mode", "only restart takes a mode (fast or immediate)");
+      }
+      if (table_node && fault.kind != FaultKind::stall) {
+        fail(*table_node, where + ".table", "only stall takes a table");
+      }
+      scenario.faults.push_back(std::move(fault));
+    }
+    std::ranges::stable_sort(scenario.faults, {}, &Fault::at);
+    scenario.origins["faults"] = at(list);
+  }
+
   void load_matrix(Scenario& scenario, const YAML::Node& node) {
     if (!node.IsMap()) fail(node, "matrix", "expected a mapping of key paths to lists of values");
     for (const auto& [key, key_node, value] : entries(node, "matrix")) {
@@ -354,13 +467,9 @@ class Loader {
     } else if (key == "matrix") {
       load_matrix(scenario, value);
     } else if (key == "faults") {
-      fail(value, "faults",
-           "fault injection is not available in this version of poolbench yet; remove the "
-           "faults: block to run the scenario without faults");
+      load_faults(scenario, value);
     } else {
-      std::vector<std::string> names = scenario_blocks();
-      names.emplace_back("faults");
-      const std::string best = util::closest_match(key, names);
+      const std::string best = util::closest_match(key, scenario_blocks());
       throw InputError(fmt::format("{}: {}: unknown key{} (expected one of: {})",
                                    at(key_node).to_string(), key,
                                    best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
@@ -401,6 +510,25 @@ void validate(const Scenario& s) {
   }
   if (const std::string error = s.pool.settings.validation_error(); !error.empty()) {
     throw InputError(fmt::format("{}: pool: {}", s.file, error));
+  }
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& fault = s.faults[i];
+    if (s.workload.transactions) {
+      throw InputError(fmt::format(
+          "{}: faults: need workload.duration (faults are placed in time; transactions per "
+          "client end whenever they end)",
+          fault.where.to_string()));
+    }
+    if (fault.at + fault.duration >= s.workload.duration) {
+      throw InputError(fmt::format(
+          "{}: faults: a {} at {}{} does not end before the measurement does "
+          "(workload.duration {}): its recovery could not be measured",
+          fault.where.to_string(), to_string(fault.kind), util::format_duration(fault.at),
+          fault.duration.count() > 0
+              ? fmt::format(" lasting {}", util::format_duration(fault.duration))
+              : "",
+          util::format_duration(s.workload.duration)));
+    }
   }
 }
 

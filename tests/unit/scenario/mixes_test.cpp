@@ -101,7 +101,7 @@ TEST(ScenarioMixes, WorkloadMixIsAListedScenarioKeyAndMixesAListedBlock) {
   EXPECT_EQ(error_of(k_transactions + "mixs: {}\n"),
             "bad.yaml:11:1: mixs: unknown key (did you mean 'mixes'?) (expected one of: name, "
             "description, dataset, workload, request, transactions, mixes, pool, server, "
-            "matrix, slo)");
+            "matrix, slo, faults)");
 }
 
 TEST(ScenarioMixes, AnUnknownMixNamesTheKeyTheValueTheMixesAndTheNearMiss) {

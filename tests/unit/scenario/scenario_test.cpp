@@ -1,5 +1,6 @@
 #include "workload/scenario.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,7 @@ namespace poolbench::workload {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 
 const char* const k_read_heavy = R"(name: read_heavy
 description: 90% point reads
@@ -115,7 +117,7 @@ TEST(Scenario, UnknownKeyNamesFileLineColumnAndTheNearMiss) {
   EXPECT_EQ(error_of("name: x\nworkloads: {}\n"),
             "bad.yaml:2:1: workloads: unknown key (did you mean 'workload'?) (expected one of: "
             "name, description, dataset, workload, request, transactions, mixes, pool, server, "
-            "matrix, slo)");
+            "matrix, slo, faults)");
 }
 
 TEST(Scenario, WrongTypesAndBadUnitsSayWhatIsExpected) {
@@ -185,12 +187,60 @@ TEST(Scenario, OpenLoopRejectsATransactionCount) {
             "duration)");
 }
 
-TEST(Scenario, FaultsAreRejectedUntilFaultInjectionExists) {
-  const std::string message = error_of(
-      "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\nfaults:\n  - {at: 10s, kind: "
-      "restart}\n");
-  EXPECT_EQ(message.rfind("bad.yaml:4:3: faults: fault injection is not available", 0), 0u)
-      << message;
+TEST(Scenario, FaultsAreParsedInTimeOrderWithTheirKeys) {
+  const Scenario s = parse_scenario(
+      "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 40s}\n"
+      "faults:\n"
+      "  - {at: 20s, kind: restart, mode: immediate}\n"
+      "  - {at: 10s, kind: terminate_backends}\n"
+      "  - {at: 25s, kind: stall, duration: 2s, table: pgbench_branches}\n"
+      "  - {at: 30s, kind: network_delay, duration: 5s, delay: 20ms}\n"
+      "  - {at: 36, kind: exhaust_connections, duration: 1s}\n",
+      "f.yaml");
+  ASSERT_EQ(s.faults.size(), 5u);
+  EXPECT_EQ(s.faults[0].kind, FaultKind::terminate_backends);
+  EXPECT_EQ(s.faults[1].kind, FaultKind::restart);
+  EXPECT_TRUE(s.faults[1].immediate);
+  EXPECT_EQ(s.faults[2].table, "pgbench_branches");
+  EXPECT_EQ(s.faults[2].duration, std::chrono::seconds(2));
+  EXPECT_EQ(s.faults[3].delay, std::chrono::milliseconds(20));
+  EXPECT_EQ(s.faults[4].at, std::chrono::seconds(36));  // a bare number is seconds
+  const auto json = to_json(s);
+  EXPECT_EQ(json["faults"][1]["mode"], "immediate");
+  EXPECT_EQ(json["faults"][3]["delay"], "20ms");
+}
+
+TEST(Scenario, BadFaultsNameTheFaultAndWhatIsExpected) {
+  const std::string head =
+      "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 20s}\n"
+      "faults:\n";
+  const std::pair<const char*, const char*> cases[] = {
+      {"  - {at: 5s, kind: restrat}\n",
+       "bad.yaml:5:20: faults[0].kind: unknown fault 'restrat' (did you mean 'restart'?)"},
+      {"  - {at: 5s}\n", "bad.yaml:5:5: faults[0]: kind: required"},
+      {"  - {kind: restart}\n", "bad.yaml:5:5: faults[0]: at: required"},
+      {"  - {at: 5s, kind: stall}\n", "bad.yaml:5:5: faults[0]: duration: required for stall"},
+      {"  - {at: 5s, kind: restart, duration: 2s}\n",
+       "faults[0].duration: restart is instantaneous"},
+      {"  - {at: 5s, kind: network_delay, duration: 2s}\n",
+       "faults[0].delay: network_delay needs delay"},
+      {"  - {at: 5s, kind: stall, duration: 1s, mode: fast}\n",
+       "faults[0].mode: only restart takes a mode"},
+      {"  - {at: 5s, kind: restart, dely: 1s}\n",
+       "faults[0].dely: unknown key (did you mean 'delay'?)"},
+      {"  - {at: soon, kind: restart}\n", "faults[0].at: 'soon' is not a duration"},
+      {"  - {at: 19s, kind: stall, duration: 2s}\n",
+       "faults: a stall at 19s lasting 2s does not end before the measurement does "
+       "(workload.duration 20s)"},
+      {"  - 5s\n", "faults[0]: expected a mapping"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    const std::string message = error_of(head + yaml);
+    EXPECT_THAT(message, HasSubstr(expected)) << yaml;
+  }
+  EXPECT_THAT(error_of("name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\n"
+                       "workload: {transactions: 10}\nfaults: [{at: 1s, kind: restart}]\n"),
+              HasSubstr("faults: need workload.duration"));
 }
 
 TEST(Scenario, UnreadableFileIsAnInputErrorNamingIt) {
