@@ -59,6 +59,7 @@ nlohmann::json timeseries_json(const std::vector<workload::TimeseriesRow>& rows)
          row.server ? nlohmann::json(row.server->idle_in_transaction) : nlohmann::json()},
         {"latency_hist", row.latency_hist},
     };
+    if (!row.errors_by_sqlstate.empty()) item["errors_by_sqlstate"] = row.errors_by_sqlstate;
     out.push_back(std::move(item));
   }
   return out;

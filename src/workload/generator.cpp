@@ -320,6 +320,9 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
       row.completed += rows[i].completed;
       row.timeouts += rows[i].timeouts;
       row.errors += rows[i].errors;
+      for (const auto& [sqlstate, count] : rows[i].errors_by_sqlstate) {
+        row.errors_by_sqlstate[sqlstate] += count;
+      }
       if (!rows[i].latency_hist.empty())
         merged.merge(metrics::decode_hdr_v2_base64(rows[i].latency_hist));
     }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ struct TimeseriesRow {
   std::int64_t completed = 0;
   std::int64_t timeouts = 0;
   std::int64_t errors = 0;
+  std::map<std::string, std::int64_t> errors_by_sqlstate;  ///< of `errors` (fault windows)
   double checked_out = 0;  ///< time-weighted means over the second, summed over instances
   double checked_in = 0;
   double overflow = 0;

@@ -56,7 +56,9 @@ void Recorder::timed_out(Clock::time_point now, std::string_view message) {
 }
 
 void Recorder::failed(Clock::time_point now, std::string_view sqlstate) {
-  ++at_second(now).errors;
+  SecondCounts& row = at_second(now);
+  ++row.errors;
+  ++row.errors_by_sqlstate[std::string(sqlstate)];
   counters.add_error(sqlstate);
   live_errors.fetch_add(1, std::memory_order_relaxed);
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct SecondCounts {
   std::int64_t completed = 0;
   std::int64_t timeouts = 0;
   std::int64_t errors = 0;
+  std::map<std::string, std::int64_t> errors_by_sqlstate;  ///< of `errors`; empty: none
   std::string latency_hist;  ///< that second's latency histogram, HdrHistogram V2 base64
 };
 
