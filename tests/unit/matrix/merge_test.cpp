@@ -14,8 +14,8 @@
 namespace poolbench::matrix {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 constexpr double k_measure_start = 1'800'000'000.5;  ///< the cell's scheduled measurement start
 constexpr int k_seconds = 3;
@@ -26,8 +26,8 @@ struct Shard {
   int count = 3;
   std::vector<std::int64_t> latencies_us;  ///< completions, spread evenly over k_seconds
   int timeouts = 0;
-  int errors = 0;              ///< all 57P01
-  double late_s = 0;           ///< started this long after the schedule
+  int errors = 0;     ///< all 57P01
+  double late_s = 0;  ///< started this long after the schedule
   double duration_s = 3.0;
 };
 
@@ -39,7 +39,9 @@ std::vector<std::int64_t> random_latencies(std::uint64_t seed, std::size_t n, do
   return out;
 }
 
-std::size_t second_of(std::size_t i, std::size_t n) { return i * k_seconds / n; }
+std::size_t second_of(std::size_t i, std::size_t n) {
+  return i * k_seconds / n;
+}
 
 json make_cell(const Shard& s) {
   metrics::HdrHistogram latency;
@@ -59,10 +61,10 @@ json make_cell(const Shard& s) {
   summary["timeout_rate"] = 0.0;
   summary["retries"] = s.index;
   summary["unfinished"] = 0;
-  summary["pool"] = {{"max_checked_out", 2 + s.index}, {"max_overflow_used", 1},
-                     {"mean_checked_out", 1.5},        {"connects", 10 + s.index},
-                     {"recycles", 0},                  {"invalidations", s.index},
-                     {"preping_failures", 0}};
+  summary["pool"] = {
+      {"max_checked_out", 2 + s.index}, {"max_overflow_used", 1}, {"mean_checked_out", 1.5},
+      {"connects", 10 + s.index},       {"recycles", 0},          {"invalidations", s.index},
+      {"preping_failures", 0}};
   json rows = json::array();
   for (int k = 0; k < k_seconds; ++k) {
     metrics::HdrHistogram second;
@@ -104,8 +106,11 @@ json make_cell(const Shard& s) {
             {"schedule_lag", metrics::encode_hdr_v2_base64(empty)}}},
           {"timeseries", rows},
           {"shard",
-           {{"clients", 2}, {"instances", {"app-1"}}, {"total_pools", s.count},
-            {"slot_start_unix_s", k_measure_start - 0.5}, {"measure_start_unix_s", k_measure_start},
+           {{"clients", 2},
+            {"instances", {"app-1"}},
+            {"total_pools", s.count},
+            {"slot_start_unix_s", k_measure_start - 0.5},
+            {"measure_start_unix_s", k_measure_start},
             {"late_s", s.late_s}}}};
 }
 
@@ -121,8 +126,11 @@ ShardResults make_shard(const Shard& s) {
         {"file", fmt::format("/machine-{}/tiny.yaml", s.index)},  // paths may differ
         {"pool", {{"pool_size", 2}, {"instances", 1}, {"fleet", json::array()}}}}},
       {"shard",
-       {{"index", s.index}, {"count", s.count}, {"start_at", "2027-01-15T08:00:00Z"},
-        {"start_at_unix_s", k_measure_start - 0.5}, {"settle_s", 0.0}}},
+       {{"index", s.index},
+        {"count", s.count},
+        {"start_at", "2027-01-15T08:00:00Z"},
+        {"start_at_unix_s", k_measure_start - 0.5},
+        {"settle_s", 0.0}}},
       {"cells", json::array({make_cell(s)})}};
   return {fmt::format("shard-{}.json", s.index), results};
 }
@@ -178,7 +186,8 @@ TEST(MergeShards, PercentilesEqualThoseOfAllValuesRecordedInOneHistogram) {
   }
   const json merged = merge_shards(results_of(shards));
   const json& cell = merged["cells"][0];
-  const auto histogram = metrics::decode_hdr_v2_base64(cell["histograms"]["latency"].get<std::string>());
+  const auto histogram =
+      metrics::decode_hdr_v2_base64(cell["histograms"]["latency"].get<std::string>());
   EXPECT_TRUE(histogram.has_same_counts(all));
   json expected;
   metrics::to_json(expected, metrics::summarize_ms(all));
@@ -195,7 +204,8 @@ TEST(MergeShards, TimeSeriesRowsAreMatchedByWallClockSecondOnTheSharedGrid) {
   ASSERT_EQ(rows.size(), 4u);
   auto completed = [&](int shard, int second) {
     const auto& cell = make_cell(shards[static_cast<std::size_t>(shard)]);
-    return cell["timeseries"][static_cast<std::size_t>(second)]["throughput_rps"].get<std::int64_t>();
+    return cell["timeseries"][static_cast<std::size_t>(second)]["throughput_rps"]
+        .get<std::int64_t>();
   };
   EXPECT_EQ(rows[0]["throughput_rps"], completed(0, 0) + completed(2, 0));
   EXPECT_EQ(rows[1]["throughput_rps"], completed(0, 1) + completed(1, 0) + completed(2, 1));

@@ -58,15 +58,17 @@ TEST(StartAt, Rfc3339UtcAndUnixSecondsNameTheSameInstant) {
 }
 
 TEST(StartAt, RefusesLocalTimesOffsetsImpossibleDatesAndWords) {
-  for (const char* bad : {"2026-01-31T12:00:00", "2026-01-31T12:00:00+02:00", "2026-02-30T00:00:00Z",
-                          "2026-13-01T00:00:00Z", "now", "-5", "12:00", ""}) {
+  for (const char* bad :
+       {"2026-01-31T12:00:00", "2026-01-31T12:00:00+02:00", "2026-02-30T00:00:00Z",
+        "2026-13-01T00:00:00Z", "now", "-5", "12:00", ""}) {
     EXPECT_THROW(parse_start_at(bad), InputError) << bad;
   }
 }
 
 TEST(SlotLength, IsWarmupPlusDurationPlusSettlePlusMarginAndRefusesTransactionBoundCells) {
   const auto s = scenario("{ clients: 4, duration: 10s, warmup: 2s }", "{ pool_size: 2 }");
-  EXPECT_EQ(slot_length(s, std::chrono::seconds(1)), std::chrono::seconds(10 + 2 + 1) + k_slot_margin);
+  EXPECT_EQ(slot_length(s, std::chrono::seconds(1)),
+            std::chrono::seconds(10 + 2 + 1) + k_slot_margin);
   const auto by_count = scenario("{ clients: 4, transactions: 100 }", "{ pool_size: 2 }");
   EXPECT_THROW(slot_length(by_count, {}), InputError);
 }
@@ -97,7 +99,8 @@ TEST(ShardLoad, OpenLoopRatesOfAllShardsAddUpToTheTotal) {
     const auto s = scenario("{ mode: open, rate: 300, duration: 1s }",
                             fmt::format("{{ pool_size: 2, instances: {} }}", instances));
     double total = 0;
-    for (int i = 0; i < 3; ++i) total += workload::shard_load(s, {i, 3}).scenario.workload.rate_per_s;
+    for (int i = 0; i < 3; ++i)
+      total += workload::shard_load(s, {i, 3}).scenario.workload.rate_per_s;
     EXPECT_NEAR(total, 300.0, 1e-9);
   }
 }
