@@ -80,7 +80,8 @@ int merge_command(const std::vector<std::string>& args, Io io) {
       std::filesystem::path(values["out"].as<std::string>()) / "results.json";
   util::write_file_atomically(path, merged.dump(2) + "\n");
   std::int64_t requests = 0;
-  for (const auto& cell : merged["cells"]) requests += cell["summary"]["requests"].get<std::int64_t>();
+  for (const auto& cell : merged["cells"])
+    requests += cell["summary"]["requests"].get<std::int64_t>();
   fmt::print(io.out, "merged {} shards, {} cells, {} requests\nresults: {}\n", shards.size(),
              merged["cells"].size(), requests, path.string());
   write_report_next_to(merged, path, io.out, io.err);

@@ -104,7 +104,8 @@ json merge_shards(const std::vector<ShardResults>& shards) {
     check_same_run(shards.front(), shard);
     const int index = s["index"].get<int>();
     if (index < 0 || index >= count) {
-      throw InputError(fmt::format("{}: shard index {} is not in 0..{}", shard.name, index, count - 1));
+      throw InputError(
+          fmt::format("{}: shard index {} is not in 0..{}", shard.name, index, count - 1));
     }
     const auto [it, inserted] = by_index.emplace(index, &shard);
     if (!inserted) {
@@ -140,15 +141,16 @@ json merge_shards(const std::vector<ShardResults>& shards) {
   for (std::size_t s = 1; s < ordered.size(); ++s) {
     for (const auto& key : keys) {
       if (!cells[s].count(key)) {
-        throw InputError(fmt::format("{}: has no cell {} ({} has it): merge needs every shard's "
-                                     "cells (finish them with --resume)",
-                                     ordered[s]->name, key, zero.name));
+        throw InputError(
+            fmt::format("{}: has no cell {} ({} has it): merge needs every shard's "
+                        "cells (finish them with --resume)",
+                        ordered[s]->name, key, zero.name));
       }
     }
     for (const auto& [key, cell] : cells[s]) {
       if (!cells[0].count(key)) {
-        throw InputError(fmt::format("{}: has cell {}, which {} has not", ordered[s]->name, key,
-                                     zero.name));
+        throw InputError(
+            fmt::format("{}: has cell {}, which {} has not", ordered[s]->name, key, zero.name));
       }
     }
   }

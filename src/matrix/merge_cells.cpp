@@ -174,7 +174,8 @@ struct Second {
 };
 
 void add_nullable(std::optional<std::int64_t>& sum, const json& row, const char* key) {
-  if (row.contains(key) && row[key].is_number()) sum = sum.value_or(0) + row[key].get<std::int64_t>();
+  if (row.contains(key) && row[key].is_number())
+    sum = sum.value_or(0) + row[key].get<std::int64_t>();
 }
 
 json nullable(const std::optional<std::int64_t>& value) {

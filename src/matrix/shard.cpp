@@ -67,8 +67,8 @@ WallClock::time_point parse_start_at(std::string_view text) {
     tm.tm_hour = std::stoi(m[4].str());
     tm.tm_min = std::stoi(m[5].str());
     tm.tm_sec = std::stoi(m[6].str());
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60) {
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60) {
       bad_start_at(text);
     }
     const int day = tm.tm_mday;
