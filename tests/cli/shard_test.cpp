@@ -109,8 +109,10 @@ TEST_F(Shards, ThreeOpenLoopShardsOnOneServerMergeIntoExactTotals) {
   ASSERT_EQ(merge.exit_code, 0) << merge.err;
   EXPECT_TRUE(fs::exists(merged_dir / "index.html")) << merge.out << merge.err;
   EXPECT_TRUE(fs::exists(merged_dir / "summary.md"));
-  const auto schema = poolbench::testing::validate_results_schema(merged_dir / "results.json");
-  EXPECT_EQ(schema.exit_code, 0) << schema.err;
+  for (const auto& file : {merged_dir / "results.json", shard_out(0) / "results.json"}) {
+    const auto schema = poolbench::testing::validate_results_schema(file);
+    EXPECT_EQ(schema.exit_code, 0) << file << ": " << schema.err;
+  }
 
   const json merged = read(merged_dir / "results.json");
   ASSERT_EQ(merged["cells"].size(), 1u);
