@@ -101,11 +101,11 @@ TEST_F(Shards, ThreeOpenLoopShardsOnOneServerMergeIntoExactTotals) {
   for (std::size_t i = 0; i < codes.size(); ++i) ASSERT_EQ(codes[i], 0) << log(i);
 
   const fs::path merged_dir = m_dir / "merged";
-  const auto merge = run_process(k_binary,
-                                 {"merge", (shard_out(2) / "results.json").string(),
-                                  shard_out(0).string(), shard_out(1).string(), "--out",
-                                  merged_dir.string()},
-                                 {}, k_source);
+  const auto merge =
+      run_process(k_binary,
+                  {"merge", (shard_out(2) / "results.json").string(), shard_out(0).string(),
+                   shard_out(1).string(), "--out", merged_dir.string()},
+                  {}, k_source);
   ASSERT_EQ(merge.exit_code, 0) << merge.err;
   EXPECT_TRUE(fs::exists(merged_dir / "index.html")) << merge.out << merge.err;
   EXPECT_TRUE(fs::exists(merged_dir / "summary.md"));
@@ -174,10 +174,26 @@ TEST_F(Shards, MatrixShardsRunTheSameRandomOrderInSharedSlotsAndSplitClientsExac
   const std::string start = start_in(std::chrono::seconds(6));
   std::vector<std::vector<std::string>> shards;
   for (int i = 0; i < 2; ++i) {
-    shards.push_back({"matrix", k_test_scenarios + "grid.yaml", "--shard", std::to_string(i) + "/2",
-                      "--start-at", start, "--dsn", server.dsn(), "--profile", "default",
-                      "--set", "pool.max_overflow=1", "--order", "random", "--settle", "0s",
-                      "--threads", "1", "--quiet", "--out",
+    shards.push_back({"matrix",
+                      k_test_scenarios + "grid.yaml",
+                      "--shard",
+                      std::to_string(i) + "/2",
+                      "--start-at",
+                      start,
+                      "--dsn",
+                      server.dsn(),
+                      "--profile",
+                      "default",
+                      "--set",
+                      "pool.max_overflow=1",
+                      "--order",
+                      "random",
+                      "--settle",
+                      "0s",
+                      "--threads",
+                      "1",
+                      "--quiet",
+                      "--out",
                       shard_out(static_cast<std::size_t>(i)).string()});
   }
   const auto codes = run_concurrently(shards);
@@ -196,8 +212,8 @@ TEST_F(Shards, MatrixShardsRunTheSameRandomOrderInSharedSlotsAndSplitClientsExac
   }
   const auto merge = run_process(
       k_binary,
-      {"merge", shard_out(0).string(), shard_out(1).string(), "--out", (m_dir / "m").string()},
-      {}, k_source);
+      {"merge", shard_out(0).string(), shard_out(1).string(), "--out", (m_dir / "m").string()}, {},
+      k_source);
   ASSERT_EQ(merge.exit_code, 0) << merge.err;
   const json merged = read(m_dir / "m" / "results.json");
   ASSERT_EQ(merged["cells"].size(), 2u);
@@ -208,9 +224,8 @@ TEST_F(Shards, MatrixShardsRunTheSameRandomOrderInSharedSlotsAndSplitClientsExac
   }
   EXPECT_TRUE(merged["matrix"]["complete"].get<bool>());
   // `poolbench report` reads the merged file like any other.
-  const auto report = run_process(k_binary, {"report", (m_dir / "m").string(), "--out",
-                                             (m_dir / "r").string()},
-                                  {}, k_source);
+  const auto report = run_process(
+      k_binary, {"report", (m_dir / "m").string(), "--out", (m_dir / "r").string()}, {}, k_source);
   EXPECT_EQ(report.exit_code, 0) << report.err;
 }
 
@@ -222,13 +237,17 @@ TEST_F(Shards, BadShardAndStartAtInputIsExitTwoWithNothingWritten) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{tiny, "--shard", "0/3", "--start-at", "1900000000"}, "--shard: the shards of a distributed run share one server"},
-      {{tiny, "--shard", "0/3", "--start-at", "1900000000", "--dsn", dsn, "--set", "workload.transactions=5"}, "workload.transactions"},
+      {{tiny, "--shard", "0/3", "--start-at", "1900000000"},
+       "--shard: the shards of a distributed run share one server"},
+      {{tiny, "--shard", "0/3", "--start-at", "1900000000", "--dsn", dsn, "--set",
+        "workload.transactions=5"},
+       "workload.transactions"},
       {{tiny, "--shard", "3/3", "--dsn", dsn, "--start-at", "1900000000"}, "--shard: expected I/N"},
       {{tiny, "--shard", "0/0", "--dsn", dsn, "--start-at", "1900000000"}, "--shard: expected I/N"},
       {{tiny, "--shard", "a/b", "--dsn", dsn, "--start-at", "1900000000"}, "--shard: expected I/N"},
       {{tiny, "--shard", "1/3", "--dsn", dsn}, "--start-at"},
-      {{tiny, "--shard", "1/3", "--dsn", dsn, "--start-at", "tomorrow"}, "--start-at: expected RFC 3339"},
+      {{tiny, "--shard", "1/3", "--dsn", dsn, "--start-at", "tomorrow"},
+       "--start-at: expected RFC 3339"},
       {{tiny, "--start-at", "1900000000", "--dsn", dsn}, "add --shard"},
       {{tiny, "--shard", "4/5", "--dsn", dsn, "--start-at", "1900000000"}, "gets no clients"},
   };
@@ -271,9 +290,8 @@ TEST_F(Shards, MergeRefusesFilesThatAreNotOneRunsShardsNamingTheFile) {
   const std::string b = shard_file("b.json", 1, 2, "T");
   const std::string late = shard_file("late.json", 1, 2, "T2");
   const std::string three = shard_file("three.json", 1, 3, "T");
-  const std::string plain = write("plain.json", json{{"schema", "poolbench.results/1"},
-                                                     {"cells", json::array()}}
-                                                    .dump());
+  const std::string plain =
+      write("plain.json", json{{"schema", "poolbench.results/1"}, {"cells", json::array()}}.dump());
   const struct {
     std::vector<std::string> files;
     std::string message;
