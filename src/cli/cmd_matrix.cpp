@@ -27,6 +27,7 @@
 #include "report/results.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
+#include "workload/shard_split.hpp"
 
 namespace po = boost::program_options;
 
@@ -35,7 +36,7 @@ namespace {
 
 constexpr const char* k_usage =
     "poolbench matrix SCENARIO [--dsn URL] [--matrix k=[a,b]]... [--set k=v]... [--resume] "
-    "[--dry-run] [--order random] [--out DIR]";
+    "[--dry-run] [--order random] [--shard I/N --start-at T] [--out DIR]";
 
 constexpr const char* k_help_tail = R"(
 Runs every cell of the scenario's matrix: block, the cartesian product of its axes (any
@@ -59,6 +60,13 @@ Server: as for poolbench run (embedded unless --dsn / POOLBENCH_DSN). With a ser
 axis on --dsn servers, POOLBENCH_DSN_<PROFILE> (e.g. POOLBENCH_DSN_SSD) names the server of
 each profile; settings a session may set are set per connection, any other mismatch is an
 error before anything runs.
+
+Distributed load: --shard I/N --start-at T runs shard I (0-based) of N against the shared
+--dsn server: each cell with this shard's part of the clients or rate (separate app
+instances, full pool settings), in its slot of a schedule every shard computes alike (slot
+0 at T, each slot warmup + duration + --settle + 3 s), so the shards' load overlaps cell by
+cell. Give every shard the same scenario, flags, --start-at (and --seed with --order
+random; without it the seed comes from --start-at). poolbench merge combines the shards.
 
 Examples:
   poolbench matrix scenarios/quickstart.yaml
@@ -86,6 +94,7 @@ struct MatrixFlags {
   bool fail_on_slo = false;
   bool quiet = false;
   bool reinit = false;
+  ShardFlags shard;
 };
 
 std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& args, Io io) {
@@ -111,7 +120,10 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
       "run cells whose pools exceed max_connections (their errors are counted)")(
       "fail-on-slo", po::bool_switch(), "exit 1 when any cell missed the scenario's slo:")(
       "reinit", po::bool_switch(), "recreate pgbench tables of another scale on a --dsn server")(
-      "quiet", po::bool_switch(), "only the final table (for CI logs)");
+      "quiet", po::bool_switch(), "only the final table (for CI logs)")(
+      "shard", po::value<std::string>(), "I/N: run shard I (0-based) of N of a distributed run")(
+      "start-at", po::value<std::string>(),
+      "with --shard: when slot 0 starts (RFC 3339 UTC or Unix seconds)");
   options.add_options()("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -147,6 +159,8 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
   flags.fail_on_slo = values["fail-on-slo"].as<bool>();
   flags.reinit = values["reinit"].as<bool>();
   flags.quiet = values["quiet"].as<bool>();
+  if (values.count("shard")) flags.shard.shard = values["shard"].as<std::string>();
+  if (values.count("start-at")) flags.shard.start_at = values["start-at"].as<std::string>();
   if (flags.threads < 0) throw InputError("--threads: expected a number >= 0");
   if (flags.resume && flags.fresh) throw InputError("--resume and --fresh: choose one");
   return flags;
@@ -160,13 +174,17 @@ struct Plan {
   std::vector<cluster::Profile> profile_order;       ///< as the cells use them
   std::filesystem::path results_file;
   std::uint64_t seed = 0;
+  std::optional<matrix::ShardPlan> shard;
 };
 
 Plan make_plan(const MatrixFlags& flags) {
   Plan plan;
   plan.inputs = resolve_inputs(flags.inputs);
   const workload::Scenario& base = plan.inputs.scenario;
-  plan.seed = seed_or_clock(flags.seed);
+  // The seed (cell order) needs --start-at before the cells exist; the server check needs
+  // the cells' profiles (POOLBENCH_DSN_<PROFILE>): resolved again below.
+  plan.shard = resolve_shard(flags.shard, false, flags.settle);
+  plan.seed = shared_seed(flags.seed, plan.shard);
   matrix::ExpandOptions expand;
   expand.axis_overrides = flags.axes;
   expand.order = matrix::parse_cell_order(flags.order);
@@ -176,12 +194,19 @@ Plan make_plan(const MatrixFlags& flags) {
     if (const auto error = cell.scenario.pool.settings.validation_error(); !error.empty()) {
       throw InputError(fmt::format("{}: matrix cell {}: pool: {}", base.file, cell.id, error));
     }
+    if (plan.shard) {  // bad shard input is exit 2 before anything runs
+      (void)matrix::slot_length(cell.scenario, flags.settle);
+      (void)workload::shard_load(cell.scenario, plan.shard->spec);
+    }
     const std::string& name = cell.scenario.server.profile;
     if (!plan.profiles.count(name)) {
       plan.profiles.emplace(name, cluster::load_profile(name, cluster::profiles_dir()));
       plan.profile_order.push_back(plan.profiles.at(name));
     }
   }
+  plan.shard = resolve_shard(
+      flags.shard, matrix::runs_embedded(plan.inputs.dsn, plan.profile_order, plan.inputs.env),
+      flags.settle);
   matrix::compile_transactions(base);  // script errors are bad input: exit 2 now
   plan.results_file =
       std::filesystem::path(flags.out.value_or("reports/" + base.name)) / "results.json";
@@ -211,7 +236,14 @@ int report_outcome(const matrix::MatrixOutcome& outcome, const Plan& plan,
   const workload::Scenario& base = plan.inputs.scenario;
   print_matrix_table(store.document(), plan.cells, io.out);
   fmt::print(io.out, "\nresults: {}\n", plan.results_file.string());
-  write_report_next_to(store.document(), plan.results_file, io.out, io.err);
+  if (plan.shard) {
+    fmt::print(io.out,
+               "shard {} of {}: merge every shard's results.json with poolbench merge "
+               "A.json B.json ... --out DIR for the report\n",
+               plan.shard->spec.index, plan.shard->spec.count);
+  } else {
+    write_report_next_to(store.document(), plan.results_file, io.out, io.err);
+  }
   if (outcome.interrupted) {
     fmt::print(io.err,
                "interrupted: {} of {} cells are finished and kept in {}\nresume with: poolbench "
@@ -220,7 +252,7 @@ int report_outcome(const matrix::MatrixOutcome& outcome, const Plan& plan,
                plan.results_file.parent_path().string());
     return static_cast<int>(ExitCode::interrupted);
   }
-  if (outcome.slo_misses > 0) {
+  if (outcome.slo_misses > 0 && !plan.shard) {
     fmt::print(io.err, "{} of {} cells missed the scenario's slo: (findings; see the table){}\n",
                outcome.slo_misses, plan.cells.size(),
                flags.fail_on_slo ? "; --fail-on-slo: exit 1" : "");
@@ -271,14 +303,17 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
 
   matrix::MatrixSettings settings;
   settings.threads = worker_threads(flags.threads);
-  settings.seed = plan.seed;
+  settings.seed = plan.shard ? workload::shard_seed(plan.seed, plan.shard->spec) : plan.seed;
   settings.settle = flags.settle;
   settings.reinit = flags.reinit;
   settings.run_id = fmt::format("{}-{}", base.name, plan.seed % 1000000);
-  matrix::ResultStore store(
-      plan.results_file,
+  settings.shard = plan.shard;
+  if (plan.shard) settings.run_id += fmt::format("-s{}", plan.shard->spec.index);
+  nlohmann::json document =
       matrix::matrix_document(base, plan.cells, servers.use(plan.profile_order.front()), plan.seed,
-                              flags.order, settings.run_id));
+                              flags.order, settings.run_id);
+  if (plan.shard) document["shard"] = matrix::shard_json(*plan.shard);
+  matrix::ResultStore store(plan.results_file, std::move(document));
   if (existing && flags.resume) store.resume_from(*existing);
   if (!flags.quiet) {
     fmt::print(io.err, "Running {} cells of {} ({} already done), {} threads, ~{}...\n",

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "analysis/analyze.hpp"
@@ -16,11 +17,13 @@
 #include "cluster/signals.hpp"
 #include "matrix/cell_runner.hpp"
 #include "matrix/servers.hpp"
+#include "matrix/shard.hpp"
 #include "report/results.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 #include "workload/scenario.hpp"
+#include "workload/shard_split.hpp"
 
 namespace po = boost::program_options;
 
@@ -29,7 +32,7 @@ namespace {
 
 constexpr const char* k_usage =
     "poolbench run SCENARIO [--dsn URL] [--app-config FILE] [--profile NAME[+NAME]] "
-    "[--set k=v]... [--threads N] [--out DIR]";
+    "[--set k=v]... [--threads N] [--shard I/N --start-at T] [--out DIR]";
 
 constexpr const char* k_help_tail = R"(
 Runs the scenario's base point (its matrix: block is ignored; use poolbench matrix):
@@ -43,6 +46,12 @@ Server: --dsn or POOLBENCH_DSN (libpq URL or key=value; postgresql+asyncpg:// an
 embedded PostgreSQL is started on 127.0.0.1 with server.profile applied and verified,
 and stopped at the end. Pool settings, later wins: SQLAlchemy 2.0 defaults, the
 scenario's pool:, --app-config, the DSN's ?pool_size=..., then --set.
+
+Distributed load: --shard I/N runs this process's part (shard I of N, 0-based) of the
+clients or arrival rate, as separate app instances with the full pool settings, starting at
+--start-at T (RFC 3339 UTC or Unix seconds, the same on every shard) against the shared
+--dsn server; then poolbench merge combines the shards' results.json into one (the
+analysis, report and slo: verdict come from the merged results).
 
 Examples:
   poolbench run scenarios/read_heavy.yaml
@@ -60,6 +69,7 @@ struct RunFlags {
   bool reinit = false;
   bool quiet = false;
   std::uint64_t seed = 0;
+  ShardFlags shard;
 };
 
 /// A pool that cannot fit the server's max_connections is a warning for a single run (its
@@ -122,7 +132,10 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
       "out", po::value<std::string>(), "output directory (default reports/<scenario>-<time>)")(
       "reinit", po::bool_switch(), "recreate pgbench tables of another scale on a --dsn server")(
       "seed", po::value<std::uint64_t>()->default_value(0), "random seed (0: from the clock)")(
-      "quiet", po::bool_switch(), "no progress line");
+      "quiet", po::bool_switch(), "no progress line")(
+      "shard", po::value<std::string>(), "I/N: run shard I (0-based) of N of a distributed run")(
+      "start-at", po::value<std::string>(),
+      "with --shard: when the load starts (RFC 3339 UTC or Unix seconds)");
   options.add_options()("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -144,6 +157,8 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   flags.reinit = values["reinit"].as<bool>();
   flags.quiet = values["quiet"].as<bool>();
   flags.seed = values["seed"].as<std::uint64_t>();
+  if (values.count("shard")) flags.shard.shard = values["shard"].as<std::string>();
+  if (values.count("start-at")) flags.shard.start_at = values["start-at"].as<std::string>();
   if (flags.threads < 0) throw InputError("--threads: expected a number >= 0");
   return flags;
 }
@@ -159,8 +174,15 @@ int run_command(const std::vector<std::string>& args, Io io) {
   matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
   const cluster::Profile profile =
       cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
+  const auto shard =
+      resolve_shard(flags.shard, matrix::runs_embedded(inputs.dsn, {profile}, inputs.env), {});
+  std::optional<workload::ShardLoad> load;
+  if (shard) {
+    (void)matrix::slot_length(scenario, {});  // duration-bound workloads only
+    load = workload::shard_load(scenario, shard->spec);
+  }
   const std::string out_dir = flags.out.value_or("reports/" + scenario.name + "-" + timestamp());
-  const std::uint64_t seed = seed_or_clock(flags.seed);
+  const std::uint64_t seed = shared_seed(flags.seed, shard);
 
   if (!scenario.matrix.empty()) {
     fmt::print(io.err,
@@ -190,8 +212,20 @@ int run_command(const std::vector<std::string>& args, Io io) {
 
   matrix::CellOptions cell;
   cell.threads = worker_threads(flags.threads);
-  cell.seed = seed;
+  cell.seed = shard ? workload::shard_seed(seed, shard->spec) : seed;
   cell.run_id = fmt::format("{}-{}", scenario.name, seed % 1000000);
+  if (shard) {
+    cell.run_id += fmt::format("-s{}", shard->spec.index);
+    cell.start_at = shard->start_at;
+    cell.reset_statements = shard->spec.index == 0;
+    fmt::print(io.err, "Shard {} of {}: {}, instances {}; the load starts at {}\n",
+               shard->spec.index, shard->spec.count,
+               scenario.workload.mode == workload::LoadMode::closed
+                   ? fmt::format("{} of {} clients", load->clients, scenario.workload.clients)
+                   : fmt::format("{:g} of {:g} requests/s", load->rate_per_s,
+                                 scenario.workload.rate_per_s),
+               fmt::join(load->instances, ", "), matrix::format_rfc3339(shard->start_at));
+  }
   cell.interrupted = [&] { return interrupt_guard.interrupted(); };
   cell.note = [&](const std::string& line) { fmt::print(io.err, "{}\n", line); };
   if (!flags.quiet) {
@@ -208,32 +242,50 @@ int run_command(const std::vector<std::string>& args, Io io) {
                  ? fmt::format("{} transactions per client", *scenario.workload.transactions)
                  : util::format_duration(scenario.workload.duration),
              util::format_duration(scenario.workload.warmup), cell.threads);
-  const matrix::CellOutcome outcome = matrix::run_cell(scenario, server, cell);
+  matrix::CellOutcome outcome = matrix::run_cell(load ? load->scenario : scenario, server, cell);
 
-  nlohmann::json results = {{"schema", "poolbench.results/1"},
-                            {"dsn", server.masked},
-                            {"tool", report::tool_json()},
-                            {"host", report::host_json()},
-                            {"server", server.info},
-                            {"scenario", workload::to_json(scenario)},
-                            {"run_id", cell.run_id},
-                            {"seed", seed},
-                            {"cells", nlohmann::json::array({outcome.cell})}};
-  try {
-    results["analysis"] = analysis::analyze(results);
-  } catch (const Error& e) {  // derived data: never lose the measured cell over it
-    fmt::print(io.err, "warning: no analysis: {}\n", e.what());
+  nlohmann::json results = {
+      {"schema", "poolbench.results/1"}, {"dsn", server.masked},
+      {"tool", report::tool_json()},     {"host", report::host_json()},
+      {"server", server.info},           {"scenario", workload::to_json(scenario)},
+      {"run_id", cell.run_id},           {"seed", seed},
+      {"cells", nlohmann::json::array()}};
+  if (shard) {
+    outcome.cell["shard"] = matrix::cell_shard_json(*load, shard->start_at, outcome.late_s);
+    results["shard"] = matrix::shard_json(*shard);
+    if (outcome.late_s > 0.5) {
+      fmt::print(io.err,
+                 "warning: the load started {:.1f} s after --start-at: it overlaps the other "
+                 "shards' only partly\n",
+                 outcome.late_s);
+    }
+  }
+  results["cells"].push_back(outcome.cell);
+  if (!shard) {
+    try {
+      results["analysis"] = analysis::analyze(results);
+    } catch (const Error& e) {  // derived data: never lose the measured cell over it
+      fmt::print(io.err, "warning: no analysis: {}\n", e.what());
+    }
   }
   const std::string path = out_dir + "/results.json";
   util::write_file_atomically(path, results.dump(2) + "\n");
 
   print_summary(outcome.cell, io.out);
   fmt::print(io.out, "\nresults: {}\n", path);
-  write_report_next_to(results, path, io.out, io.err);
+  if (shard) {
+    fmt::print(io.out,
+               "shard {} of {}: merge every shard's results.json with poolbench merge "
+               "A.json B.json ... --out DIR for the report\n",
+               shard->spec.index, shard->spec.count);
+  } else {
+    write_report_next_to(results, path, io.out, io.err);
+  }
   if (outcome.interrupted || interrupt_guard.interrupted()) {
     fmt::print(io.err, "interrupted: the results measured so far are in {}\n", path);
     return static_cast<int>(ExitCode::interrupted);
   }
+  if (shard) return 0;  // slo: is judged on the merged results
   const auto misses = matrix::slo_misses(scenario, outcome.cell);
   for (const auto& miss : misses) fmt::print(io.err, "SLO missed: {}\n", miss);
   return misses.empty() ? 0 : static_cast<int>(ExitCode::check_failed);

@@ -99,6 +99,41 @@ void write_report_next_to(const nlohmann::json& results, const std::filesystem::
   }
 }
 
+std::optional<matrix::ShardPlan> resolve_shard(const ShardFlags& flags, bool embedded,
+                                               std::chrono::microseconds settle) {
+  if (!flags.shard) {
+    if (flags.start_at)
+      throw InputError("--start-at: only for a shard of a distributed run; add --shard I/N");
+    return std::nullopt;
+  }
+  matrix::ShardPlan plan;
+  plan.spec = matrix::parse_shard(*flags.shard);
+  plan.settle = settle;
+  if (flags.start_at) {
+    plan.start_at = matrix::parse_start_at(*flags.start_at);
+  } else if (plan.spec.count > 1) {
+    throw InputError(
+        "--shard: shards need a shared start: give every shard the same --start-at T (RFC 3339 "
+        "UTC or Unix seconds, e.g. --start-at $(( $(date +%s) + 30 )))");
+  } else {
+    plan.start_at = matrix::WallClock::now();
+  }
+  if (embedded) {
+    throw InputError(
+        "--shard: the shards of a distributed run share one server: give it with --dsn URL or "
+        "POOLBENCH_DSN (an embedded server belongs to one process; poolbench server runs one "
+        "for several)");
+  }
+  return plan;
+}
+
+std::uint64_t shared_seed(std::uint64_t flag, const std::optional<matrix::ShardPlan>& shard) {
+  if (flag != 0 || !shard) return seed_or_clock(flag);
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(shard->start_at.time_since_epoch());
+  return static_cast<std::uint64_t>(seconds.count()) | 1;  // never 0
+}
+
 std::string timestamp() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};

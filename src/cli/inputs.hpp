@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "matrix/shard.hpp"
 #include "pg/dsn.hpp"
 #include "pg/environment.hpp"
 #include "workload/scenario.hpp"
@@ -48,6 +49,23 @@ void write_report_next_to(const nlohmann::json& results, const std::filesystem::
 
 /// "20261126-104919" (UTC), for default output directories.
 std::string timestamp();
+
+/// --shard I/N and --start-at T of run and matrix, as given.
+struct ShardFlags {
+  std::optional<std::string> shard;
+  std::optional<std::string> start_at;
+};
+
+/// The shard plan, or nullopt without --shard. `embedded`: the run would start its own
+/// server (no --dsn, POOLBENCH_DSN or config.yaml URL). Throws InputError for a bad
+/// --shard or --start-at, --start-at without --shard, several shards without --start-at,
+/// and a shard without a shared server.
+std::optional<matrix::ShardPlan> resolve_shard(const ShardFlags& flags, bool embedded,
+                                               std::chrono::microseconds settle);
+
+/// The seed all shards share: --seed when given, else one from --start-at (the same on
+/// every shard, so --order random orders cells alike), else from the clock.
+std::uint64_t shared_seed(std::uint64_t flag, const std::optional<matrix::ShardPlan>& shard);
 
 /// `flag` when > 0, else one per core.
 int worker_threads(int flag);

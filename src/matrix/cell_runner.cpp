@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -64,6 +65,24 @@ nlohmann::json read_statements(pg::Session& session, std::int64_t completed) {
   }
 }
 
+/// Advisory lock key of dataset preparation ("poolbench" as ASCII digits, any fixed value).
+constexpr const char* k_dataset_lock_key = "7080111108";
+
+/// Sleeps until `at` (wall clock) in short steps; returns how late it was when called after
+/// `at` (seconds, 0 when on time). Stops early when interrupted.
+double wait_until(std::chrono::system_clock::time_point at,
+                  const std::function<bool()>& interrupted) {
+  using WallClock = std::chrono::system_clock;
+  const auto now = WallClock::now();
+  if (now > at) return std::chrono::duration<double>(now - at).count();
+  while (WallClock::now() + std::chrono::milliseconds(50) < at) {
+    if (interrupted && interrupted()) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_until(at);
+  return 0;
+}
+
 }  // namespace
 
 std::vector<workload::CompiledTransaction> compile_transactions(
@@ -81,6 +100,8 @@ workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
                                         const ServerTarget& server, bool allow_reinit) {
   try {
     auto session = pg::Session::connect(server.target.conninfo());
+    // Session-level: released with the session whatever happens below.
+    session.query("SELECT pg_advisory_lock($1)", {k_dataset_lock_key});
     return scenario.dataset.setup.empty()
                ? workload::prepare_pgbench_dataset(session, scenario.dataset.scale, allow_reinit)
                : workload::run_setup_sql(session, scenario.dataset.setup,
@@ -123,7 +144,7 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   bool statements = false;
   generator.on_measure_start = [&] {
     recording.start_recording();
-    statements = monitor && reset_statements(*monitor);
+    statements = monitor && (!options.reset_statements || reset_statements(*monitor));
   };
   const std::string application_name = factory.application_name();
   generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
@@ -139,6 +160,7 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
       return std::nullopt;
     }
   };
+  const double late_s = options.start_at ? wait_until(*options.start_at, options.interrupted) : 0;
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
   nlohmann::json server_statements = nullptr;
   if (statements && monitor) {
@@ -147,6 +169,7 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   monitor.reset();
   CellOutcome outcome;
   outcome.interrupted = measured.interrupted;
+  outcome.late_s = late_s;
   outcome.cell = report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
                                    recording.take_histogram(), server.settings, options.repetition,
                                    options.extra_params);

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,9 @@ std::vector<workload::CompiledTransaction> compile_transactions(const workload::
 
 /// The cell's dataset: pgbench tables at dataset.scale (reused when there) or the scenario's
 /// dataset.setup SQL. `allow_reinit`: tables of another scale may be dropped (embedded
-/// server, or --reinit). Throws InputError / RuntimeFailure (masked).
+/// server, or --reinit). Runs under a server-wide advisory lock, so processes sharing a
+/// server (shards) prepare it one after the other: the first creates, the others reuse.
+/// Throws InputError / RuntimeFailure (masked).
 workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
                                         const ServerTarget& server, bool allow_reinit);
 
@@ -38,11 +42,18 @@ struct CellOptions {
   std::function<void(const workload::ProgressSample&)> on_progress;
   /// Called once if the monitoring connection cannot be opened.
   std::function<void(const std::string&)> note;
+  /// When set, the load starts at this wall-clock time (a shard's slot, matrix/shard.hpp):
+  /// the pools and the monitoring connection are made first, then the cell waits.
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  /// Reset pg_stat_statements when the measurement starts. Shards on one server leave it to
+  /// shard 0: a reset by one shard would erase what the others counted.
+  bool reset_statements = true;
 };
 
 struct CellOutcome {
   nlohmann::json cell;  ///< one entry of results.json "cells"
   bool interrupted = false;
+  double late_s = 0;  ///< how long after `start_at` the load started (0 when on time)
 };
 
 /// Runs one cell: one fresh QueuePool per instance (closed at the end), the monitoring

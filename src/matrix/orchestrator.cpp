@@ -9,6 +9,7 @@
 #include "matrix/cell_runner.hpp"
 #include "report/results.hpp"
 #include "util/error.hpp"
+#include "workload/shard_split.hpp"
 
 namespace poolbench::matrix {
 namespace {
@@ -113,8 +114,20 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     planned_total_s += planned_seconds(cell, settings.settle);
   }
   Eta eta(planned_total_s);
+  // The shared schedule: slot starts by position among all planned cells (finished ones
+  // included), so every shard computes the same ones.
+  std::vector<WallClock::time_point> slot_starts;
+  if (settings.shard) {
+    auto at = settings.shard->start_at;
+    for (const auto& cell : cells) {
+      slot_starts.push_back(at);
+      at += std::chrono::duration_cast<WallClock::duration>(
+          slot_length(cell.scenario, settings.shard->settle));
+    }
+  }
   const auto interrupted = [&] { return callbacks.interrupted && callbacks.interrupted(); };
-  for (const auto& cell : cells) {
+  for (std::size_t position = 0; position < cells.size(); ++position) {
+    const Cell& cell = cells[position];
     if (store.done(cell.id)) continue;
     if (interrupted()) {
       outcome.interrupted = true;
@@ -142,14 +155,29 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     for (const auto& [key, value] : cell.params) options.extra_params[key] = value;
     options.interrupted = callbacks.interrupted;
     options.note = callbacks.note;
-    CellOutcome result = run_cell(cell.scenario, server, options);
+    std::optional<workload::ShardLoad> load;
+    if (settings.shard) {
+      load = workload::shard_load(cell.scenario, settings.shard->spec);
+      options.start_at = slot_starts[position];
+      options.reset_statements = settings.shard->spec.index == 0;
+    }
+    CellOutcome result = run_cell(load ? load->scenario : cell.scenario, server, options);
+    if (load) {
+      result.cell["shard"] = cell_shard_json(*load, slot_starts[position], result.late_s);
+      if (result.late_s > 0.5 && callbacks.note) {
+        callbacks.note(fmt::format(
+            "warning: cell {} started {:.1f} s after its slot: its load overlaps the other "
+            "shards' only partly",
+            cell.id, result.late_s));
+      }
+    }
     store.put(stored_cell(cell, std::move(result.cell), server));
     ++outcome.ran;
     if (result.interrupted) {
       outcome.interrupted = true;
       break;
     }
-    const bool settled = settle(settings.settle, callbacks.interrupted);
+    const bool settled = settings.shard || settle(settings.settle, callbacks.interrupted);
     eta.finished(planned_seconds(cell, settings.settle),
                  std::chrono::duration<double>(Clock::now() - started).count());
     const nlohmann::json& stored = *store.find(cell.id);
@@ -171,6 +199,7 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     }
   }
   if (!outcome.interrupted) store.set_matrix_field("complete", true);
+  if (settings.shard) return outcome;  // the analysis belongs to the merged results
   // The models and verdicts over what was measured (also for an interrupted matrix: the
   // cells that finished are findings too). Derived data: `poolbench report` recomputes it.
   try {

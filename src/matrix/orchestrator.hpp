@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "matrix/expand.hpp"
 #include "matrix/result_store.hpp"
 #include "matrix/servers.hpp"
+#include "matrix/shard.hpp"
 
 // Runs a matrix's cells in order against their servers, storing each as it finishes.
 // Never prints: the CLI hears about each cell through callbacks.
@@ -25,6 +27,11 @@ struct MatrixSettings {
   std::chrono::microseconds settle = std::chrono::seconds(1);
   bool reinit = false;  ///< --dsn servers: recreate pgbench tables of another scale
   std::string run_id;   ///< cells use application_name poolbench/<run_id>-c<index>
+  /// A shard of a distributed run: each cell runs this shard's part of the load in its
+  /// slot of the shared schedule (matrix/shard.hpp; the slot replaces the settle pause),
+  /// the stored cell gets a "shard" entry, and no analysis is added (it belongs to the
+  /// merged results).
+  std::optional<ShardPlan> shard;
 };
 
 /// What the CLI hears when a cell finished.

@@ -7,3 +7,6 @@ poolbench_add_cli_test(cli_run_inputs SOURCES dataset_setup_test.cpp app_config_
   TIMEOUT 60 SERIAL)
 # The shipped read_heavy scenario for 5 s at scale 1, results validated against the schema.
 poolbench_add_cli_test(cli_run_read_heavy SOURCES read_heavy_test.cpp TIMEOUT 90 SERIAL)
+# Distributed load: shards run concurrently against one `poolbench server` and merged
+# (two runs of about 12 s each), plus bad input of --shard, --start-at and merge.
+poolbench_add_cli_test(cli_shard SOURCES shard_test.cpp TIMEOUT 180 SERIAL)

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// `poolbench merge`: the results.json files of the shards of one distributed run
+// (`--shard I/N`) combined exactly into one results.json, as if one process had generated
+// the whole load:
+// - histograms: HdrHistogram merge (bucket counts added), summaries (mean, percentiles,
+//   max) recomputed from the merged histograms;
+// - counters summed (requests, completed, timeouts, errors by SQLSTATE, dropped, retries,
+//   pool connects, ...); throughput_rps and timeout_rate recomputed from the sums over the
+//   longest shard measurement (the shards measure the same slot);
+// - pool gauges summed (shards are separate pools): mean_checked_out, max_checked_out
+//   (an upper bound of the simultaneous maximum), max_overflow_used;
+// - time series: rows matched on the shared grid (the second of unix_s after the cell's
+//   scheduled measurement start), per-second latency_hist merged and p50/p99 recomputed,
+//   counters and gauges summed (server_* too: each shard counts its own backends);
+// - summary.instances concatenated, each entry naming its shard; server_statements (one
+//   server-wide reading, reset by shard 0) taken from the shard that read the most calls.
+// Refused (InputError naming the file): a file that is not a shard's results, shards of
+// different scenarios, poolbench versions, shard counts, start times or cell lists, a
+// duplicate or missing shard index.
+
+namespace poolbench::matrix {
+
+struct ShardResults {
+  std::string name;        ///< how messages name it (the file path)
+  nlohmann::json results;  ///< the shard's results.json
+};
+
+/// The merged results document (no "analysis": derived data, recomputed by the caller).
+nlohmann::json merge_shards(const std::vector<ShardResults>& shards);
+
+/// One shard's copy of a cell.
+struct ShardCell {
+  const std::string* name = nullptr;  ///< the file, for messages
+  const nlohmann::json* cell = nullptr;
+};
+
+/// The merged cell of one cell id (in shard order). Throws InputError.
+nlohmann::json merge_cell(const std::vector<ShardCell>& cells);
+
+/// The merged time series of one cell id: rows matched by their second after
+/// cell["shard"]["measure_start_unix_s"]. Throws InputError.
+nlohmann::json merge_timeseries(const std::vector<ShardCell>& cells);
+
+}  // namespace poolbench::matrix

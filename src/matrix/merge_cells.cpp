@@ -1,0 +1,289 @@
+// merge_cell and merge_timeseries (matrix/merge.hpp): one cell of every shard into one.
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "matrix/merge.hpp"
+#include "metrics/hdr_codec.hpp"
+#include "metrics/summary.hpp"
+#include "util/error.hpp"
+
+namespace poolbench::matrix {
+namespace {
+
+using nlohmann::json;
+
+/// Histogram names and the summary key each one is summarised under.
+constexpr std::pair<const char*, const char*> k_histograms[] = {
+    {"latency", "latency_ms"},
+    {"checkout_wait", "checkout_wait_ms"},
+    {"hold", "hold_ms"},
+    {"connect", "connect_ms"},
+    {"schedule_lag", "schedule_lag_ms"}};
+
+std::string cell_name(const json& cell) {
+  return cell.contains("id") ? cell["id"].get<std::string>() : std::string("of the run");
+}
+
+[[noreturn]] void refuse(const ShardCell& where, const std::string& what) {
+  throw InputError(fmt::format("{}: cell {}: {}", *where.name, cell_name(*where.cell), what));
+}
+
+const json& require(const ShardCell& where, const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) {
+    refuse(where, fmt::format("no \"{}\" (not a poolbench shard's results?)", key));
+  }
+  return object[key];
+}
+
+double number(const ShardCell& where, const json& object, const char* key) {
+  const json& value = require(where, object, key);
+  if (!value.is_number()) refuse(where, fmt::format("\"{}\" is not a number", key));
+  return value.get<double>();
+}
+
+/// A shard's decoded histogram; a corrupt one names the file.
+metrics::HdrHistogram decode(const ShardCell& where, const json& text, const std::string& what) {
+  if (!text.is_string()) refuse(where, what + " is not an HdrHistogram V2 string");
+  try {
+    return metrics::decode_hdr_v2_base64(text.get<std::string>());
+  } catch (const InputError& e) {
+    refuse(where, fmt::format("{}: {}", what, e.what()));
+  }
+}
+
+json stats_json(const metrics::HdrHistogram& histogram) {
+  json out;
+  metrics::to_json(out, metrics::summarize_ms(histogram));
+  return out;
+}
+
+std::string worst_status(const std::vector<ShardCell>& cells) {
+  std::string status = "ok";
+  for (const auto& c : cells) {
+    const std::string s = c.cell->value("status", std::string("ok"));
+    if (s == "failed" || (s == "interrupted" && status == "ok")) status = s;
+  }
+  return status;
+}
+
+/// Sums, over shards, an integer-valued key of an object (absent counts 0).
+std::int64_t sum_int(const std::vector<const json*>& objects, const char* key) {
+  std::int64_t total = 0;
+  for (const json* o : objects) {
+    if (o->contains(key) && (*o)[key].is_number()) total += (*o)[key].get<std::int64_t>();
+  }
+  return total;
+}
+
+json merged_pool(const std::vector<ShardCell>& cells) {
+  std::vector<const json*> pools;
+  double mean_checked_out = 0;
+  for (const auto& c : cells) {
+    const json& pool = require(c, require(c, *c.cell, "summary"), "pool");
+    pools.push_back(&pool);
+    mean_checked_out += number(c, pool, "mean_checked_out");
+  }
+  return {{"max_checked_out", sum_int(pools, "max_checked_out")},
+          {"max_overflow_used", sum_int(pools, "max_overflow_used")},
+          {"mean_checked_out", mean_checked_out},
+          {"connects", sum_int(pools, "connects")},
+          {"recycles", sum_int(pools, "recycles")},
+          {"invalidations", sum_int(pools, "invalidations")},
+          {"preping_failures", sum_int(pools, "preping_failures")}};
+}
+
+/// The server-wide pg_stat_statements reading with the most calls (the last shard to read
+/// saw every shard's statements since shard 0's reset), per request of the merged cell.
+json merged_statements(const std::vector<ShardCell>& cells, std::int64_t completed) {
+  const json* best = nullptr;
+  for (const auto& c : cells) {
+    const json& s = (*c.cell)["summary"];
+    if (!s.contains("server_statements") || !s["server_statements"].is_object()) continue;
+    const json& reading = s["server_statements"];
+    if (best == nullptr || reading.value("calls", 0.0) > best->value("calls", 0.0)) {
+      best = &reading;
+    }
+  }
+  if (best == nullptr) return nullptr;
+  json out = *best;
+  const double total_ms = best->value("total_exec_ms", 0.0);
+  out["exec_ms_per_request"] = completed > 0 ? total_ms / static_cast<double>(completed) : 0.0;
+  out["source"] =
+      "pg_stat_statements, server-wide over all shards (reset by shard 0 when its measurement "
+      "started; the reading with the most calls)";
+  return out;
+}
+
+json merged_summary(const std::vector<ShardCell>& cells,
+                    const std::map<std::string, metrics::HdrHistogram>& histograms) {
+  metrics::Counters counters;
+  double duration_s = 0;
+  std::string timeout_message;
+  std::vector<const json*> summaries;
+  json instances = json::array();
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const ShardCell& c = cells[i];
+    const json& s = require(c, *c.cell, "summary");
+    summaries.push_back(&s);
+    metrics::Counters shard;
+    try {
+      metrics::from_json(s, shard);
+    } catch (const InputError& e) {
+      refuse(c, fmt::format("summary: {}", e.what()));
+    }
+    counters.merge(shard);
+    duration_s = std::max(duration_s, number(c, s, "duration_s"));
+    if (timeout_message.empty()) timeout_message = s.value("timeout_message", std::string());
+    if (s.contains("instances") && s["instances"].is_array()) {
+      for (json instance : s["instances"]) {
+        instance["shard"] = static_cast<int>(i);
+        instances.push_back(std::move(instance));
+      }
+    }
+  }
+  json summary;
+  metrics::to_json(summary, counters);
+  summary["duration_s"] = duration_s;
+  summary["throughput_rps"] =
+      duration_s > 0 ? static_cast<double>(counters.completed()) / duration_s : 0.0;
+  summary["timeout_rate"] = counters.timeout_rate();
+  if (!timeout_message.empty()) summary["timeout_message"] = timeout_message;
+  summary["retries"] = sum_int(summaries, "retries");
+  summary["unfinished"] = sum_int(summaries, "unfinished");
+  for (const auto& [name, key] : k_histograms) summary[key] = stats_json(histograms.at(name));
+  summary["pool"] = merged_pool(cells);
+  if (json statements = merged_statements(cells, counters.completed()); !statements.is_null()) {
+    summary["server_statements"] = std::move(statements);
+  }
+  if (!instances.empty()) summary["instances"] = std::move(instances);
+  return summary;
+}
+
+/// One merged second.
+struct Second {
+  std::int64_t completed = 0, timeouts = 0, errors = 0, invalid = 0;
+  double checked_out = 0, checked_in = 0, overflow = 0, waiting = 0;
+  std::optional<std::int64_t> server_active, server_idle, server_idle_in_tx;
+  metrics::HdrHistogram latency;
+  int shards = 0;
+};
+
+void add_nullable(std::optional<std::int64_t>& sum, const json& row, const char* key) {
+  if (row.contains(key) && row[key].is_number())
+    sum = sum.value_or(0) + row[key].get<std::int64_t>();
+}
+
+json nullable(const std::optional<std::int64_t>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+}  // namespace
+
+json merge_timeseries(const std::vector<ShardCell>& cells) {
+  std::map<std::int64_t, Second> seconds;
+  std::optional<double> grid_start;
+  for (const auto& c : cells) {
+    const double start = number(c, require(c, *c.cell, "shard"), "measure_start_unix_s");
+    if (!grid_start) {
+      grid_start = start;
+    } else if (std::abs(start - *grid_start) > 1e-3) {
+      refuse(c, fmt::format("its measurement was scheduled at Unix {:.3f}, the first shard's at "
+                            "{:.3f}: the shards ran with different --start-at, --settle or cells",
+                            start, *grid_start));
+    }
+    const json& rows = require(c, *c.cell, "timeseries");
+    if (!rows.is_array()) refuse(c, "\"timeseries\" is not an array");
+    for (const json& row : rows) {
+      const auto key = static_cast<std::int64_t>(std::llround(number(c, row, "unix_s") - start));
+      Second& s = seconds[key];
+      ++s.shards;
+      s.completed += row.value("throughput_rps", std::int64_t{0});
+      s.timeouts += row.value("timeouts", std::int64_t{0});
+      s.errors += row.value("errors", std::int64_t{0});
+      s.invalid += row.value("invalid", std::int64_t{0});
+      s.checked_out += row.value("checked_out", 0.0);
+      s.checked_in += row.value("checked_in", 0.0);
+      s.overflow += row.value("overflow", 0.0);
+      s.waiting += row.value("waiting", 0.0);
+      add_nullable(s.server_active, row, "server_active");
+      add_nullable(s.server_idle, row, "server_idle");
+      add_nullable(s.server_idle_in_tx, row, "server_idle_in_tx");
+      if (row.contains("latency_hist") &&
+          !(row["latency_hist"].is_string() && row["latency_hist"].get<std::string>().empty())) {
+        s.latency.merge(decode(c, row["latency_hist"], fmt::format("timeseries[{}]", key)));
+      }
+    }
+  }
+  json out = json::array();
+  for (const auto& [key, s] : seconds) {
+    const bool any = s.latency.total_count() > 0;
+    out.push_back({
+        {"t_s", static_cast<double>(key)},
+        {"unix_s", grid_start.value_or(0) + static_cast<double>(key)},
+        {"throughput_rps", s.completed},
+        {"timeouts", s.timeouts},
+        {"errors", s.errors},
+        {"checked_out", s.checked_out},
+        {"checked_in", s.checked_in},
+        {"overflow", s.overflow},
+        {"waiting", s.waiting},
+        {"invalid", s.invalid},
+        {"p50_ms", any ? json(static_cast<double>(s.latency.value_at_percentile_us(50)) / 1000.0)
+                       : json(nullptr)},
+        {"p99_ms", any ? json(static_cast<double>(s.latency.value_at_percentile_us(99)) / 1000.0)
+                       : json(nullptr)},
+        {"server_active", nullable(s.server_active)},
+        {"server_idle", nullable(s.server_idle)},
+        {"server_idle_in_tx", nullable(s.server_idle_in_tx)},
+        {"latency_hist", metrics::encode_hdr_v2_base64(s.latency)},
+        {"shards", s.shards},
+    });
+  }
+  return out;
+}
+
+json merge_cell(const std::vector<ShardCell>& cells) {
+  if (cells.empty()) throw InputError("merge: no cells");
+  const ShardCell& first = cells.front();
+  for (const auto& c : cells) {
+    if (require(c, *c.cell, "params") != require(first, *first.cell, "params")) {
+      refuse(c, fmt::format("its params {} differ from {}'s {}", (*c.cell)["params"].dump(),
+                            *first.name, (*first.cell)["params"].dump()));
+    }
+  }
+  std::map<std::string, metrics::HdrHistogram> histograms;
+  json encoded = json::object();
+  for (const auto& [name, key] : k_histograms) {
+    metrics::HdrHistogram merged;
+    for (const auto& c : cells) {
+      merged.merge(decode(c, require(c, require(c, *c.cell, "histograms"), name),
+                          fmt::format("histograms.{}", name)));
+    }
+    encoded[name] = metrics::encode_hdr_v2_base64(merged);
+    histograms.emplace(name, std::move(merged));
+  }
+  json out = *first.cell;  // params, repetition, id, index, server, server_settings
+  out.erase("shard");
+  out.erase("faults");  // per-shard fault timings do not add up; none are merged
+  out["status"] = worst_status(cells);
+  out["summary"] = merged_summary(cells, histograms);
+  out["histograms"] = std::move(encoded);
+  out["timeseries"] = merge_timeseries(cells);
+  json shards = json::array();
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const ShardCell& c = cells[i];
+    json entry = (*c.cell)["shard"];
+    entry["index"] = static_cast<int>(i);
+    entry["file"] = *c.name;
+    shards.push_back(std::move(entry));
+  }
+  out["shards"] = std::move(shards);
+  return out;
+}
+
+}  // namespace poolbench::matrix
