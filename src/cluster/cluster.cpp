@@ -273,10 +273,12 @@ void Cluster::set_password() {
                    std::nullopt);
 }
 
-void Cluster::restart() {
+void Cluster::restart(bool immediate) {
   std::lock_guard lock(m_mutex);
   if (!m_server) throw RuntimeFailure("the embedded server was stopped");
-  if (!m_server->stop_fast(std::chrono::seconds(60))) m_server->stop_escalating();
+  const bool stopped = immediate ? m_server->stop_immediate(std::chrono::seconds(30))
+                                 : m_server->stop_fast(std::chrono::seconds(60));
+  if (!stopped) m_server->stop_escalating();
   start_server();
 }
 

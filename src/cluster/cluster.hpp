@@ -100,8 +100,9 @@ class Cluster {
   /// The profile applied last (empty name: none).
   const Profile& profile() const noexcept { return m_profile; }
 
-  /// Fast shutdown and start again on the same port. Throws RuntimeFailure.
-  void restart();
+  /// Fast (or, with `immediate`, immediate: no checkpoint, crash recovery at the start)
+  /// shutdown and start again on the same port. Any thread. Throws RuntimeFailure.
+  void restart(bool immediate = false);
   /// Asks the server to reread its configuration (SIGHUP; takes effect asynchronously).
   void reload();
   /// Replaces the applied profile with `profile` (validated first: InputError): writes its

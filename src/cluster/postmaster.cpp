@@ -85,6 +85,12 @@ bool Postmaster::stop_fast(std::chrono::milliseconds timeout) noexcept {
   return m_child.wait_for(timeout);
 }
 
+bool Postmaster::stop_immediate(std::chrono::milliseconds timeout) noexcept {
+  if (!m_child.running()) return true;
+  m_child.signal(SIGQUIT);
+  return m_child.wait_for(timeout);
+}
+
 void Postmaster::stop_escalating() noexcept {
   if (!m_child.running()) return;
   if (stop_fast(std::chrono::seconds(5))) return;

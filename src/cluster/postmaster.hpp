@@ -39,6 +39,10 @@ class Postmaster {
   /// up to `timeout`. True when the server has exited.
   bool stop_fast(std::chrono::milliseconds timeout) noexcept;
 
+  /// Asks for an immediate shutdown (SIGQUIT: no checkpoint; the next start recovers) and
+  /// waits up to `timeout`. True when the server has exited.
+  bool stop_immediate(std::chrono::milliseconds timeout) noexcept;
+
   /// Never leaks: fast shutdown (5 s), then immediate (SIGQUIT, 5 s), then SIGKILL.
   void stop_escalating() noexcept;
 

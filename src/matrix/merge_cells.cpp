@@ -169,6 +169,7 @@ struct Second {
   std::int64_t completed = 0, timeouts = 0, errors = 0, invalid = 0;
   double checked_out = 0, checked_in = 0, overflow = 0, waiting = 0;
   std::optional<std::int64_t> server_active, server_idle, server_idle_in_tx;
+  std::map<std::string, std::int64_t> errors_by_sqlstate;
   metrics::HdrHistogram latency;
   int shards = 0;
 };
@@ -205,6 +206,12 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
       s.completed += row.value("throughput_rps", std::int64_t{0});
       s.timeouts += row.value("timeouts", std::int64_t{0});
       s.errors += row.value("errors", std::int64_t{0});
+      if (row.contains("errors_by_sqlstate") && row["errors_by_sqlstate"].is_object()) {
+        for (const auto& [sqlstate, count] : row["errors_by_sqlstate"].items()) {
+          if (count.is_number_integer())
+            s.errors_by_sqlstate[sqlstate] += count.get<std::int64_t>();
+        }
+      }
       s.invalid += row.value("invalid", std::int64_t{0});
       s.checked_out += row.value("checked_out", 0.0);
       s.checked_in += row.value("checked_in", 0.0);
@@ -222,7 +229,7 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
   json out = json::array();
   for (const auto& [key, s] : seconds) {
     const bool any = s.latency.total_count() > 0;
-    out.push_back({
+    json row = {
         {"t_s", static_cast<double>(key)},
         {"unix_s", grid_start.value_or(0) + static_cast<double>(key)},
         {"throughput_rps", s.completed},
@@ -242,7 +249,9 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
         {"server_idle_in_tx", nullable(s.server_idle_in_tx)},
         {"latency_hist", metrics::encode_hdr_v2_base64(s.latency)},
         {"shards", s.shards},
-    });
+    };
+    if (!s.errors_by_sqlstate.empty()) row["errors_by_sqlstate"] = s.errors_by_sqlstate;
+    out.push_back(std::move(row));
   }
   return out;
 }

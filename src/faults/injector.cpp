@@ -1,0 +1,201 @@
+#include "faults/injector.hpp"
+
+#include <cctype>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cluster/cluster.hpp"
+#include "faults/delay_proxy.hpp"
+#include "pg/session.hpp"
+#include "pool/queue_pool.hpp"
+#include "util/duration.hpp"
+#include "util/error.hpp"
+
+namespace poolbench::faults {
+namespace {
+
+double seconds_between(FaultInjector::Clock::time_point from, FaultInjector::Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+/// A table name as SQL: plain (optionally schema-qualified) lower-case names as they are,
+/// anything else double-quoted.
+std::string quoted_table(const std::string& name) {
+  bool plain = !name.empty();
+  for (const char c : name) {
+    plain = plain && (std::islower(static_cast<unsigned char>(c)) ||
+                      std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '.');
+  }
+  if (plain) return name;
+  std::string out = "\"";
+  for (const char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+/// The first line of a libpq message (they end with newlines and sometimes a DETAIL).
+std::string first_line(const std::string& message) {
+  const auto end = message.find('\n');
+  return end == std::string::npos ? message : message.substr(0, end);
+}
+
+}  // namespace
+
+void check_injectable(const std::vector<workload::Fault>& faults, bool embedded,
+                      bool tcp_server) {
+  for (const auto& fault : faults) {
+    if (fault.kind == workload::FaultKind::restart && !embedded) {
+      throw InputError(fmt::format(
+          "{}: faults: restart needs the embedded server (poolbench cannot restart a --dsn "
+          "server); run without --dsn, or restart your server yourself and use "
+          "terminate_backends here",
+          fault.where.to_string()));
+    }
+    if (fault.kind == workload::FaultKind::network_delay && !tcp_server) {
+      throw InputError(fmt::format(
+          "{}: faults: network_delay needs a TCP server (host=name or address): poolbench puts "
+          "a delaying proxy on 127.0.0.1 in front of it, which a Unix socket cannot have",
+          fault.where.to_string()));
+    }
+  }
+}
+
+FaultInjector::FaultInjector(std::vector<workload::Fault> faults, FaultTargets targets)
+    : m_faults(std::move(faults)), m_targets(std::move(targets)) {}
+
+FaultInjector::~FaultInjector() {
+  if (m_thread.joinable()) finish();
+}
+
+void FaultInjector::start(Clock::time_point measure_start) {
+  m_measure_start = measure_start;
+  m_measure_start_wall =
+      std::chrono::system_clock::now() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - measure_start);
+  m_thread = std::thread([this] { run(); });
+}
+
+std::vector<FaultRecord> FaultInjector::finish() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+  if (!m_records.empty()) m_records.back().after = snapshot();
+  return std::move(m_records);
+}
+
+bool FaultInjector::wait_until(Clock::time_point until) {
+  std::unique_lock lock(m_mutex);
+  return !m_wake.wait_until(lock, until, [this] { return m_stop; });
+}
+
+PoolSnapshot FaultInjector::snapshot() const {
+  PoolSnapshot out;
+  for (const pool::QueuePool* pool : m_targets.pools) {
+    const pool::PoolCounters counters = pool->counters();
+    out.connects += counters.connects;
+    out.invalidations += counters.invalidations;
+    out.preping_failures += counters.preping_failures;
+  }
+  return out;
+}
+
+void FaultInjector::run() noexcept {
+  for (const auto& fault : m_faults) {
+    if (!wait_until(m_measure_start + fault.at)) return;
+    FaultRecord record;
+    record.fault = fault;
+    const auto began = Clock::now();
+    record.start_s = seconds_between(m_measure_start, began);
+    record.start_unix_s =
+        std::chrono::duration<double>(
+            (m_measure_start_wall +
+             std::chrono::duration_cast<std::chrono::system_clock::duration>(began -
+                                                                             m_measure_start))
+                .time_since_epoch())
+            .count();
+    record.before = snapshot();
+    if (!m_records.empty()) m_records.back().after = record.before;
+    try {
+      inject(record);
+    } catch (const std::exception& e) {
+      record.error = first_line(e.what());
+    }
+    record.end_s = seconds_between(m_measure_start, Clock::now());
+    m_records.push_back(std::move(record));
+  }
+}
+
+void FaultInjector::inject(FaultRecord& record) {
+  const workload::Fault& fault = record.fault;
+  const auto lift_at = Clock::now() + fault.duration;
+  switch (fault.kind) {
+    case workload::FaultKind::terminate_backends: {
+      auto session = pg::Session::connect(m_targets.conninfo);
+      const auto rows = session.query(
+          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+          "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+          {m_targets.application_name});
+      record.detail =
+          fmt::format("terminated {} backends of this run", rows.rows.at(0).at(0).value_or("0"));
+      return;
+    }
+    case workload::FaultKind::restart: {
+      if (m_targets.cluster == nullptr) throw RuntimeFailure("no embedded server to restart");
+      m_targets.cluster->restart(fault.immediate);
+      record.detail =
+          fmt::format("{} shutdown, then start: the server was away for {:.2f} s",
+                      fault.immediate ? "immediate" : "fast",
+                      seconds_between(lift_at, Clock::now()));
+      return;
+    }
+    case workload::FaultKind::stall: {
+      auto session = pg::Session::connect(m_targets.conninfo);
+      session.exec("SET lock_timeout = '10s'");
+      session.exec("BEGIN");
+      session.exec(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", quoted_table(fault.table)));
+      const auto locked = Clock::now();
+      wait_until(lift_at);
+      session.exec("COMMIT");
+      record.detail = fmt::format("{} locked ACCESS EXCLUSIVE for {:.2f} s (granted after {:.3f} s)",
+                                  fault.table, seconds_between(locked, Clock::now()),
+                                  seconds_between(lift_at - fault.duration, locked));
+      return;
+    }
+    case workload::FaultKind::exhaust_connections: {
+      std::vector<pg::Session> held;
+      std::string refused;
+      while (Clock::now() < lift_at && held.size() < 10000) {
+        try {
+          held.push_back(pg::Session::connect(m_targets.conninfo, std::chrono::seconds(2)));
+        } catch (const pg::PgError& e) {
+          refused = first_line(e.what());
+          break;
+        }
+      }
+      const auto full = Clock::now();
+      wait_until(lift_at);
+      record.detail =
+          fmt::format("held {} connections from {:.2f} s until {:.2f} s{}", held.size(),
+                      seconds_between(m_measure_start, full),
+                      seconds_between(m_measure_start, Clock::now()),
+                      refused.empty() ? "" : fmt::format("; the next was refused: {}", refused));
+      held.clear();
+      return;
+    }
+    case workload::FaultKind::network_delay: {
+      if (m_targets.proxy == nullptr) throw RuntimeFailure("no delay proxy");
+      m_targets.proxy->set_delay(fault.delay);
+      wait_until(lift_at);
+      m_targets.proxy->set_delay(std::chrono::microseconds(0));
+      record.detail = fmt::format("{} added each way for {:.2f} s", util::format_duration(fault.delay),
+                                  seconds_between(lift_at - fault.duration, Clock::now()));
+      return;
+    }
+  }
+}
+
+}  // namespace poolbench::faults

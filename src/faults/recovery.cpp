@@ -1,0 +1,116 @@
+#include "faults/recovery.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "util/duration.hpp"
+
+namespace poolbench::faults {
+namespace {
+
+/// Seconds [first, last] (indexes into the time series) a fault disturbed.
+struct Window {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+
+std::optional<double> baseline(const std::vector<workload::TimeseriesRow>& rows,
+                               std::size_t before, const std::vector<Window>& disturbed) {
+  double sum = 0;
+  int count = 0;
+  for (std::size_t k = before; k > 0 && count < 5; --k) {
+    const std::size_t second = k - 1;
+    const bool quiet = std::none_of(disturbed.begin(), disturbed.end(), [&](const Window& w) {
+      return second >= w.first && second <= w.last;
+    });
+    if (!quiet) break;  // only seconds after the previous fault's recovery
+    sum += static_cast<double>(rows[second].completed);
+    ++count;
+  }
+  if (count == 0) return std::nullopt;
+  return sum / count;
+}
+
+std::size_t second_of(double t_s, std::size_t size) {
+  const auto second = static_cast<std::size_t>(std::max(0.0, std::floor(t_s)));
+  return std::min(second, size == 0 ? 0 : size - 1);
+}
+
+}  // namespace
+
+nlohmann::json fault_results(const std::vector<FaultRecord>& records,
+                             const std::vector<workload::TimeseriesRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<Window> disturbed;
+  for (const auto& record : records) {
+    const workload::Fault& fault = record.fault;
+    nlohmann::json item = {{"kind", workload::to_string(fault.kind)},
+                           {"at_s", record.start_s},
+                           {"end_s", record.end_s},
+                           {"start_unix_s", record.start_unix_s},
+                           {"detail", record.detail}};
+    if (fault.duration.count() > 0) item["duration_s"] = util::to_seconds(fault.duration);
+    if (fault.kind == workload::FaultKind::network_delay) {
+      item["delay_ms"] = static_cast<double>(fault.delay.count()) / 1000.0;
+    }
+    if (fault.kind == workload::FaultKind::restart) {
+      item["mode"] = fault.immediate ? "immediate" : "fast";
+    }
+    if (fault.kind == workload::FaultKind::stall) item["table"] = fault.table;
+    if (!record.error.empty()) item["error"] = record.error;
+    item["invalidations"] = record.after.invalidations - record.before.invalidations;
+    item["preping_failures"] = record.after.preping_failures - record.before.preping_failures;
+    item["connects"] = record.after.connects - record.before.connects;
+
+    std::optional<double> base;
+    std::optional<std::size_t> back;
+    std::size_t first = 0;
+    std::size_t last = 0;
+    if (!rows.empty()) {
+      first = second_of(record.start_s, rows.size());
+      base = baseline(rows, first, disturbed);
+      if (base) {
+        for (std::size_t k = second_of(record.end_s, rows.size()); k < rows.size(); ++k) {
+          if (static_cast<double>(rows[k].completed) >= k_recovered_fraction * *base) {
+            back = k;
+            break;
+          }
+        }
+      }
+      last = back.value_or(rows.size() - 1);
+    }
+    std::int64_t errors = 0;
+    std::int64_t timeouts = 0;
+    std::map<std::string, std::int64_t> by_sqlstate;
+    std::optional<std::int64_t> lowest;
+    for (std::size_t k = first; k <= last && k < rows.size(); ++k) {
+      errors += rows[k].errors;
+      timeouts += rows[k].timeouts;
+      for (const auto& [sqlstate, count] : rows[k].errors_by_sqlstate) by_sqlstate[sqlstate] += count;
+      lowest = std::min(lowest.value_or(rows[k].completed), rows[k].completed);
+    }
+    item["errors"] = errors;
+    item["timeouts"] = timeouts;
+    item["errors_by_sqlstate"] = by_sqlstate;
+    item["lowest_rps"] = lowest ? nlohmann::json(*lowest) : nlohmann::json();
+    item["baseline_rps"] = base ? nlohmann::json(*base) : nlohmann::json();
+    item["recovered"] = back.has_value();
+    if (back) {
+      const double back_s = static_cast<double>(*back);
+      const bool within_end_second = *back == second_of(record.end_s, rows.size());
+      item["recovery_s"] = within_end_second ? 0.0 : std::max(0.0, back_s - record.end_s);
+      item["disrupted_s"] = std::max(0.0, (within_end_second ? record.end_s : back_s) - record.start_s);
+    } else {
+      item["recovery_s"] = nullptr;
+      item["disrupted_s"] = nullptr;
+    }
+    disturbed.push_back({first, last});
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace poolbench::faults
