@@ -72,7 +72,8 @@ void describe_power(MetricComparison& result, double alpha) {
   const double sd = pooled_sd(result.baseline, result.current);
   const double shift = threshold_size(result.threshold, result.baseline_value);
   const int needed = repetitions_to_detect(shift, sd, alpha);
-  const bool underpowered = static_cast<std::size_t>(needed) > have;
+  // A relative threshold against a zero baseline has no size to plan for.
+  const bool underpowered = shift > 0 && static_cast<std::size_t>(needed) > have;
   const std::string sizes =
       fmt::format("{}+{} repetitions", result.baseline.size(), result.current.size());
   if (result.beyond_threshold && !result.significant) {

@@ -4,8 +4,10 @@
 // validated by check_junit.py with Debian's python3, github-action-benchmark JSON), and bad
 // input: one short message naming the file and the reason, nothing written.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -280,6 +282,39 @@ TEST_F(CompareCommand, BadFlagsExitTwoAndWriteNothing) {
   const auto help = compare({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--benchmark-action"), std::string::npos);
+}
+
+TEST_F(CompareCommand, TheCiScenarioPlansUnderAMinuteWithEnoughRepetitionsForTheTest) {
+  // The estimate covers warmup + duration + settle; starting the embedded server and
+  // creating the scale-1 dataset add ~10 s (a real run here took 44 s in all).
+  const auto result =
+      run_process(k_binary, {"matrix", k_source + "/scenarios/ci.yaml", "--dry-run", "--settle",
+                             "200ms", "--out", (m_dir / "ci").string()});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const auto at = result.out.find("Estimated time: ");
+  ASSERT_NE(at, std::string::npos) << result.out;
+  const int seconds = std::stoi(result.out.substr(at + 16));
+  EXPECT_LE(seconds, 50) << result.out;
+  for (const char* rep : {"rep 0", "rep 4"}) {
+    EXPECT_NE(result.out.find(rep), std::string::npos) << result.out;
+  }
+  EXPECT_EQ(result.out.find("rep 5"), std::string::npos) << result.out;
+}
+
+TEST_F(CompareCommand, TheCiExamplesAreValidYamlThatRunTheCiScenarioAndCompare) {
+  for (const char* file : {"github-actions.yml", "gitlab-ci.yml"}) {
+    const std::string path = k_source + "/examples/ci/" + file;
+    const auto parsed = run_process(
+        "/usr/bin/python3",
+        {"-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1])); print('ok')", path});
+    EXPECT_EQ(parsed.exit_code, 0) << path << ": " << parsed.err;
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const char* needed : {"poolbench matrix scenarios/ci.yaml", "poolbench compare",
+                               "--junit compare.xml", "--benchmark-action"}) {
+      EXPECT_NE(text.find(needed), std::string::npos) << path << " lacks " << needed;
+    }
+  }
 }
 
 }  // namespace
