@@ -1,38 +1,13 @@
 #include "report/html_report.hpp"
 
 #include <fmt/format.h>
-#include <kainjow/mustache.hpp>
 
+#include "report/mustache_view.hpp"
 #include "report/templates.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::report {
 namespace {
-
-namespace mustache = kainjow::mustache;
-
-/// JSON -> Mustache data. An object's empty strings, nulls and false become false, so that
-/// {{#key}}...{{/key}} sections skip them (list items stay strings, for {{.}}); numbers are
-/// not expected (the view formats them).
-mustache::data to_mustache(const nlohmann::json& value, bool in_list = false) {
-  if (value.is_object()) {
-    mustache::data object{mustache::data::type::object};
-    for (const auto& [key, item] : value.items()) object.set(key, to_mustache(item));
-    return object;
-  }
-  if (value.is_array()) {
-    mustache::data list{mustache::data::type::list};
-    for (const auto& item : value) list.push_back(to_mustache(item, true));
-    return list;
-  }
-  if (value.is_string()) {
-    const auto& text = value.get_ref<const std::string&>();
-    return text.empty() && !in_list ? mustache::data{false} : mustache::data{text};
-  }
-  if (value.is_boolean()) return mustache::data{value.get<bool>()};
-  if (value.is_number()) return mustache::data{value.dump()};
-  return mustache::data{false};
-}
 
 std::string verdict_class(VerdictKind kind) {
   switch (kind) {
@@ -244,11 +219,7 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
 }
 
 std::string render_html(const nlohmann::json& view) {
-  mustache::mustache page{std::string(k_index_html_template)};
-  if (!page.is_valid()) {
-    throw RuntimeFailure("index.html template: " + page.error_message());
-  }
-  return page.render(to_mustache(view));
+  return render_template("index.html", std::string(k_index_html_template), view);
 }
 
 }  // namespace poolbench::report
