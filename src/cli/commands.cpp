@@ -17,8 +17,8 @@ std::span<const Command> commands() {
   // One entry per implemented subcommand (each in its own cmd_*.cpp), in --help order.
   static const std::vector<Command> k_commands = {
       run_command_entry(),     matrix_command_entry(), report_command_entry(),
-      compare_command_entry(), merge_command_entry(),
-      plan_command_entry(), profiles_command(),     server_command(),
+      compare_command_entry(), merge_command_entry(),  plan_command_entry(),
+      profiles_command(),      server_command(),
   };
   return k_commands;
 }

@@ -26,7 +26,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 void set_nodelay(int fd) {
   const int one = 1;
@@ -45,9 +47,9 @@ struct Direction {
   int from = -1;
   int to = -1;
   std::deque<Chunk> queue;
-  bool eof = false;       ///< `from` has no more bytes
-  bool shut = false;      ///< `to` was shut down for writing after the queue drained
-  bool blocked = false;   ///< the last write to `to` would block: wait for EPOLLOUT
+  bool eof = false;      ///< `from` has no more bytes
+  bool shut = false;     ///< `to` was shut down for writing after the queue drained
+  bool blocked = false;  ///< the last write to `to` would block: wait for EPOLLOUT
 };
 
 struct Pair {
@@ -200,8 +202,8 @@ void DelayProxy::run() noexcept {
           std::chrono::duration_cast<std::chrono::microseconds>(*next - now).count();
       timeout_ms = wait_us <= 0 ? 0 : static_cast<int>((wait_us + 999) / 1000);
     }
-    const int count = ::epoll_wait(loop.epoll_fd, events.data(), static_cast<int>(events.size()),
-                                   timeout_ms);
+    const int count =
+        ::epoll_wait(loop.epoll_fd, events.data(), static_cast<int>(events.size()), timeout_ms);
     const std::chrono::microseconds delay(m_delay_us.load());
     for (int i = 0; i < count; ++i) {
       const int fd = events[static_cast<std::size_t>(i)].data.fd;
@@ -254,7 +256,8 @@ void DelayProxy::run() noexcept {
       if (fd == pair->up.from) pairs.push_back(pair);
     }
     for (const auto& pair : pairs) {
-      const bool ok = loop.flush(*pair, pair->up, flush_at) && loop.flush(*pair, pair->down, flush_at);
+      const bool ok =
+          loop.flush(*pair, pair->up, flush_at) && loop.flush(*pair, pair->down, flush_at);
       if (!ok || (pair->up.shut && pair->down.shut)) loop.close_pair(pair);
     }
   }

@@ -42,8 +42,7 @@ std::string first_line(const std::string& message) {
 
 }  // namespace
 
-void check_injectable(const std::vector<workload::Fault>& faults, bool embedded,
-                      bool tcp_server) {
+void check_injectable(const std::vector<workload::Fault>& faults, bool embedded, bool tcp_server) {
   for (const auto& fault : faults) {
     if (fault.kind == workload::FaultKind::restart && !embedded) {
       throw InputError(fmt::format(
@@ -112,9 +111,8 @@ void FaultInjector::run() noexcept {
     record.start_s = seconds_between(m_measure_start, began);
     record.start_unix_s =
         std::chrono::duration<double>(
-            (m_measure_start_wall +
-             std::chrono::duration_cast<std::chrono::system_clock::duration>(began -
-                                                                             m_measure_start))
+            (m_measure_start_wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                        began - m_measure_start))
                 .time_since_epoch())
             .count();
     record.before = snapshot();
@@ -146,23 +144,23 @@ void FaultInjector::inject(FaultRecord& record) {
     case workload::FaultKind::restart: {
       if (m_targets.cluster == nullptr) throw RuntimeFailure("no embedded server to restart");
       m_targets.cluster->restart(fault.immediate);
-      record.detail =
-          fmt::format("{} shutdown, then start: the server was away for {:.2f} s",
-                      fault.immediate ? "immediate" : "fast",
-                      seconds_between(lift_at, Clock::now()));
+      record.detail = fmt::format("{} shutdown, then start: the server was away for {:.2f} s",
+                                  fault.immediate ? "immediate" : "fast",
+                                  seconds_between(lift_at, Clock::now()));
       return;
     }
     case workload::FaultKind::stall: {
       auto session = pg::Session::connect(m_targets.conninfo);
       session.exec("SET lock_timeout = '10s'");
       session.exec("BEGIN");
-      session.exec(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", quoted_table(fault.table)));
+      session.exec(
+          fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", quoted_table(fault.table)));
       const auto locked = Clock::now();
       wait_until(lift_at);
       session.exec("COMMIT");
-      record.detail = fmt::format("{} locked ACCESS EXCLUSIVE for {:.2f} s (granted after {:.3f} s)",
-                                  fault.table, seconds_between(locked, Clock::now()),
-                                  seconds_between(lift_at - fault.duration, locked));
+      record.detail = fmt::format(
+          "{} locked ACCESS EXCLUSIVE for {:.2f} s (granted after {:.3f} s)", fault.table,
+          seconds_between(locked, Clock::now()), seconds_between(lift_at - fault.duration, locked));
       return;
     }
     case workload::FaultKind::exhaust_connections: {
@@ -178,11 +176,10 @@ void FaultInjector::inject(FaultRecord& record) {
       }
       const auto full = Clock::now();
       wait_until(lift_at);
-      record.detail =
-          fmt::format("held {} connections from {:.2f} s until {:.2f} s{}", held.size(),
-                      seconds_between(m_measure_start, full),
-                      seconds_between(m_measure_start, Clock::now()),
-                      refused.empty() ? "" : fmt::format("; the next was refused: {}", refused));
+      record.detail = fmt::format(
+          "held {} connections from {:.2f} s until {:.2f} s{}", held.size(),
+          seconds_between(m_measure_start, full), seconds_between(m_measure_start, Clock::now()),
+          refused.empty() ? "" : fmt::format("; the next was refused: {}", refused));
       held.clear();
       return;
     }
@@ -191,8 +188,9 @@ void FaultInjector::inject(FaultRecord& record) {
       m_targets.proxy->set_delay(fault.delay);
       wait_until(lift_at);
       m_targets.proxy->set_delay(std::chrono::microseconds(0));
-      record.detail = fmt::format("{} added each way for {:.2f} s", util::format_duration(fault.delay),
-                                  seconds_between(lift_at - fault.duration, Clock::now()));
+      record.detail =
+          fmt::format("{} added each way for {:.2f} s", util::format_duration(fault.delay),
+                      seconds_between(lift_at - fault.duration, Clock::now()));
       return;
     }
   }

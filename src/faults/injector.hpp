@@ -48,8 +48,8 @@ struct FaultRecord {
   double start_s = 0;  ///< since the measurement start, when the injection began
   double end_s = 0;    ///< when it was over (restart: the server accepts connections again)
   double start_unix_s = 0;
-  std::string detail;  ///< "terminated 8 backends", "held 93 connections until 12.0 s", ...
-  std::string error;   ///< the injection itself failed (e.g. no connection); empty when not
+  std::string detail;   ///< "terminated 8 backends", "held 93 connections until 12.0 s", ...
+  std::string error;    ///< the injection itself failed (e.g. no connection); empty when not
   PoolSnapshot before;  ///< pool counters when the fault began
   PoolSnapshot after;   ///< when the next fault began, or the run ended
 };
@@ -57,8 +57,7 @@ struct FaultRecord {
 /// Checks before anything runs that every fault can be injected on these targets: restart
 /// needs the embedded server, network_delay a TCP server (not a Unix socket). Throws
 /// InputError naming the fault.
-void check_injectable(const std::vector<workload::Fault>& faults, bool embedded,
-                      bool tcp_server);
+void check_injectable(const std::vector<workload::Fault>& faults, bool embedded, bool tcp_server);
 
 class FaultInjector {
  public:

@@ -17,8 +17,8 @@ struct Window {
   std::size_t last = 0;
 };
 
-std::optional<double> baseline(const std::vector<workload::TimeseriesRow>& rows,
-                               std::size_t before, const std::vector<Window>& disturbed) {
+std::optional<double> baseline(const std::vector<workload::TimeseriesRow>& rows, std::size_t before,
+                               const std::vector<Window>& disturbed) {
   double sum = 0;
   int count = 0;
   for (std::size_t k = before; k > 0 && count < 5; --k) {
@@ -89,7 +89,8 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
     for (std::size_t k = first; k <= last && k < rows.size(); ++k) {
       errors += rows[k].errors;
       timeouts += rows[k].timeouts;
-      for (const auto& [sqlstate, count] : rows[k].errors_by_sqlstate) by_sqlstate[sqlstate] += count;
+      for (const auto& [sqlstate, count] : rows[k].errors_by_sqlstate)
+        by_sqlstate[sqlstate] += count;
       lowest = std::min(lowest.value_or(rows[k].completed), rows[k].completed);
     }
     item["errors"] = errors;
@@ -102,7 +103,8 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
       const double back_s = static_cast<double>(*back);
       const bool within_end_second = *back == second_of(record.end_s, rows.size());
       item["recovery_s"] = within_end_second ? 0.0 : std::max(0.0, back_s - record.end_s);
-      item["disrupted_s"] = std::max(0.0, (within_end_second ? record.end_s : back_s) - record.start_s);
+      item["disrupted_s"] =
+          std::max(0.0, (within_end_second ? record.end_s : back_s) - record.start_s);
     } else {
       item["recovery_s"] = nullptr;
       item["disrupted_s"] = nullptr;
