@@ -19,6 +19,7 @@
 #include "cluster/budget.hpp"
 #include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
+#include "faults/injector.hpp"
 #include "matrix/cell_runner.hpp"
 #include "matrix/expand.hpp"
 #include "matrix/orchestrator.hpp"
@@ -204,9 +205,11 @@ Plan make_plan(const MatrixFlags& flags) {
       plan.profile_order.push_back(plan.profiles.at(name));
     }
   }
-  plan.shard = resolve_shard(
-      flags.shard, matrix::runs_embedded(plan.inputs.dsn, plan.profile_order, plan.inputs.env),
-      flags.settle);
+  const bool embedded = matrix::runs_embedded(plan.inputs.dsn, plan.profile_order, plan.inputs.env);
+  // Faults that cannot be injected on this server are bad input: exit 2 before anything.
+  faults::check_injectable(base.faults, embedded,
+                           embedded || !plan.inputs.dsn || faults::is_tcp(plan.inputs.dsn->target));
+  plan.shard = resolve_shard(flags.shard, embedded, flags.settle);
   matrix::compile_transactions(base);  // script errors are bad input: exit 2 now
   plan.results_file =
       std::filesystem::path(flags.out.value_or("reports/" + base.name)) / "results.json";

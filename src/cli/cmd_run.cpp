@@ -15,6 +15,7 @@
 #include "cluster/budget.hpp"
 #include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
+#include "faults/injector.hpp"
 #include "matrix/cell_runner.hpp"
 #include "matrix/servers.hpp"
 #include "matrix/shard.hpp"
@@ -174,8 +175,10 @@ int run_command(const std::vector<std::string>& args, Io io) {
   matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
   const cluster::Profile profile =
       cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
-  const auto shard =
-      resolve_shard(flags.shard, matrix::runs_embedded(inputs.dsn, {profile}, inputs.env), {});
+  const bool embedded = matrix::runs_embedded(inputs.dsn, {profile}, inputs.env);
+  faults::check_injectable(scenario.faults, embedded,
+                           embedded || (inputs.dsn && faults::is_tcp(inputs.dsn->target)));
+  const auto shard = resolve_shard(flags.shard, embedded, {});
   std::optional<workload::ShardLoad> load;
   if (shard) {
     (void)matrix::slot_length(scenario, {});  // duration-bound workloads only
@@ -211,6 +214,8 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const matrix::ServerTarget& server = *server_ptr;
 
   matrix::CellOptions cell;
+  cell.cluster = servers.cluster();
+  cell.inject_faults = !shard || shard->spec.index == 0;
   cell.threads = worker_threads(flags.threads);
   cell.seed = shard ? workload::shard_seed(seed, shard->spec) : seed;
   cell.run_id = fmt::format("{}-{}", scenario.name, seed % 1000000);

@@ -1,6 +1,9 @@
 #include "cluster/cluster.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -75,6 +78,56 @@ bool ApplyResult::all_match() const {
   return std::all_of(checks.begin(), checks.end(), [](const auto& c) { return c.matches; });
 }
 
+/// Runs tasks on one thread that lives until it is destroyed (see Cluster::m_launcher).
+class Launcher {
+ public:
+  Launcher() : m_thread([this] { loop(); }) {}
+  Launcher(const Launcher&) = delete;
+  Launcher& operator=(const Launcher&) = delete;
+  ~Launcher() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_done = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+  }
+
+  /// Runs `task` on the launcher's thread and waits for it; rethrows what it threw.
+  void run(std::function<void()> task) {
+    std::packaged_task<void()> packaged(std::move(task));
+    auto result = packaged.get_future();
+    {
+      std::lock_guard lock(m_mutex);
+      m_task = std::move(packaged);
+    }
+    m_wake.notify_all();
+    result.get();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    while (true) {
+      m_wake.wait(lock, [this] { return m_done || m_task.valid(); });
+      if (m_task.valid()) {
+        auto task = std::move(m_task);
+        lock.unlock();
+        task();
+        lock.lock();
+        continue;
+      }
+      if (m_done) return;
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::packaged_task<void()> m_task;  // guarded by m_mutex
+  bool m_done = false;                // guarded by m_mutex
+  std::thread m_thread;
+};
+
 Cluster::Cluster(ClusterOptions options) : m_options(std::move(options)) {
   m_binaries = m_options.binaries ? *m_options.binaries : find_server_binaries();
   m_user = server_user();
@@ -119,6 +172,7 @@ Cluster::Cluster(ClusterOptions options) : m_options(std::move(options)) {
 Cluster::~Cluster() {
   if (m_stop_id != 0) StopRegistry::instance().remove(m_stop_id);
   stop();
+  m_launcher.reset();  // after stop(): a server it started is stopped first
 }
 
 void Cluster::stop() noexcept {
@@ -279,7 +333,12 @@ void Cluster::restart(bool immediate) {
   const bool stopped = immediate ? m_server->stop_immediate(std::chrono::seconds(30))
                                  : m_server->stop_fast(std::chrono::seconds(60));
   if (!stopped) m_server->stop_escalating();
-  start_server();
+  if (std::this_thread::get_id() == m_owner) {
+    start_server();
+    return;
+  }
+  if (!m_launcher) m_launcher = std::make_unique<Launcher>();
+  m_launcher->run([this] { start_server(); });
 }
 
 void Cluster::reload() {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/binaries.hpp"
@@ -139,6 +140,12 @@ class Cluster {
   std::unique_ptr<RunDir> m_run_dir;
   std::unique_ptr<Postmaster> m_server;  ///< destroyed before m_run_dir
   int m_stop_id = 0;
+  /// The thread that made the cluster. The server dies with the thread that started it
+  /// (PR_SET_PDEATHSIG is per thread), so a restart asked for by another thread (a fault
+  /// injector, which ends with its cell) starts the server on `m_launcher` instead, a thread
+  /// that lives as long as the cluster.
+  std::thread::id m_owner = std::this_thread::get_id();
+  std::unique_ptr<class Launcher> m_launcher;
 };
 
 }  // namespace poolbench::cluster

@@ -42,6 +42,13 @@ std::string first_line(const std::string& message) {
 
 }  // namespace
 
+bool is_tcp(const pg::ConnectionTarget& target) {
+  if (const auto hostaddr = target.get("hostaddr"); hostaddr && !hostaddr->empty()) return true;
+  const auto host = target.get("host");
+  return host && !host->empty() && host->front() != '/' && host->front() != '@' &&
+         host->find(',') == std::string::npos;
+}
+
 void check_injectable(const std::vector<workload::Fault>& faults, bool embedded, bool tcp_server) {
   for (const auto& fault : faults) {
     if (fault.kind == workload::FaultKind::restart && !embedded) {
@@ -129,7 +136,7 @@ void FaultInjector::run() noexcept {
 
 void FaultInjector::inject(FaultRecord& record) {
   const workload::Fault& fault = record.fault;
-  const auto lift_at = Clock::now() + fault.duration;
+  const auto lift_at = Clock::now() + fault.duration;  // lasting faults but exhaust
   switch (fault.kind) {
     case workload::FaultKind::terminate_backends: {
       auto session = pg::Session::connect(m_targets.conninfo);
@@ -164,18 +171,28 @@ void FaultInjector::inject(FaultRecord& record) {
       return;
     }
     case workload::FaultKind::exhaust_connections: {
+      // Fill up first (until the server refuses; at most 10 s), then hold for the duration.
       std::vector<pg::Session> held;
       std::string refused;
-      while (Clock::now() < lift_at && held.size() < 10000) {
+      const auto fill_until = Clock::now() + std::chrono::seconds(10);
+      while (Clock::now() < fill_until && held.size() < 10000) {
+        {
+          std::lock_guard lock(m_mutex);
+          if (m_stop) break;
+        }
         try {
           held.push_back(pg::Session::connect(m_targets.conninfo, std::chrono::seconds(2)));
         } catch (const pg::PgError& e) {
-          refused = first_line(e.what());
+          // The server's words, without the conninfo libpq puts before them.
+          const std::string message = first_line(e.what());
+          const auto fatal = message.find("FATAL:");
+          refused = fmt::format("{}{}", e.sqlstate().empty() ? "" : e.sqlstate() + " ",
+                                fatal == std::string::npos ? message : message.substr(fatal));
           break;
         }
       }
       const auto full = Clock::now();
-      wait_until(lift_at);
+      wait_until(full + fault.duration);
       record.detail = fmt::format(
           "held {} connections from {:.2f} s until {:.2f} s{}", held.size(),
           seconds_between(m_measure_start, full), seconds_between(m_measure_start, Clock::now()),

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "pg/dsn.hpp"
 #include "workload/scenario.hpp"
 
 // Injects a scenario's faults during the measurement, each at its offset from the
@@ -53,6 +54,10 @@ struct FaultRecord {
   PoolSnapshot before;  ///< pool counters when the fault began
   PoolSnapshot after;   ///< when the next fault began, or the run ended
 };
+
+/// True when `target` reaches its server over TCP (a host name or address, not a Unix
+/// socket directory and not libpq's default socket).
+bool is_tcp(const pg::ConnectionTarget& target);
 
 /// Checks before anything runs that every fault can be injected on these targets: restart
 /// needs the embedded server, network_delay a TCP server (not a Unix socket). Throws

@@ -45,7 +45,13 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
                              const std::vector<workload::TimeseriesRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   std::vector<Window> disturbed;
-  for (const auto& record : records) {
+  std::optional<double> previous_base;
+  for (std::size_t index = 0; index < records.size(); ++index) {
+    const FaultRecord& record = records[index];
+    // The next fault ends this one's window: what follows is the next fault's doing.
+    const std::size_t limit = index + 1 < records.size()
+                                  ? second_of(records[index + 1].start_s, rows.size())
+                                  : rows.size();
     const workload::Fault& fault = record.fault;
     nlohmann::json item = {{"kind", workload::to_string(fault.kind)},
                            {"at_s", record.start_s},
@@ -72,16 +78,19 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
     if (!rows.empty()) {
       first = second_of(record.start_s, rows.size());
       base = baseline(rows, first, disturbed);
+      // Still disturbed by the previous fault: back means back to the level before that one.
+      if (!base) base = previous_base;
       if (base) {
-        for (std::size_t k = second_of(record.end_s, rows.size()); k < rows.size(); ++k) {
+        for (std::size_t k = second_of(record.end_s, rows.size()); k < limit; ++k) {
           if (static_cast<double>(rows[k].completed) >= k_recovered_fraction * *base) {
             back = k;
             break;
           }
         }
       }
-      last = back.value_or(rows.size() - 1);
+      last = back.value_or(std::max(first, limit > 0 ? limit - 1 : 0));
     }
+    previous_base = base;
     std::int64_t errors = 0;
     std::int64_t timeouts = 0;
     std::map<std::string, std::int64_t> by_sqlstate;

@@ -11,10 +11,11 @@
 // a cell's `faults`, DESIGN.md): for each fault
 //   kind, at_s (when it began, since the measurement start), end_s (when it was over),
 //   baseline_rps: mean throughput of the (up to 5) whole seconds before it that no earlier
-//     fault disturbed;
+//     fault disturbed (none: the previous fault's baseline, as it had not recovered);
 //   recovery_s: from the fault's end until the first second whose throughput is back within
 //     10% of the baseline (0: it never fell, or was back within the second the fault ended;
-//     null: not back before the measurement ended, or no baseline), recovered (bool),
+//     null: not back before the next fault or the measurement's end, or no baseline),
+//     recovered (bool),
 //     disrupted_s: from the fault's start to that second;
 //   errors, timeouts, errors_by_sqlstate, lowest_rps: over the seconds from the fault's start
 //     to its recovery (to the end when it did not recover);

@@ -1,11 +1,15 @@
 #include "matrix/cell_runner.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "faults/delay_proxy.hpp"
+#include "faults/injector.hpp"
+#include "faults/recovery.hpp"
 #include "pg/masking.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/session.hpp"
@@ -114,7 +118,36 @@ workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
 
 CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& server,
                      const CellOptions& options) {
-  pg::PgConnectionFactory factory(server.target, options.run_id);
+  const bool faulty = options.inject_faults && !scenario.faults.empty();
+  if (faulty)
+    faults::check_injectable(scenario.faults, server.embedded, faults::is_tcp(server.target));
+  // network_delay: the pools connect through a delaying proxy in front of the server.
+  std::unique_ptr<faults::DelayProxy> proxy;
+  pg::ConnectionTarget pool_target = server.target;
+  const bool delays =
+      faulty && std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const auto& f) {
+        return f.kind == workload::FaultKind::network_delay;
+      });
+  if (delays) {
+    const auto host =
+        server.target.get("hostaddr").value_or(server.target.get("host").value_or("127.0.0.1"));
+    proxy = std::make_unique<faults::DelayProxy>(
+        host, std::stoi(server.target.get("port").value_or("5432")));
+    pool_target.set("host", "127.0.0.1");
+    pool_target.set("hostaddr", "127.0.0.1");
+    pool_target.set("port", std::to_string(proxy->port()));
+    // A passfile names the server's host and port, not the proxy's: hand libpq the password
+    // it found there (in memory only, like a DSN's own password).
+    if (!server.target.get("password")) {
+      try {
+        const std::string password = pg::Session::connect(server.target.conninfo()).password_used();
+        if (!password.empty()) pool_target.set("password", password);
+      } catch (const pg::PgError&) {
+        // the pools' own connects will count the failure
+      }
+    }
+  }
+  pg::PgConnectionFactory factory(pool_target, options.run_id);
   workload::RecordingFactory recording(factory);
   const auto instances = workload::resolve_instances(scenario);
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
@@ -132,6 +165,12 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
     if (options.note)
       options.note("warning: no monitoring connection: server_* time series are empty");
   }
+  std::optional<faults::FaultInjector> injector;
+  if (faulty) {
+    injector.emplace(scenario.faults,
+                     faults::FaultTargets{server.target.conninfo(), factory.application_name(),
+                                          options.cluster, proxy.get(), pool_ptrs});
+  }
 
   workload::GeneratorOptions generator;
   generator.transactions = compile_transactions(scenario);
@@ -143,11 +182,22 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   generator.on_progress = options.on_progress;
   bool statements = false;
   generator.on_measure_start = [&] {
+    if (injector) injector->start(std::chrono::steady_clock::now());
     recording.start_recording();
     statements = monitor && (!options.reset_statements || reset_statements(*monitor));
   };
   const std::string application_name = factory.application_name();
+  auto next_reconnect = std::chrono::steady_clock::now();
   generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
+    if (!monitor && faulty && std::chrono::steady_clock::now() >= next_reconnect) {
+      // A restart or terminate fault took the monitoring connection too: once a second, try
+      // again (refused at once while the server is down).
+      next_reconnect = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      try {
+        monitor.emplace(pg::Session::connect(server.target.conninfo(), std::chrono::seconds(2)));
+      } catch (const pg::PgError&) {
+      }
+    }
     if (!monitor) return std::nullopt;
     try {
       const auto rows = monitor->query(k_server_states_sql, {application_name});
@@ -162,6 +212,8 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   };
   const double late_s = options.start_at ? wait_until(*options.start_at, options.interrupted) : 0;
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
+  const std::vector<faults::FaultRecord> fault_records =
+      injector ? injector->finish() : std::vector<faults::FaultRecord>{};
   nlohmann::json server_statements = nullptr;
   if (statements && monitor) {
     server_statements = read_statements(*monitor, measured.counters.completed());
@@ -178,6 +230,7 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = report::instances_json(instances, measured, pool_ptrs);
   }
+  if (faulty) outcome.cell["faults"] = faults::fault_results(fault_records, measured.timeseries);
   return outcome;
 }
 

@@ -48,6 +48,10 @@ struct CellOptions {
   /// Reset pg_stat_statements when the measurement starts. Shards on one server leave it to
   /// shard 0: a reset by one shard would erase what the others counted.
   bool reset_statements = true;
+  /// Inject the scenario's faults (shards on one server leave it to shard 0).
+  bool inject_faults = true;
+  /// The embedded server, for the restart fault; nullptr with --dsn.
+  cluster::Cluster* cluster = nullptr;
 };
 
 struct CellOutcome {

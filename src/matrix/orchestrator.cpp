@@ -155,6 +155,8 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     for (const auto& [key, value] : cell.params) options.extra_params[key] = value;
     options.interrupted = callbacks.interrupted;
     options.note = callbacks.note;
+    options.cluster = servers.cluster();
+    options.inject_faults = !settings.shard || settings.shard->spec.index == 0;
     std::optional<workload::ShardLoad> load;
     if (settings.shard) {
       load = workload::shard_load(cell.scenario, settings.shard->spec);

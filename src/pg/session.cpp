@@ -111,6 +111,11 @@ int Session::server_version() const {
   return PQserverVersion(m_impl->conn.get());
 }
 
+std::string Session::password_used() const {
+  const char* password = m_impl && m_impl->conn ? PQpass(m_impl->conn.get()) : nullptr;
+  return password == nullptr ? std::string() : std::string(password);
+}
+
 bool Session::is_alive() const {
   return m_impl && m_impl->conn && PQstatus(m_impl->conn.get()) == CONNECTION_OK;
 }

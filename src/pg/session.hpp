@@ -55,6 +55,10 @@ class Session {
   /// PQserverVersion, e.g. 150018.
   int server_version() const;
   bool is_alive() const;
+  /// The password libpq used: the conninfo's, or the one it found in the password file
+  /// (PQpass). For a connection to the same server through another address (the
+  /// network_delay proxy, whose port no passfile line names). Never print it.
+  std::string password_used() const;
 
  private:
   struct Impl;
