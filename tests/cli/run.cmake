@@ -10,3 +10,5 @@ poolbench_add_cli_test(cli_run_read_heavy SOURCES read_heavy_test.cpp TIMEOUT 90
 # Distributed load: shards run concurrently against one `poolbench server` and merged
 # (two runs of about 12 s each), plus bad input of --shard, --start-at and merge.
 poolbench_add_cli_test(cli_shard SOURCES shard_test.cpp TIMEOUT 180 SERIAL)
+# Fault injection: each kind in a 7 s run against the embedded server (about 45 s in all).
+poolbench_add_cli_test(cli_faults SOURCES faults_test.cpp TIMEOUT 240 SERIAL)

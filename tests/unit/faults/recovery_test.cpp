@@ -66,8 +66,8 @@ TEST(FaultRecovery, NoRecoveryBeforeTheEndAndNoBaselineAreNull) {
                                    series({100, 100, 0, 10, 20, 30}));
   EXPECT_FALSE(never[0]["recovered"].get<bool>());
   EXPECT_TRUE(never[0]["recovery_s"].is_null());
-  const auto at_start = fault_results({record(workload::FaultKind::stall, 0.2, 1.0)},
-                                      series({0, 100, 100}));
+  const auto at_start =
+      fault_results({record(workload::FaultKind::stall, 0.2, 1.0)}, series({0, 100, 100}));
   EXPECT_TRUE(at_start[0]["baseline_rps"].is_null());
   EXPECT_FALSE(at_start[0]["recovered"].get<bool>());
 }
