@@ -278,7 +278,11 @@ json merge_cell(const std::vector<ShardCell>& cells) {
   }
   json out = *first.cell;  // params, repetition, id, index, server, server_settings
   out.erase("shard");
-  out.erase("faults");  // per-shard fault timings do not add up; none are merged
+  // Shard 0 alone injects the scenario's faults (they act on the shared server): its records
+  // stand, with errors and recovery as its own share of the load saw them.
+  if (out.contains("faults") && out["faults"].is_array()) {
+    for (auto& fault : out["faults"]) fault["measured_by"] = "shard 0 (its share of the load)";
+  }
   out["status"] = worst_status(cells);
   out["summary"] = merged_summary(cells, histograms);
   out["histograms"] = std::move(encoded);

@@ -4,6 +4,12 @@
 
 namespace poolbench::pg {
 
+void silence_notices(pg_conn* conn) noexcept {
+  if (conn != nullptr)
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
+}
+
 void ConnCloser::operator()(pg_conn* conn) const noexcept {
   PQfinish(conn);
 }

@@ -21,6 +21,11 @@ struct CancelFreer {
   void operator()(pg_cancel* cancel) const noexcept;  ///< PQfreeCancel
 };
 
+/// Drops the server's notices and the errors it sends to an idle connection ("FATAL:
+/// terminating connection due to administrator command"), which libpq would otherwise
+/// print on stderr: the runner never prints; a broken connection shows in the next query.
+void silence_notices(pg_conn* conn) noexcept;
+
 /// Owns a PGconn; destruction closes the connection (PQfinish).
 using ConnHandle = std::unique_ptr<pg_conn, ConnCloser>;
 /// Owns a PGresult (PQclear).

@@ -359,6 +359,7 @@ PgConnectionFactory::PgConnectionFactory(ConnectionTarget target, const std::str
 std::unique_ptr<PgConnection> PgConnectionFactory::connect_pg(PgFailure* failure) noexcept {
   try {
     ConnHandle conn(PQconnectdbParams(m_keyword_ptrs.data(), m_value_ptrs.data(), 0));
+    silence_notices(conn.get());
     const std::string password = m_target.password();
     if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
       return std::make_unique<PgConnection>(std::move(conn), password);

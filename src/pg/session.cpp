@@ -45,6 +45,7 @@ Session Session::connect(const std::string& conninfo, std::chrono::seconds conne
   const char* const values[] = {conninfo.c_str(), timeout.c_str(), "poolbench", nullptr};
   auto impl = std::make_unique<Impl>();
   impl->conn.reset(PQconnectdbParams(keywords, values, 1));
+  silence_notices(impl->conn.get());
   impl->password = password_of(conninfo).value_or("");
   if (!impl->conn) throw PgError("cannot connect to PostgreSQL: out of memory", "");
   if (PQstatus(impl->conn.get()) != CONNECTION_OK) {

@@ -1,6 +1,9 @@
 // Chart planners over single cells: latency percentile curves per profile, and one cell's
 // per-second time series (charts.hpp lists the charts).
 
+#include <algorithm>
+#include <cmath>
+
 #include "metrics/hdr_codec.hpp"
 #include "report/chart_helpers.hpp"
 #include "util/error.hpp"
@@ -161,22 +164,46 @@ Chart timeseries_chart(const ReportModel& model, const ChartOptions& options) {
                    "the cell has fewer than two per-second rows.");
   }
   std::string data =
-      "# t_s  throughput_rps  timeouts  p50_ms  p99_ms  checked_out  overflow  waiting\n";
+      "# t_s  throughput_rps  timeouts  p50_ms  p99_ms  checked_out  overflow  waiting  errors\n";
   for (const auto& r : *series) {
-    data += fmt::format("{} {} {} {} {} {} {} {}\n", num(number_at(r, "t_s")),
+    data += fmt::format("{} {} {} {} {} {} {} {} {}\n", num(number_at(r, "t_s")),
                         num(number_at(r, "throughput_rps")), num(number_at(r, "timeouts")),
                         num(number_at(r, "p50_ms")), num(number_at(r, "p99_ms")),
                         num(number_at(r, "checked_out")), num(number_at(r, "overflow")),
-                        num(number_at(r, "waiting")));
+                        num(number_at(r, "waiting")), num(number_at(r, "errors")));
   }
   std::string plot = k_style;
   plot += "set key outside right top vertical\nset lmargin 10\nset rmargin 22\nset yrange [0:*]\n";
+  // Injected faults: a shaded band over every panel from start to end (at least 0.3 s wide
+  // for instantaneous ones), named in the top panel.
+  std::string fault_labels;
+  int faults = 0;
+  if (const auto* list = find_path(*row.cell, {"faults"}); list && list->is_array()) {
+    for (const auto& fault : *list) {
+      const double at = number_at(fault, "at_s");
+      const double end = number_at(fault, "end_s");
+      if (std::isnan(at)) continue;
+      ++faults;
+      const double until = std::max(std::isnan(end) ? at : end, at + 0.3);
+      plot += fmt::format(
+          "set object {} rect from {}, graph 0 to {}, graph 1 fc rgb '#f4b6b0' fs solid 0.35 "
+          "noborder behind\n",
+          faults, num(at), num(until));
+      fault_labels += fmt::format(
+          "set label {} {} at {}, graph 0.93 left front font ',9' tc rgb "
+          "'#a01b12'\n",
+          faults, gnuplot_quote(fault.value("kind", "fault")), num(at));
+    }
+  }
   plot += "set multiplot layout 3,1\nset format x ''\nunset xlabel\n";
+  plot += fault_labels;
   plot += "set title 'requests per second'\nset ylabel 'per second'\n";
   plot +=
       "plot 'timeseries.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#1f77b4' title "
       "'completed', \\\n     '' using 1:3 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#d62728' title "
-      "'timeouts'\n";
+      "'timeouts', \\\n     '' using 1:9 with linespoints lw 2 pt 5 ps 0.6 lc rgb '#8c564b' title "
+      "'errors'\n";
+  if (faults > 0) plot += "unset label\n";
   plot += "set title 'latency'\nset ylabel 'ms'\n";
   plot +=
       "plot 'timeseries.dat' using 1:4 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#2ca02c' title "
@@ -198,6 +225,7 @@ Chart timeseries_chart(const ReportModel& model, const ChartOptions& options) {
   chart.caption =
       "Look for a ramp after warmup, periodic stalls, and waiting > 0 while checked_out sits "
       "at the pool limit: that is the queue behind the timeouts.";
+  if (faults > 0) chart.caption += " Shaded: the injected faults (see the Faults table).";
   chart.width_px = 1000;
   chart.height_px = 720;
   chart.data.push_back({"timeseries.dat", data});

@@ -201,6 +201,17 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
   }
   view["findings"] = findings(model);
   view["has_findings"] = !view["findings"].empty();
+  view["faults"] = nlohmann::json::array();
+  for (const auto& fault : fault_rows(model)) {
+    view["faults"].push_back({{"cell", fault.cell},
+                              {"fault", fault.fault},
+                              {"detail", fault.detail},
+                              {"errors", fault.errors},
+                              {"timeouts", fault.timeouts},
+                              {"recovery", fault.recovery},
+                              {"pool", fault.pool}});
+  }
+  view["has_faults"] = !view["faults"].empty();
   view["charts"] = nlohmann::json::array();
   view["skipped"] = nlohmann::json::array();
   for (const auto& rendered : charts) {

@@ -96,6 +96,15 @@ std::string render_summary_md(const ReportModel& model) {
     out += "\n## Findings\n\n";
     for (const auto& line : found) out += "- " + line + "\n";
   }
+  if (const auto faults = fault_rows(model); !faults.empty()) {
+    out += "\n## Faults\n\n";
+    out += table_row({"cell", "fault", "errors", "timeouts", "recovery", "pool"});
+    out += table_row({"---", "---", "---:", "---:", "---", "---"});
+    for (const auto& fault : faults) {
+      out += table_row(
+          {fault.cell, fault.fault, fault.errors, fault.timeouts, fault.recovery, fault.pool});
+    }
+  }
   out += "\nFull report: `index.html` (charts, per-cell details); data: `cells.csv`.\n";
   return out;
 }

@@ -1,6 +1,7 @@
 #include "report/report_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -278,6 +279,62 @@ void check_results(const nlohmann::json& results, const std::string& source) {
       throw InputError(fmt::format("{}: cells[{}] must be an object", source, i));
     }
   }
+}
+
+std::vector<FaultRow> fault_rows(const ReportModel& model) {
+  std::vector<FaultRow> out;
+  for (const auto& row : model.cells) {
+    const auto* faults = find_path(*row.cell, {"faults"});
+    if (faults == nullptr || !faults->is_array()) continue;
+    for (const auto& fault : *faults) {
+      if (!fault.is_object()) continue;
+      FaultRow item;
+      item.cell = row.label;
+      const std::string kind = fault.value("kind", "?");
+      std::string what = kind;
+      if (fault.contains("mode") && fault["mode"].is_string())
+        what += " (" + fault["mode"].get<std::string>() + ")";
+      if (const double delay = number_at(fault, "delay_ms"); !std::isnan(delay)) {
+        what += fmt::format(" +{} ms", format_number(delay));
+      }
+      if (const double duration = number_at(fault, "duration_s"); !std::isnan(duration)) {
+        what += fmt::format(" for {} s", format_number(duration));
+      }
+      item.fault = fmt::format("{} at {:.1f} s", what, number_at(fault, "at_s"));
+      item.detail = fault.contains("error") && fault["error"].is_string()
+                        ? "injection failed: " + fault["error"].get<std::string>()
+                        : fault.value("detail", "");
+      std::vector<std::string> states;
+      if (const auto* by = find_path(fault, {"errors_by_sqlstate"}); by && by->is_object()) {
+        for (const auto& [state, count] : by->items()) {
+          states.push_back(fmt::format("{} {}", state, count.is_number() ? count.dump() : "?"));
+        }
+      }
+      item.errors = fmt::format(
+          "{}{}", format_number(number_at(fault, "errors")),
+          states.empty() ? "" : " (" + fmt::format("{}", fmt::join(states, ", ")) + ")");
+      item.timeouts = format_number(number_at(fault, "timeouts"));
+      const double recovery = number_at(fault, "recovery_s");
+      const double lowest = number_at(fault, "lowest_rps");
+      const double baseline = number_at(fault, "baseline_rps");
+      const std::string dip = std::isnan(baseline)
+                                  ? std::string()
+                                  : fmt::format(" (lowest {} rps, before {} rps)",
+                                                format_rps(lowest), format_rps(baseline));
+      item.recovery = std::isnan(recovery)
+                          ? (std::isnan(baseline) ? "no baseline before it"
+                                                  : "not back within 10% before the next fault "
+                                                    "or the end" +
+                                                        dip)
+                          : fmt::format("{:.1f} s{}", recovery, dip);
+      item.pool = fmt::format("{} invalidated, {} failed pre-pings, {} connects",
+                              format_number(number_at(fault, "invalidations")),
+                              format_number(number_at(fault, "preping_failures")),
+                              format_number(number_at(fault, "connects")));
+      out.push_back(std::move(item));
+    }
+  }
+  return out;
 }
 
 std::string param_value(const ReportModel& model, const CellRow& row, const std::string& name) {

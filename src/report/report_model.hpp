@@ -112,6 +112,20 @@ void check_results(const nlohmann::json& results, const std::string& source);
 ReportModel build_model(const nlohmann::json& results, const nlohmann::json* analysis,
                         const std::string& source);
 
+/// One injected fault of one cell (a cell's `faults`), as text for the tables.
+struct FaultRow {
+  std::string cell;      ///< the cell's label
+  std::string fault;     ///< "restart (immediate) at 10.0 s", "stall 2s at 20.0 s"
+  std::string detail;    ///< what the injector did, or its error
+  std::string errors;    ///< "12 (57P01 8, 08006 4)"
+  std::string timeouts;  ///< "0"
+  std::string recovery;  ///< "1.2 s (down to 35 rps from 610)", "not back before the end"
+  std::string pool;      ///< "3 invalidated, 2 failed pre-pings, 5 connects"
+};
+
+/// Every cell's faults, in cell order then time order; empty when no cell has any.
+std::vector<FaultRow> fault_rows(const ReportModel& model);
+
 /// The value of a param by display name, or empty.
 std::string param_value(const ReportModel& model, const CellRow& row, const std::string& name);
 

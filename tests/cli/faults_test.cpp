@@ -78,8 +78,7 @@ TEST_F(RunFaults, AServerRestartIsSurvivedAndRecoveryIsMeasured) {
   const json fault = survived(run_with("{ at: 2s, kind: restart, mode: immediate }"));
   EXPECT_EQ(fault["mode"], "immediate");
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("immediate shutdown, then start"));
-  EXPECT_GE(fault["errors"].get<long>() + fault["preping_failures"].get<long>(), 1)
-      << fault.dump();
+  EXPECT_GE(fault["errors"].get<long>() + fault["preping_failures"].get<long>(), 1) << fault.dump();
   EXPECT_TRUE(fault["recovered"].get<bool>()) << fault.dump();
   EXPECT_TRUE(fault["recovery_s"].is_number());
 }
@@ -95,14 +94,15 @@ TEST_F(RunFaults, AStallHoldsRequestsForItsDuration) {
 
 TEST_F(RunFaults, ExhaustedConnectionsRefuseThePoolsNewConnections) {
   // pool_recycle 100ms: the pool keeps opening connections, so it meets the full server.
-  const json fault = survived(run_with("{ at: 1s, kind: exhaust_connections, duration: 1500ms }",
-                                       ", pool_recycle: 100ms"));
+  const json fault = survived(
+      run_with("{ at: 1s, kind: exhaust_connections, duration: 1500ms }", ", pool_recycle: 100ms"));
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("the next was refused: 53300"));
   EXPECT_GE(fault["errors_by_sqlstate"].value("53300", 0L), 1) << fault.dump();
 }
 
 TEST_F(RunFaults, ANetworkDelayAddsItsDelayToEveryRoundTripWhileItLasts) {
-  const json fault = survived(run_with("{ at: 2s, kind: network_delay, duration: 2s, delay: 50ms }"));
+  const json fault =
+      survived(run_with("{ at: 2s, kind: network_delay, duration: 2s, delay: 50ms }"));
   EXPECT_DOUBLE_EQ(fault["delay_ms"].get<double>(), 50.0);
   // A request is at least one round trip (2 x 50 ms) during the delay, and well under that
   // after it.
@@ -117,18 +117,18 @@ TEST_F(RunFaults, ANetworkDelayAddsItsDelayToEveryRoundTripWhileItLasts) {
 }
 
 TEST_F(RunFaults, FaultsTheServerCannotTakeAreBadInputBeforeAnythingRuns) {
-  const std::string scenario = write(
-      "restart.yaml",
-      "name: r\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 5s}\n"
-      "faults:\n  - {at: 1s, kind: restart}\n");
+  const std::string scenario =
+      write("restart.yaml",
+            "name: r\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 5s}\n"
+            "faults:\n  - {at: 1s, kind: restart}\n");
   const auto result = run({scenario, "--dsn", "postgresql://u@127.0.0.1:1/db"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("restart.yaml:5:5: faults: restart needs the embedded server"));
   EXPECT_FALSE(std::filesystem::exists(m_out));
-  const std::string delay = write(
-      "delay.yaml",
-      "name: d\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 5s}\n"
-      "faults:\n  - {at: 1s, kind: network_delay, duration: 1s, delay: 5ms}\n");
+  const std::string delay =
+      write("delay.yaml",
+            "name: d\ntransactions: [{name: t, script: 'SELECT 1;'}]\nworkload: {duration: 5s}\n"
+            "faults:\n  - {at: 1s, kind: network_delay, duration: 1s, delay: 5ms}\n");
   const auto unix_socket = run({delay, "--dsn", "postgresql://u@/db?host=/var/run/postgresql"});
   EXPECT_EQ(unix_socket.exit_code, 2) << unix_socket.err;
   EXPECT_THAT(unix_socket.err, HasSubstr("network_delay needs a TCP server"));
