@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "report/charts.hpp"
 #include "report/csv_report.hpp"
 #include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
@@ -73,6 +74,82 @@ TEST(SummaryMd, EscapesPipesInTableCells) {
   for (auto& cell : results["cells"]) cell["params"]["profile"] = "a|b";
   const std::string md = render_summary_md(build_model(results, nullptr, "f.json"));
   EXPECT_THAT(md, Not(HasSubstr("| a|b |")));
+}
+
+/// The fixture with two injected faults in each of two cells, pre-ping on in one, off in the
+/// other.
+nlohmann::json with_faults() {
+  auto results = testing::erlang_small();
+  results["cells"] = nlohmann::json::array({results["cells"][1], results["cells"][2]});
+  for (int i = 0; i < 2; ++i) {
+    auto& cell = results["cells"][static_cast<std::size_t>(i)];
+    cell["params"]["pool.pool_pre_ping"] = i == 0 ? "true" : "false";
+    cell["faults"] = nlohmann::json::array(
+        {{{"kind", "terminate_backends"},
+          {"at_s", 2.0},
+          {"end_s", 2.01},
+          {"detail", "terminated 3 backends of this run"},
+          {"errors", i == 0 ? 0 : 4},
+          {"errors_by_sqlstate", i == 0 ? nlohmann::json::object() : nlohmann::json{{"57P01", 4}}},
+          {"timeouts", 0},
+          {"recovery_s", 0.0},
+          {"recovered", true},
+          {"baseline_rps", 200.0},
+          {"lowest_rps", 190},
+          {"invalidations", 3},
+          {"preping_failures", i == 0 ? 3 : 0},
+          {"connects", 3}},
+         {{"kind", "restart"},
+          {"mode", "fast"},
+          {"at_s", 4.0},
+          {"end_s", 4.3},
+          {"detail", "fast shutdown, then start"},
+          {"errors", 20},
+          {"errors_by_sqlstate", {{"57P03", 20}}},
+          {"timeouts", 1},
+          {"recovery_s", nullptr},
+          {"recovered", false},
+          {"baseline_rps", 200.0},
+          {"lowest_rps", 0},
+          {"invalidations", 8},
+          {"preping_failures", 0},
+          {"connects", 9}}});
+  }
+  return results;
+}
+
+TEST(Faults, SummaryMdListsEachFaultAndWhatPrePingBought) {
+  const std::string md = render_summary_md(build_model(with_faults(), nullptr, "f.json"));
+  EXPECT_THAT(md, HasSubstr("## Faults"));
+  EXPECT_THAT(
+      md, HasSubstr("| terminate_backends at 2.0 s | 4 (57P01 4) | 0 | 0.0 s (lowest 190.0 rps, "
+                    "before 200.0 rps) | 3 invalidated, 0 failed pre-pings, 3 connects |"));
+  EXPECT_THAT(md, HasSubstr("| restart (fast) at 4.0 s | 20 (57P03 20) | 1 | not back within 10%"));
+  EXPECT_THAT(md, HasSubstr("pool_pre_ping under faults, errors with it vs without (1 vs 1 cells): "
+                            "terminate_backends 0 vs 4, restart 20 vs 20"));
+  // Without faults neither appears.
+  const std::string plain =
+      render_summary_md(build_model(testing::erlang_small(), nullptr, "f.json"));
+  EXPECT_THAT(plain, Not(HasSubstr("Faults")));
+  EXPECT_THAT(plain, Not(HasSubstr("pool_pre_ping under faults")));
+}
+
+TEST(Faults, TheTimeSeriesChartShadesEachFaultWindowAndTheHtmlHasTheTable) {
+  const auto results = with_faults();
+  const ReportModel model = build_model(results, nullptr, "f.json");
+  ChartOptions options;
+  options.timeseries_cell = 0;
+  std::string plot;
+  for (const auto& chart : plan_charts(model, options)) {
+    if (chart.name == "timeseries") plot = chart.plot;
+  }
+  EXPECT_THAT(plot,
+              HasSubstr("set object 1 rect from 2, graph 0 to 2.3, graph 1"));  // >= 0.3 s wide
+  EXPECT_THAT(plot, HasSubstr("set object 2 rect from 4, graph 0 to 4.3, graph 1"));
+  EXPECT_THAT(plot, HasSubstr("'restart' at 4, graph 0.93"));
+  const std::string html = render_html(html_view(model, {}));
+  EXPECT_THAT(html, HasSubstr("<h2 id=\"faults\">Faults</h2>"));
+  EXPECT_THAT(html, HasSubstr("<td>fast shutdown, then start</td>"));
 }
 
 TEST(IndexHtml, EscapesEveryValueAndShowsSkippedChartsWithTheirReason) {
