@@ -1,7 +1,8 @@
 poolbench_add_cli_test(cli_run SOURCES run_test.cpp TIMEOUT 180 SERIAL)
 # Passwords given every way (URL, key=value, passfile, PGPASSFILE, PGPASSWORD, config.yaml)
-# appear in no output of a successful run against `poolbench server` (one server, 11 runs).
-poolbench_add_cli_test(cli_run_secrets SOURCES secrets_test.cpp TIMEOUT 120 SERIAL)
+# appear in no output of a successful run against `poolbench server` (one server, 11 runs);
+# nor in anything matrix (with faults), report, compare, sharded runs and merge write.
+poolbench_add_cli_test(cli_run_secrets SOURCES secrets_test.cpp TIMEOUT 180 SERIAL)
 # dataset.setup and --app-config: scenario and pool-setting inputs end to end.
 poolbench_add_cli_test(cli_run_inputs SOURCES dataset_setup_test.cpp app_config_test.cpp
   TIMEOUT 60 SERIAL)

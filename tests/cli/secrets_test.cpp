@@ -3,10 +3,12 @@
 // password searched for in stdout, stderr and every file the run wrote.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -237,6 +239,108 @@ TEST(RunSecrets, APasswordGivenAnyWayAppearsInNoOutputOfASuccessfulRun) {
     const std::string dsn = json["dsn"].get<std::string>();
     EXPECT_NE(dsn.find(std::to_string(server.port())), std::string::npos) << dsn;
   }
+}
+
+/// Runs poolbench with `args` in `cwd`, with no password from the environment.
+ProcessResult poolbench(const std::vector<std::string>& args, const fs::path& home) {
+  return run_process(k_binary, args,
+                     {{"POOLBENCH_DSN", ""},
+                      {"PGPASSFILE", ""},
+                      {"PGPASSWORD", ""},
+                      {"PGSERVICE", ""},
+                      {"HOME", home.string()}},
+                     k_source);
+}
+
+// The other commands that write: matrix (with faults, including the network_delay proxy,
+// which hands the pools the password itself), report, compare (every output), and a
+// sharded run of two processes merged. The password is in the --dsn URL, the form most
+// likely to leak; stdout, stderr and every file written are searched.
+TEST(RunSecrets, MatrixReportCompareShardsAndMergeKeepThePasswordOut) {
+  const BackgroundServer server(k_binary);
+  const std::string& password = server.password();
+  ASSERT_GE(password.size(), 16u);
+  const fs::path dir = fs::temp_directory_path() / "poolbench-secrets-commands";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string dsn = "postgresql://" + server.user() + ":" + password +
+                          "@127.0.0.1:" + std::to_string(server.port()) + "/" + server.database();
+  // setup_table.yaml with a longer workload and faults.
+  std::string text = read_file(k_scenario);
+  const auto workload = text.find("workload:");
+  ASSERT_NE(workload, std::string::npos);
+  text.erase(workload, text.find('\n', workload) + 1 - workload);
+  const fs::path scenario = dir / "faulty.yaml";
+  std::ofstream(scenario) << text
+                          << "workload: { mode: closed, clients: 2, duration: 3s, warmup: 200ms }\n"
+                             "faults:\n"
+                             "  - { at: 500ms, kind: terminate_backends }\n"
+                             "  - { at: 1s, kind: network_delay, duration: 500ms, delay: 5ms }\n"
+                             "  - { at: 2s, kind: exhaust_connections, duration: 300ms }\n";
+
+  std::vector<std::pair<std::string, ProcessResult>> outputs;
+  auto step = [&](const std::string& name, const std::vector<std::string>& args, int expected) {
+    SCOPED_TRACE(name);
+    ProcessResult result = poolbench(args, dir);
+    EXPECT_EQ(result.exit_code, expected) << result.err;
+    outputs.emplace_back(name, std::move(result));
+  };
+  step("matrix",
+       {"matrix", scenario.string(), "--dsn", dsn, "--matrix", "pool.pool_size=[1,2]", "--out",
+        (dir / "matrix").string(), "--quiet"},
+       0);
+  ASSERT_TRUE(fs::exists(dir / "matrix" / "results.json"));
+  const auto matrix = nlohmann::json::parse(read_file(dir / "matrix" / "results.json"));
+  ASSERT_EQ(matrix["cells"].size(), 2u);
+  EXPECT_EQ(matrix["cells"][0]["faults"].size(), 3u);  // the faults ran, through the proxy
+  EXPECT_GT(matrix["cells"][0]["summary"]["completed"].get<long>(), 0);
+  step("report", {"report", (dir / "matrix").string(), "--out", (dir / "report").string()}, 0);
+  step("compare",
+       {"compare", (dir / "matrix").string(), (dir / "matrix").string(), "--markdown", "--junit",
+        (dir / "compare" / "junit.xml").string(), "--benchmark-action",
+        (dir / "compare" / "bench").string()},
+       0);
+  step("compare --json",
+       {"compare", (dir / "matrix").string(), (dir / "matrix").string(), "--json"}, 0);
+  // Two shards of one run, concurrently, then merged.
+  const auto start_at = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() +
+                        3;
+  std::vector<ProcessResult> shards(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      shards[static_cast<std::size_t>(i)] = poolbench(
+          {"run", k_scenario, "--dsn", dsn, "--shard", std::to_string(i) + "/2", "--start-at",
+           std::to_string(start_at), "--out", (dir / ("shard" + std::to_string(i))).string()},
+          dir);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(shards[static_cast<std::size_t>(i)].exit_code, 0)
+        << shards[static_cast<std::size_t>(i)].err;
+    outputs.emplace_back("shard " + std::to_string(i), shards[static_cast<std::size_t>(i)]);
+  }
+  step("merge",
+       {"merge", (dir / "shard0").string(), (dir / "shard1").string(), "--out",
+        (dir / "merged").string()},
+       0);
+  ASSERT_TRUE(fs::exists(dir / "merged" / "results.json"));
+
+  for (const auto& [name, result] : outputs) {
+    EXPECT_EQ(leaked_piece(result.out, password), "") << name << " stdout:\n" << result.out;
+    EXPECT_EQ(leaked_piece(result.err, password), "") << name << " stderr:\n" << result.err;
+  }
+  int searched = 0;
+  for (const auto& [path, content] : files_under(dir)) {
+    if (path == scenario) continue;
+    ++searched;
+    EXPECT_EQ(leaked_piece(content, password), "") << path;
+  }
+  EXPECT_GE(searched, 20);  // results, reports, charts, junit, benchmark-action files
+  fs::remove_all(dir);
 }
 
 }  // namespace
