@@ -13,7 +13,9 @@ std::string_view trim(std::string_view text) noexcept;
 /// ASCII lower case (PostgreSQL setting names, URL schemes, enum values).
 std::string to_lower(std::string_view text);
 
-/// Levenshtein edit distance (insertions, deletions, substitutions), for "did you mean".
+/// Edit distance for "did you mean": insertions, deletions, substitutions and swaps of two
+/// adjacent characters, each one edit (optimal string alignment), so the commonest typo,
+/// two letters swapped ("scael", "rnu"), is one edit away as it is for the typist.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `word` by edit distance if it is close enough to be a
