@@ -12,7 +12,6 @@
 #include "cli/inputs.hpp"
 #include "cli/options.hpp"
 #include "cluster/budget.hpp"
-#include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
 #include "matrix/cell_runner.hpp"
 #include "matrix/servers.hpp"
@@ -157,8 +156,10 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const ResolvedInputs inputs = resolve_inputs(flags.inputs);
   const workload::Scenario& scenario = inputs.scenario;
   matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
-  const cluster::Profile profile =
-      cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
+  const cluster::Profile profile = load_scenario_profile(scenario, flags.inputs);
+  if (matrix::runs_embedded(inputs.dsn, {profile}, inputs.env)) {
+    matrix::check_embedded_profiles({profile});  // unknown settings: exit 2 before the start
+  }
   const std::string out_dir = flags.out.value_or("reports/" + scenario.name + "-" + timestamp());
   const std::uint64_t seed = seed_or_clock(flags.seed);
 

@@ -164,7 +164,7 @@ fs::path resolve_one(const std::string& part, const fs::path& profiles_dir) {
   const std::string best = util::closest_match(part, names);
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-  throw InputError(fmt::format(
+  throw ProfileNameError(fmt::format(
       "unknown profile '{}'{}\nshipped profiles ({}): {}\nor give a path to a .conf file "
       "(e.g. ./my-postgresql.conf)",
       part, best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best), profiles_dir.string(),
@@ -254,7 +254,7 @@ Profile load_profile(std::string_view spec, const fs::path& profiles_dir) {
   Profile profile;
   profile.name = std::string(spec);
   if (spec.empty())
-    throw InputError("empty profile name (expected e.g. ssd or ssd+wal-write-heavy)");
+    throw ProfileNameError("empty profile name (expected e.g. ssd or ssd+wal-write-heavy)");
   std::vector<std::string> parts;
   std::error_code error;
   if (fs::is_regular_file(fs::path(spec), error) && spec.find('/') != std::string_view::npos) {
@@ -265,7 +265,7 @@ Profile load_profile(std::string_view spec, const fs::path& profiles_dir) {
       const auto plus = rest.find('+');
       const std::string part(rest.substr(0, plus));
       if (part.empty()) {
-        throw InputError(
+        throw ProfileNameError(
             fmt::format("bad profile '{}': empty name around '+' (expected NAME[+NAME...])", spec));
       }
       parts.push_back(part);
