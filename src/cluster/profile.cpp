@@ -182,6 +182,12 @@ const ProfileSetting* Profile::find(std::string_view name) const {
 }
 
 std::vector<ProfileSetting> parse_conf(std::string_view text, const std::string& file_label) {
+  // The settings go into results.json (server_settings), which is UTF-8.
+  if (const auto bad = util::first_invalid_utf8(text)) {
+    throw InputError(fmt::format("{}:{}: not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+                                 file_label, util::line_and_column(text, *bad).first,
+                                 static_cast<unsigned char>(text[*bad])));
+  }
   std::vector<ProfileSetting> settings;
   int line_number = 0;
   while (!text.empty() || line_number == 0) {

@@ -218,6 +218,9 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
                     "(postgresql://user@host:5432/db) or key=value string (host=... dbname=...)",
                     source));
   }
+  if (util::first_invalid_utf8(dsn)) {  // its masked form goes into results.json (UTF-8)
+    throw InputError(fmt::format("{}: the connection string is not UTF-8 text", source));
+  }
   ParsedDsn parsed;
   std::string for_libpq(dsn);
   const std::string scheme = scheme_of(dsn);

@@ -417,6 +417,17 @@ std::pair<std::string, std::string> split_override(const std::string& text) {
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file_label,
                         const std::vector<std::string>& overrides) {
+  // Every string of the scenario goes into results.json, which is UTF-8: a Latin-1 "café"
+  // would otherwise fail the write after the whole run.
+  if (const auto bad = util::first_invalid_utf8(yaml_text)) {
+    const auto [line, column] = util::line_and_column(yaml_text, *bad);
+    throw InputError(fmt::format("{}:{}:{}: not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+                                 file_label, line, column,
+                                 static_cast<unsigned char>(yaml_text[*bad])));
+  }
+  for (const auto& text : overrides) {
+    if (util::first_invalid_utf8(text)) throw InputError("--set: a value is not UTF-8 text");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

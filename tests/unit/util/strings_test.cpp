@@ -23,5 +23,22 @@ TEST(ClosestMatch, SuggestsANearMissAndNothingForAStranger) {
   EXPECT_EQ(closest_match("zebra", keys), "");
 }
 
+TEST(FirstInvalidUtf8, AcceptsWellFormedTextAndPointsAtTheFirstBadByte) {
+  EXPECT_EQ(first_invalid_utf8(""), std::nullopt);
+  EXPECT_EQ(first_invalid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x98"), std::nullopt);
+  EXPECT_EQ(first_invalid_utf8("caf\xe9 au lait"), 3u);   // Latin-1
+  EXPECT_EQ(first_invalid_utf8("ab\xc3"), 2u);            // truncated sequence
+  EXPECT_EQ(first_invalid_utf8("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(first_invalid_utf8("x\xed\xa0\x80"), 1u);     // a surrogate
+  EXPECT_EQ(first_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("\xe2\x28\xa1"), 0u);      // bad continuation
+}
+
+TEST(LineAndColumn, CountFromOne) {
+  EXPECT_EQ(line_and_column("ab\ncd", 0), std::make_pair(1, 1));
+  EXPECT_EQ(line_and_column("ab\ncd", 4), std::make_pair(2, 2));
+  EXPECT_EQ(line_and_column("ab\ncd", 99), std::make_pair(2, 3));
+}
+
 }  // namespace
 }  // namespace poolbench::util
