@@ -232,4 +232,18 @@ TEST(BadInputCorpus, HasAtLeastFiftyCasesCoveringEveryCommand) {
   }
 }
 
+// The flag cases start from ok.yaml: were it invalid, they would exit 2 for its fault, not
+// their own (their expected messages would still differ, but this says why at once).
+TEST(BadInputCorpus, TheBaseScenarioOfTheFlagCasesIsValid) {
+  const fs::path dir = fs::temp_directory_path() / "poolbench-bad-input-base";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto result =
+      run_process(k_binary, {"matrix", k_source + "/tests/cli/bad_inputs/ok.yaml", "--dry-run"},
+                  {{"POOLBENCH_DSN", ""}}, dir.string());
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("1 cells, in run order"), std::string::npos) << result.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
