@@ -224,20 +224,20 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
   ParsedDsn parsed;
   std::string for_libpq(dsn);
   const std::string scheme = scheme_of(dsn);
-  if (!scheme.empty() && dsn.find_first_of(" \t\r\n") != std::string_view::npos) {
-    // libpq would take "db pool_size=5" as the database name (often a closing quote
-    // missing in config.yaml, which folds the next line in).
-    throw InputError(
-        fmt::format("{}: a URL cannot contain spaces or line breaks (percent-encode a space as "
-                    "%20; is a closing quote missing?)",
-                    source));
-  }
   if (!scheme.empty()) {
     if (!is_postgres_scheme(scheme)) {
       throw InputError(fmt::format(
           "{}: {} is a {} URL, but poolbench measures PostgreSQL; give a postgresql:// URL "
           "or a libpq key=value string",
           source, mask_dsn(dsn), scheme.substr(0, scheme.find('+'))));
+    }
+    if (dsn.find_first_of(" \t\r\n") != std::string_view::npos) {
+      // libpq would take "db pool_size=5" as the database name (often a closing quote
+      // missing in config.yaml, which folds the next line in).
+      throw InputError(
+          fmt::format("{}: a URL cannot contain spaces or line breaks (percent-encode a space "
+                      "as %20; is a closing quote missing?)",
+                      source));
     }
     // libpq knows postgresql:// and postgres:// but not SQLAlchemy's +driver suffix.
     const std::string_view rest = dsn.substr(scheme.size() + 1);
