@@ -11,7 +11,9 @@ packages=(
   postgresql postgresql-contrib gnuplot-nox openssl libkainjow-mustache-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-jsonschema python3-yaml clang-14 clang-format-14)
+  # clang-14 + libfuzzer-14-dev (+ libclang-rt-14-dev: the sanitizer runtimes): the fuzz preset.
+  packages+=(python3-jsonschema python3-yaml clang-14 clang-format-14 libfuzzer-14-dev
+    libclang-rt-14-dev)
 fi
 
 missing=()

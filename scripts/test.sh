@@ -2,8 +2,10 @@
 # Runs every poolbench test: installs what is missing, builds the default, tsan and asan
 # presets, and runs unit, integration (real embedded PostgreSQL) and CLI tests in the default
 # preset, the pool/generator tests under ThreadSanitizer and the unit tests under
-# ASan+UBSan, and the quickstart matrix in its short form. Exits non-zero on any failure.
-#   POOLBENCH_SKIP_SANITIZERS=1  skip the tsan and asan presets (a quicker local loop)
+# ASan+UBSan, the quickstart matrix in its short form, and each libFuzzer target for a few
+# seconds (the fuzz preset, scripts/fuzz.sh). Exits non-zero on any failure.
+#   POOLBENCH_SKIP_SANITIZERS=1  skip the tsan, asan and fuzz presets (a quicker local loop)
+#   POOLBENCH_FUZZ_SECONDS=N     seconds per fuzz target (default 8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,5 +34,11 @@ for preset in "${presets[@]}"; do
     POOLBENCH_QUICK=1 ./scripts/quickstart.sh --quiet
   fi
 done
+
+if [[ "${POOLBENCH_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  # Reproducers of past findings, then ${POOLBENCH_FUZZ_SECONDS:-8} s per target from the seeds.
+  step "fuzz: build + short runs"
+  ./scripts/fuzz.sh --time "${POOLBENCH_FUZZ_SECONDS:-8}"
+fi
 
 step "all tests passed"

@@ -41,8 +41,7 @@ std::optional<double> measured_p_wait(const CellView& cell) {
   try {
     histogram = metrics::decode_hdr_v2_base64(histograms["checkout_wait"].get<std::string>());
   } catch (const InputError& e) {
-    throw InputError(
-        fmt::format("results.json: cell {}: histograms.checkout_wait: {}", cell.id, e.what()));
+    throw InputError(fmt::format("cell {}: histograms.checkout_wait: {}", cell.id, e.what()));
   }
   if (histogram.total_count() == 0) return std::nullopt;
   const auto threshold_us = static_cast<std::int64_t>(k_wait_threshold_ms * 1000);
@@ -219,7 +218,7 @@ namespace {
 
 json analyze_checked(const json& results) {
   if (!results.is_object() || !results.contains("cells") || !results["cells"].is_array()) {
-    throw InputError("results.json: expected an object with a \"cells\" array");
+    throw InputError("expected an object with a \"cells\" array");
   }
   const json& scenario = results.value("scenario", json::object());
   const detail::Slo slo = detail::read_slo(scenario);
@@ -227,7 +226,7 @@ json analyze_checked(const json& results) {
   int index = 0;
   for (const auto& cell : results["cells"]) {
     if (!cell.is_object()) {
-      throw InputError(fmt::format("results.json: cells[{}] is not an object", index));
+      throw InputError(fmt::format("cells[{}] is not an object", index));
     }
     cells.push_back(detail::read_cell(results, cell, index++));
   }
@@ -249,12 +248,14 @@ json analyze_checked(const json& results) {
 
 }  // namespace
 
-json analyze(const json& results) {
+json analyze(const json& results, std::string_view source) {
   try {
     return analyze_checked(results);
   } catch (const json::exception& e) {
     // A value of an unexpected type somewhere (e.g. a summary that is not an object).
-    throw InputError(fmt::format("results.json: unexpected structure: {}", e.what()));
+    throw InputError(fmt::format("{}: unexpected structure: {}", source, e.what()));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", source, e.what()));
   }
 }
 

@@ -81,12 +81,15 @@
 // or below a total that missed is undersized; this assumes more connections never hurt),
 // else "not_covered".
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 namespace poolbench::analysis {
 
-/// The `analysis` object for a results.json (see the layout above).
-nlohmann::json analyze(const nlohmann::json& results);
+/// The `analysis` object for a results.json (see the layout above). Messages of the
+/// InputErrors it throws start with `source`, the file the results came from.
+nlohmann::json analyze(const nlohmann::json& results, std::string_view source = "results.json");
 
 /// The seeds' monitoring rules (seed 001 "Monitoring Recommendations") over one cell's
 /// `timeseries` rows: checked_out > 90 % of pool_size (any second: fired), overflow > 0

@@ -17,7 +17,6 @@
 #include "cli/matrix_console.hpp"
 #include "cli/options.hpp"
 #include "cluster/budget.hpp"
-#include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
 #include "faults/injector.hpp"
 #include "matrix/cell_runner.hpp"
@@ -201,7 +200,7 @@ Plan make_plan(const MatrixFlags& flags) {
     }
     const std::string& name = cell.scenario.server.profile;
     if (!plan.profiles.count(name)) {
-      plan.profiles.emplace(name, cluster::load_profile(name, cluster::profiles_dir()));
+      plan.profiles.emplace(name, load_scenario_profile(cell.scenario, flags.inputs));
       plan.profile_order.push_back(plan.profiles.at(name));
     }
   }
@@ -271,6 +270,7 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
   const Plan plan = make_plan(flags);
   const workload::Scenario& base = plan.inputs.scenario;
   const bool embedded = matrix::runs_embedded(plan.inputs.dsn, plan.profile_order, plan.inputs.env);
+  if (embedded) matrix::check_embedded_profiles(plan.profile_order);  // exit 2 before any start
   if (flags.dry_run) {
     print_plan(plan.cells, flags.settle, io.out);
     if (embedded) print_budgets(budgets(plan, nullptr), io.out);
@@ -282,6 +282,9 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
         "{} already holds results: --resume runs its missing cells, --fresh replaces them, or "
         "choose another --out",
         plan.results_file.string()));
+  }
+  if (existing && flags.resume) {
+    matrix::check_resumable(*existing, plan.results_file, matrix::scenario_hash(base));
   }
   if (embedded)
     enforce_budgets(budgets(plan, nullptr), flags.allow_over_budget || base.allow_over_budget,

@@ -86,7 +86,9 @@ int report_command(const std::vector<std::string>& args, Io io) {
   options.timeseries_cell = parsed->cell;
   // The analysis is derived data: recompute it with this version's models.
   results.erase("analysis");
-  options.analyze = [](const nlohmann::json& r) { return analysis::analyze(r); };
+  options.analyze = [source = file.string()](const nlohmann::json& r) {
+    return analysis::analyze(r, source);
+  };
   const std::filesystem::path out =
       parsed->out ? std::filesystem::path(*parsed->out) : file.parent_path();
   const auto summary = report::write_report(results, out.empty() ? "." : out, options);

@@ -13,7 +13,6 @@
 #include "cli/inputs.hpp"
 #include "cli/options.hpp"
 #include "cluster/budget.hpp"
-#include "cluster/scenarios_dir.hpp"
 #include "cluster/signals.hpp"
 #include "faults/injector.hpp"
 #include "matrix/cell_runner.hpp"
@@ -173,9 +172,9 @@ int run_command(const std::vector<std::string>& args, Io io) {
   const ResolvedInputs inputs = resolve_inputs(flags.inputs);
   const workload::Scenario& scenario = inputs.scenario;
   matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
-  const cluster::Profile profile =
-      cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
+  const cluster::Profile profile = load_scenario_profile(scenario, flags.inputs);
   const bool embedded = matrix::runs_embedded(inputs.dsn, {profile}, inputs.env);
+  if (embedded) matrix::check_embedded_profiles({profile});  // unknown settings: exit 2 now
   faults::check_injectable(scenario.faults, embedded,
                            embedded || (inputs.dsn && faults::is_tcp(inputs.dsn->target)));
   const auto shard = resolve_shard(flags.shard, embedded, {});

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cluster/scenarios_dir.hpp"
 #include "pg/app_config.hpp"
 #include "report/report.hpp"
 #include "util/duration.hpp"
@@ -60,6 +61,19 @@ ResolvedInputs resolve_inputs(const InputFlags& flags) {
     throw InputError(fmt::format("{}: pool: {}", inputs.scenario.file, error));
   }
   return inputs;
+}
+
+cluster::Profile load_scenario_profile(const workload::Scenario& scenario,
+                                       const InputFlags& flags) {
+  try {
+    return cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
+  } catch (const cluster::ProfileNameError& e) {
+    if (flags.profile) throw InputError(fmt::format("--profile {}: {}", *flags.profile, e.what()));
+    const auto origin = scenario.origins.find("server.profile");
+    throw InputError(fmt::format(
+        "{}: server.profile: {}",
+        origin == scenario.origins.end() ? scenario.file : origin->second.to_string(), e.what()));
+  }
 }
 
 void print_effective_settings(const workload::Scenario& scenario, std::ostream& out) {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/profile.hpp"
 #include "matrix/shard.hpp"
 #include "pg/dsn.hpp"
 #include "pg/environment.hpp"
@@ -37,6 +38,11 @@ struct ResolvedInputs {
 /// Loads and validates everything; pool settings from config.yaml and the DSN's query apply
 /// unless --set gave the key. Throws InputError.
 ResolvedInputs resolve_inputs(const InputFlags& flags);
+
+/// The profile `scenario` (the base scenario or a matrix cell's) names. A name that names no
+/// profile is an InputError saying where it was given: --profile, the scenario file's line,
+/// --set or the --matrix axis.
+cluster::Profile load_scenario_profile(const workload::Scenario& scenario, const InputFlags& flags);
 
 /// The pool settings and where each came from (file:line, --set, config.yaml, default).
 void print_effective_settings(const workload::Scenario& scenario, std::ostream& out);

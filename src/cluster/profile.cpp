@@ -164,7 +164,7 @@ fs::path resolve_one(const std::string& part, const fs::path& profiles_dir) {
   const std::string best = util::closest_match(part, names);
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-  throw InputError(fmt::format(
+  throw ProfileNameError(fmt::format(
       "unknown profile '{}'{}\nshipped profiles ({}): {}\nor give a path to a .conf file "
       "(e.g. ./my-postgresql.conf)",
       part, best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best), profiles_dir.string(),
@@ -182,6 +182,12 @@ const ProfileSetting* Profile::find(std::string_view name) const {
 }
 
 std::vector<ProfileSetting> parse_conf(std::string_view text, const std::string& file_label) {
+  // The settings go into results.json (server_settings), which is UTF-8.
+  if (const auto bad = util::first_invalid_utf8(text)) {
+    throw InputError(fmt::format("{}:{}: not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+                                 file_label, util::line_and_column(text, *bad).first,
+                                 static_cast<unsigned char>(text[*bad])));
+  }
   std::vector<ProfileSetting> settings;
   int line_number = 0;
   while (!text.empty() || line_number == 0) {
@@ -254,7 +260,7 @@ Profile load_profile(std::string_view spec, const fs::path& profiles_dir) {
   Profile profile;
   profile.name = std::string(spec);
   if (spec.empty())
-    throw InputError("empty profile name (expected e.g. ssd or ssd+wal-write-heavy)");
+    throw ProfileNameError("empty profile name (expected e.g. ssd or ssd+wal-write-heavy)");
   std::vector<std::string> parts;
   std::error_code error;
   if (fs::is_regular_file(fs::path(spec), error) && spec.find('/') != std::string_view::npos) {
@@ -265,7 +271,7 @@ Profile load_profile(std::string_view spec, const fs::path& profiles_dir) {
       const auto plus = rest.find('+');
       const std::string part(rest.substr(0, plus));
       if (part.empty()) {
-        throw InputError(
+        throw ProfileNameError(
             fmt::format("bad profile '{}': empty name around '+' (expected NAME[+NAME...])", spec));
       }
       parts.push_back(part);

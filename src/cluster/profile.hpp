@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cluster/settings.hpp"
+#include "util/error.hpp"
 
 // postgresql.conf profiles: parsing (postgresql.conf syntax), composition
 // (`ssd+wal-write-heavy`, later names win), lookup of shipped names, validation against a
@@ -55,10 +56,19 @@ std::string profile_description(const std::filesystem::path& file);
 /// Shipped profiles in `profiles_dir` (*.conf), sorted by name.
 std::vector<ProfileEntry> list_profiles(const std::filesystem::path& profiles_dir);
 
+/// A profile spec that names no profile (empty, an empty name around '+', an unknown
+/// shipped name). Its message does not say where the spec was given: callers that know
+/// (--profile, a scenario's line, a --matrix axis) say it.
+class ProfileNameError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 /// Resolves `spec` ("ssd", "ssd+wal-write-heavy", "./mine.conf", "ssd+/abs/x.conf") and
 /// composes the files in order, later names winning. A name containing '/' or ending in
 /// ".conf" is a path; any other is scenarios/profiles/<name>.conf under `profiles_dir`.
-/// Unknown names and unreadable files are InputErrors listing the shipped names.
+/// Unknown names are ProfileNameErrors listing the shipped names; unreadable or malformed
+/// files are InputErrors naming file[:line].
 Profile load_profile(std::string_view spec, const std::filesystem::path& profiles_dir);
 
 /// Checks every setting of `profile` against `catalog`: unknown parameter (with a "did you

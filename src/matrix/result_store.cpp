@@ -31,8 +31,9 @@ ResultStore::ResultStore(std::filesystem::path file, nlohmann::json document)
   m_document["cells"] = nlohmann::json::array();
 }
 
-void ResultStore::resume_from(const nlohmann::json& previous) {
-  const std::string label = m_file.string();
+void check_resumable(const nlohmann::json& previous, const std::filesystem::path& file,
+                     const std::string& scenario_hash_now) {
+  const std::string label = file.string();
   if (!previous.is_object() || !previous.contains("matrix") || !previous.contains("cells") ||
       !previous["cells"].is_array()) {
     throw InputError(fmt::format(
@@ -48,14 +49,23 @@ void ResultStore::resume_from(const nlohmann::json& previous) {
         label, version, k_version));
   }
   const std::string before = previous["matrix"].value("scenario_hash", std::string("?"));
-  const std::string now = m_document["matrix"].value("scenario_hash", std::string());
-  if (before != now) {
+  if (before != scenario_hash_now) {
     throw InputError(fmt::format(
         "{}: --resume: the resolved scenario changed since these results were written "
         "(hash {} then, {} now: the file, a --set, --matrix or --profile differs). Resume "
         "with the same inputs, or start afresh with --fresh or another --out",
-        label, before, now));
+        label, before, scenario_hash_now));
   }
+  for (const auto& cell : previous["cells"]) {
+    if (!cell.is_object() || (cell.contains("id") && !cell["id"].is_string())) {
+      throw InputError(
+          fmt::format("{}: --resume: a cell that is not an object with a string \"id\"", label));
+    }
+  }
+}
+
+void ResultStore::resume_from(const nlohmann::json& previous) {
+  check_resumable(previous, m_file, m_document["matrix"].value("scenario_hash", std::string()));
   for (const auto& cell : previous["cells"]) {
     const std::string status = cell.value("status", std::string());
     if (status == "interrupted" || !cell.contains("id")) continue;
@@ -113,8 +123,10 @@ std::optional<nlohmann::json> read_results(const std::filesystem::path& file) {
   try {
     return nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(
-        fmt::format("{}: not a results file (invalid JSON: {})", file.string(), e.what()));
+    // nlohmann's "; last read: '...'" may quote kilobytes of a histogram: the position is enough.
+    std::string what = e.what();
+    what = what.substr(0, what.find("; last read:"));
+    throw InputError(fmt::format("{}: not a results file (invalid JSON: {})", file.string(), what));
   }
 }
 

@@ -19,6 +19,13 @@ namespace poolbench::matrix {
 /// refuses results written for another scenario. Hex text.
 std::string scenario_hash(const workload::Scenario& scenario);
 
+/// Throws InputError naming `file` unless `previous` (a results.json already read) can be
+/// resumed by a matrix whose resolved scenario has `scenario_hash_now`: the results of a
+/// matrix, written by this tool version, for the same resolved scenario. Nothing is needed
+/// but the files: callers check before anything starts.
+void check_resumable(const nlohmann::json& previous, const std::filesystem::path& file,
+                     const std::string& scenario_hash_now);
+
 class ResultStore {
  public:
   /// `document` holds every top-level key but "cells" (schema, tool, scenario, matrix, ...).

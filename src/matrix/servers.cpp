@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cluster/binaries.hpp"
+#include "cluster/process.hpp"
+#include "cluster/template_cache.hpp"
 #include "cluster/verify.hpp"
 #include "matrix/budget_check.hpp"
 #include "pg/masking.hpp"
@@ -75,6 +78,17 @@ bool runs_embedded(const std::optional<pg::ParsedDsn>& dsn,
     if (value && !value->empty()) return false;
   }
   return true;
+}
+
+void check_embedded_profiles(const std::vector<cluster::Profile>& profiles) {
+  std::optional<cluster::ServerBinaries> binaries;
+  try {
+    binaries = cluster::find_server_binaries();
+  } catch (const RuntimeFailure&) {
+    return;  // starting the cluster reports it, with what to install
+  }
+  const cluster::ClusterTemplate tpl = cluster::ensure_template(*binaries, cluster::server_user());
+  for (const auto& profile : profiles) cluster::validate_profile(profile, tpl.catalog);
 }
 
 Servers::Servers(ServerOptions options) : m_options(std::move(options)) {}

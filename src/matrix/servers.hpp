@@ -53,6 +53,13 @@ std::string profile_dsn_variable(std::string_view profile_name);
 bool runs_embedded(const std::optional<pg::ParsedDsn>& dsn,
                    const std::vector<cluster::Profile>& profiles, const pg::EnvLookup& env);
 
+/// For an embedded cluster: validates `profiles` against the local server's pg_settings (the
+/// cached template's, built once per server version), so an unknown parameter or a bad value
+/// is bad input before anything starts or is printed. Does nothing when no server binaries
+/// are found (starting the cluster then says what is missing). Throws InputError, or
+/// RuntimeFailure when the template cannot be built.
+void check_embedded_profiles(const std::vector<cluster::Profile>& profiles);
+
 /// Owns the embedded cluster (if any) and the per-profile connection targets.
 /// Not thread-safe: one thread uses it.
 class Servers {

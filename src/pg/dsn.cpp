@@ -134,6 +134,52 @@ std::string quote_conninfo_value(std::string_view value) {
   return out;
 }
 
+/// Values libpq accepts when parsing but rejects only when connecting (exit 3 then): bad
+/// input is exit 2, before anything starts.
+void check_values_libpq_checks_late(const ConnectionTarget& target, std::string_view source) {
+  // A port may be a comma-separated list (several hosts); an empty entry is the default.
+  if (const auto port = target.get("port")) {
+    const bool digits = port->find_first_not_of("0123456789,") == std::string::npos;
+    bool in_range = digits && !port->empty();
+    for (std::size_t start = 0; in_range && start <= port->size();) {
+      std::size_t end = port->find(',', start);
+      if (end == std::string::npos) end = port->size();
+      const std::string one = port->substr(start, end - start);
+      in_range = one.empty() || (one.size() <= 5 && std::stoi(one) >= 1 && std::stoi(one) <= 65535);
+      start = end + 1;
+    }
+    if (!in_range) {
+      throw InputError(
+          fmt::format("{}: the port must be a number from 1 to 65535, got '{}'", source, *port));
+    }
+  }
+  struct Choices {
+    std::string_view keyword;
+    std::vector<std::string_view> values;
+  };
+  static const std::array<Choices, 4> k_choices{{
+      {"sslmode", {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}},
+      {"gssencmode", {"disable", "prefer", "require"}},
+      {"channel_binding", {"disable", "prefer", "require"}},
+      {"target_session_attrs",
+       {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"}},
+  }};
+  for (const auto& [keyword, values] : k_choices) {
+    const auto value = target.get(keyword);
+    if (!value || std::find(values.begin(), values.end(), *value) != values.end()) continue;
+    std::string expected;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      expected += fmt::format("{}{}",
+                              i == 0                   ? ""
+                              : i + 1 == values.size() ? " or "
+                                                       : ", ",
+                              values[i]);
+    }
+    throw InputError(
+        fmt::format("{}: {}=\"{}\" is not valid; expected {}", source, keyword, *value, expected));
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> ConnectionTarget::get(std::string_view keyword) const {
@@ -172,6 +218,9 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
                     "(postgresql://user@host:5432/db) or key=value string (host=... dbname=...)",
                     source));
   }
+  if (util::first_invalid_utf8(dsn)) {  // its masked form goes into results.json (UTF-8)
+    throw InputError(fmt::format("{}: the connection string is not UTF-8 text", source));
+  }
   ParsedDsn parsed;
   std::string for_libpq(dsn);
   const std::string scheme = scheme_of(dsn);
@@ -181,6 +230,14 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
           "{}: {} is a {} URL, but poolbench measures PostgreSQL; give a postgresql:// URL "
           "or a libpq key=value string",
           source, mask_dsn(dsn), scheme.substr(0, scheme.find('+'))));
+    }
+    if (dsn.find_first_of(" \t\r\n") != std::string_view::npos) {
+      // libpq would take "db pool_size=5" as the database name (often a closing quote
+      // missing in config.yaml, which folds the next line in).
+      throw InputError(
+          fmt::format("{}: a URL cannot contain spaces or line breaks (percent-encode a space "
+                      "as %20; is a closing quote missing?)",
+                      source));
     }
     // libpq knows postgresql:// and postgres:// but not SQLAlchemy's +driver suffix.
     const std::string_view rest = dsn.substr(scheme.size() + 1);
@@ -193,15 +250,7 @@ ParsedDsn parse_dsn(std::string_view text, std::string_view source) {
   }
   parsed.target =
       ConnectionTarget(libpq_parse(for_libpq, dsn, source), mask_dsn(dsn), std::string(source));
-  // libpq accepts any port text here and fails only at connect time: bad input is exit 2,
-  // before anything starts. A port may be a comma-separated list (several hosts).
-  if (const auto port = parsed.target.get("port")) {
-    const bool valid =
-        !port->empty() && port->find_first_not_of("0123456789,") == std::string::npos;
-    if (!valid) {
-      throw InputError(fmt::format("{}: the port must be a number, got '{}'", source, *port));
-    }
-  }
+  check_values_libpq_checks_late(parsed.target, source);
   return parsed;
 }
 

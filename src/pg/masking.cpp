@@ -1,5 +1,6 @@
 #include "pg/masking.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <utility>
@@ -229,18 +230,42 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-std::string mask_secret(std::string_view text, std::string_view secret) {
-  std::string out(text);
-  if (secret.empty()) return out;
-  const std::string encoded = percent_encode(secret);
-  for (std::string_view needle : {secret, std::string_view(encoded)}) {
-    std::size_t pos = 0;
-    while ((pos = out.find(needle, pos)) != std::string::npos) {
-      out.replace(pos, needle.size(), k_mask);
-      pos += k_mask.size();
+namespace {
+
+/// Every occurrence of any of `secrets` (and of its percent-encoded form) in `text` replaced
+/// by the mask, in one pass: the mask is never searched again, so a secret that is part of
+/// the mask ("*", "**") cannot make the text grow with each secret (it grew 4x per secret).
+/// At each position the longest matching secret wins.
+std::string mask_all(std::string_view text, const std::vector<std::string>& secrets) {
+  std::vector<std::string> needles;
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    needles.push_back(secret);
+    needles.push_back(percent_encode(secret));
+  }
+  std::sort(needles.begin(), needles.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  needles.erase(std::unique(needles.begin(), needles.end()), needles.end());
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto match = std::find_if(needles.begin(), needles.end(), [&](const std::string& n) {
+      return text.substr(i, n.size()) == n;
+    });
+    if (match == needles.end()) {
+      out.push_back(text[i++]);
+    } else {
+      out.append(k_mask);
+      i += match->size();
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string mask_secret(std::string_view text, std::string_view secret) {
+  return mask_all(text, {std::string(secret)});
 }
 
 std::optional<std::string> password_of(const std::string& conninfo) {
@@ -259,12 +284,11 @@ std::optional<std::string> password_of(const std::string& conninfo) {
 }
 
 std::string mask_message(std::string_view message, const std::string& conninfo) {
-  std::string out = replace_spans(message, text_spans(message));
-  if (const std::optional<std::string> password = password_of(conninfo)) {
-    out = mask_secret(out, *password);
+  std::vector<std::string> secrets = secrets_in_dsn(conninfo);
+  if (std::optional<std::string> password = password_of(conninfo)) {
+    secrets.push_back(std::move(*password));
   }
-  for (const std::string& secret : secrets_in_dsn(conninfo)) out = mask_secret(out, secret);
-  return out;
+  return mask_all(replace_spans(message, text_spans(message)), secrets);
 }
 
 }  // namespace poolbench::pg

@@ -1,6 +1,7 @@
 #include "report/report_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -274,9 +275,32 @@ void check_results(const nlohmann::json& results, const std::string& source) {
   if (cells == results.end() || !cells->is_array()) {
     throw InputError(fmt::format("{}: \"cells\" must be an array", source));
   }
+  // The shape the report reads (schemas/results.schema.json): a failed cell may lack its
+  // summary, but what is there has the right types, or the report would show blanks.
+  static constexpr std::array<const char*, 8> k_counters = {
+      "duration_s", "requests", "completed",      "timeouts",
+      "errors",     "dropped",  "throughput_rps", "timeout_rate"};
   for (std::size_t i = 0; i < cells->size(); ++i) {
-    if (!(*cells)[i].is_object()) {
+    const nlohmann::json& cell = (*cells)[i];
+    if (!cell.is_object()) {
       throw InputError(fmt::format("{}: cells[{}] must be an object", source, i));
+    }
+    const auto expect_object = [&](const char* key, bool required) {
+      const auto it = cell.find(key);
+      if ((it == cell.end() && !required) || (it != cell.end() && it->is_object())) return;
+      throw InputError(fmt::format("{}: cells[{}].{}: expected an object, got {}", source, i, key,
+                                   it == cell.end() ? "nothing" : it->type_name()));
+    };
+    expect_object("params", true);
+    expect_object("summary", false);
+    const auto summary = cell.find("summary");
+    if (summary == cell.end()) continue;
+    for (const char* key : k_counters) {
+      const auto it = summary->find(key);
+      if (it != summary->end() && !it->is_number()) {
+        throw InputError(fmt::format("{}: cells[{}].summary.{}: expected a number, got {}", source,
+                                     i, key, it->type_name()));
+      }
     }
   }
 }

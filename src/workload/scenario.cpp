@@ -145,8 +145,6 @@ auto enum_setter(std::function<Enum&(Scenario&)> field,
   };
 }
 
-constexpr std::int64_t k_int_max = std::numeric_limits<int>::max();
-
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> k_specs = {
       {"name", "a non-empty name",

@@ -56,7 +56,11 @@ class Loader {
 
   /// The text of a scalar; a list, a mapping or nothing where a value belongs is an error.
   std::string scalar(const YAML::Node& node, const std::string& key) const {
-    if (node.IsScalar()) return node.Scalar();
+    if (node.IsScalar()) {
+      // The text was UTF-8; what yaml-cpp made of it must be too (it goes into results.json).
+      if (util::first_invalid_utf8(node.Scalar())) fail(node, key, "the value is not UTF-8 text");
+      return node.Scalar();
+    }
     const char* got = node.IsSequence() ? "a list" : node.IsMap() ? "a mapping" : "no value";
     fail(node, key, fmt::format("expected a single value, got {}", got));
   }
@@ -545,6 +549,22 @@ std::pair<std::string, std::string> split_override(const std::string& text) {
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file_label,
                         const std::vector<std::string>& overrides) {
+  // Every string of the scenario goes into results.json, which is UTF-8: a Latin-1 "café"
+  // would otherwise fail the write after the whole run.
+  if (const auto bad = util::first_invalid_utf8(yaml_text)) {
+    const auto [line, column] = util::line_and_column(yaml_text, *bad);
+    throw InputError(fmt::format("{}:{}:{}: not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+                                 file_label, line, column,
+                                 static_cast<unsigned char>(yaml_text[*bad])));
+  }
+  if (const std::size_t nul = yaml_text.find('\0'); nul != std::string::npos) {
+    // yaml-cpp turns a raw NUL into stray bytes (not UTF-8) instead of refusing it.
+    const auto [line, column] = util::line_and_column(yaml_text, nul);
+    throw InputError(fmt::format("{}:{}:{}: a NUL byte: not YAML text", file_label, line, column));
+  }
+  for (const auto& text : overrides) {
+    if (util::first_invalid_utf8(text)) throw InputError("--set: a value is not UTF-8 text");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

@@ -107,6 +107,10 @@ class ScriptParser {
         backslash(item);
       }
     }
+    if (m_commands.empty()) {  // pgbench: "empty command list for script"
+      error(ScriptPosition{},
+            "the script has no commands (expected SQL statements, \\set or \\sleep)");
+    }
     return Script(m_location, std::move(m_commands), std::move(m_names));
   }
 
@@ -253,8 +257,33 @@ class ScriptParser {
       }
       error(item.position_of(expr_offset + e.offset()), message);
     }
+    const std::size_t expr_start = expr_offset + expr_text.find_first_not_of(" \t\r\n\f");
+    reject_failing_constant(command.expression, item.position_of(expr_start), var.text);
     command.slot = define(command.variable);  // after parsing: `\set x :x + 1` needs x before
     m_commands.emplace_back(std::move(command));
+  }
+
+  /// An expression without variables that fails whatever the random draws (an empty random
+  /// range, a zipfian parameter out of bounds, an int64 overflow) would fail every request of
+  /// the run, each counted as an error: bad input now instead. It is tried with several
+  /// random states, so a failure that depends on the draws is left to run time.
+  void reject_failing_constant(const Expression& expression, ScriptPosition at,
+                               std::string_view variable) const {
+    for (const ExprNode& node : expression.nodes()) {
+      if (node.kind == ExprNode::Kind::variable) return;
+    }
+    std::string first_error;
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+      ClientParams params;
+      params.rng_seed = seed;
+      ClientState state(params, 0);
+      Value value;
+      if (evaluate(expression, state, value)) return;
+      if (first_error.empty()) first_error = state.error();
+    }
+    error(at, fmt::format("\\set {}: {} (the expression has no variable: it would fail on every "
+                          "run)",
+                          variable, first_error));
   }
 
   void sleep(const ScannedItem& item) {

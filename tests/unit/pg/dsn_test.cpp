@@ -119,6 +119,27 @@ TEST(ParseDsn, MapsAsyncpgSslToSslmode) {
   EXPECT_THAT(input_error("postgresql://h/db?ssl=require&sslmode=disable"), HasSubstr("sslmode"));
 }
 
+TEST(ParseDsn, ValuesLibpqChecksOnlyWhenConnectingAreBadInputAtOnce) {
+  EXPECT_THAT(input_error("postgresql://u@h/db?sslmode=sometimes"),
+              HasSubstr("--dsn: sslmode=\"sometimes\" is not valid; expected disable, allow, "
+                        "prefer, require, verify-ca or verify-full"));
+  EXPECT_THAT(input_error("host=h gssencmode=always"), HasSubstr("gssencmode=\"always\""));
+  EXPECT_THAT(input_error("postgresql://u@h/db?target_session_attrs=primry"),
+              HasSubstr("target_session_attrs"));
+  EXPECT_THAT(input_error("postgresql://u@h:99999/db"),
+              HasSubstr("the port must be a number from 1 to 65535, got '99999'"));
+  EXPECT_THAT(input_error("host=a,b port=5432,0"), HasSubstr("got '5432,0'"));
+  EXPECT_EQ(parse_dsn("host=a,b port=5432,", "--dsn").target.get("port"), "5432,");
+}
+
+TEST(ParseDsn, AUrlWithASpaceIsBadInputWithoutEchoingIt) {
+  const std::string message = input_error("postgresql://u:my secret@h/db");
+  EXPECT_THAT(message, HasSubstr("--dsn: a URL cannot contain spaces"));
+  EXPECT_THAT(message, Not(HasSubstr("secret")));
+  EXPECT_THAT(input_error("postgresql://u@h/app\n  pool_size: 3"), HasSubstr("line breaks"));
+  EXPECT_EQ(parse_dsn("host=h dbname=app", "--dsn").target.get("dbname"), "app");  // key=value
+}
+
 TEST(ParseDsn, LeavesLibpqParametersToLibpq) {
   const ParsedDsn parsed = parse_dsn(
       "postgresql://u@h/db?sslmode=verify-ca&sslrootcert=/run/secrets/ca-bundle.crt"

@@ -263,6 +263,30 @@ TEST(ScriptErrorTest, UndefinedVariableInSqlNamesFileTransactionLineAndColumn) {
             "                 ^");
 }
 
+TEST(ScriptErrorTest, AConstantExpressionThatAlwaysFailsIsALoadError) {
+  EXPECT_EQ(load_error("\\set x random(10, 1)\nSELECT :x;"),
+            "scenarios/test.yaml:20:14: transaction \"point_read\": \\set x: empty range given to "
+            "random (the expression has no variable: it would fail on every run)\n"
+            "    \\set x random(10, 1)\n"
+            "           ^");
+  EXPECT_NE(load_error("\\set x 9223372036854775807 + 1").find("bigint add out of range"),
+            std::string::npos);
+}
+
+TEST(ScriptErrorTest, ExpressionsThatMayFailOnlyForSomeValuesAreLeftToRunTime) {
+  // A variable, or a random draw that only sometimes divides by zero: not known at load time.
+  EXPECT_EQ(parse("\\set q 1 / (:scale - 1)").commands().size(), 1u);
+  EXPECT_EQ(parse("\\set q 10 / random(0, 1)").commands().size(), 1u);
+}
+
+TEST(ScriptErrorTest, AScriptWithoutCommandsIsALoadError) {
+  EXPECT_NE(
+      load_error("-- only a comment\n")
+          .find("scenarios/test.yaml:20:7: transaction \"point_read\": the script has no commands"),
+      std::string::npos);
+  EXPECT_NE(load_error("").find("the script has no commands"), std::string::npos);
+}
+
 TEST(ScriptErrorTest, VariableSetLaterIsStillAnError) {
   const std::string message = load_error("SELECT :x;\n\\set x 1");
   EXPECT_NE(message.find("scenarios/test.yaml:20:14: transaction \"point_read\": variable \":x\""),
