@@ -87,6 +87,40 @@ double wait_until(std::chrono::system_clock::time_point at,
   return 0;
 }
 
+/// Where the pools connect: the server, or a delay proxy in front of it when the scenario
+/// injects network_delay.
+struct PoolRoute {
+  std::unique_ptr<faults::DelayProxy> proxy;
+  pg::ConnectionTarget target;
+};
+
+PoolRoute route_pools(const workload::Scenario& scenario, const ServerTarget& server, bool faulty) {
+  PoolRoute route{nullptr, server.target};
+  const bool delays =
+      faulty && std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const auto& f) {
+        return f.kind == workload::FaultKind::network_delay;
+      });
+  if (!delays) return route;
+  const auto host =
+      server.target.get("hostaddr").value_or(server.target.get("host").value_or("127.0.0.1"));
+  route.proxy = std::make_unique<faults::DelayProxy>(
+      host, std::stoi(server.target.get("port").value_or("5432")));
+  route.target.set("host", "127.0.0.1");
+  route.target.set("hostaddr", "127.0.0.1");
+  route.target.set("port", std::to_string(route.proxy->port()));
+  // A passfile names the server's host and port, not the proxy's: hand libpq the password
+  // it found there (in memory only, like a DSN's own password).
+  if (!server.target.get("password")) {
+    try {
+      const std::string password = pg::Session::connect(server.target.conninfo()).password_used();
+      if (!password.empty()) route.target.set("password", password);
+    } catch (const pg::PgError&) {
+      // the pools' own connects will count the failure
+    }
+  }
+  return route;
+}
+
 }  // namespace
 
 std::vector<workload::CompiledTransaction> compile_transactions(
@@ -122,31 +156,9 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   if (faulty)
     faults::check_injectable(scenario.faults, server.embedded, faults::is_tcp(server.target));
   // network_delay: the pools connect through a delaying proxy in front of the server.
-  std::unique_ptr<faults::DelayProxy> proxy;
-  pg::ConnectionTarget pool_target = server.target;
-  const bool delays =
-      faulty && std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const auto& f) {
-        return f.kind == workload::FaultKind::network_delay;
-      });
-  if (delays) {
-    const auto host =
-        server.target.get("hostaddr").value_or(server.target.get("host").value_or("127.0.0.1"));
-    proxy = std::make_unique<faults::DelayProxy>(
-        host, std::stoi(server.target.get("port").value_or("5432")));
-    pool_target.set("host", "127.0.0.1");
-    pool_target.set("hostaddr", "127.0.0.1");
-    pool_target.set("port", std::to_string(proxy->port()));
-    // A passfile names the server's host and port, not the proxy's: hand libpq the password
-    // it found there (in memory only, like a DSN's own password).
-    if (!server.target.get("password")) {
-      try {
-        const std::string password = pg::Session::connect(server.target.conninfo()).password_used();
-        if (!password.empty()) pool_target.set("password", password);
-      } catch (const pg::PgError&) {
-        // the pools' own connects will count the failure
-      }
-    }
-  }
+  PoolRoute route = route_pools(scenario, server, faulty);
+  std::unique_ptr<faults::DelayProxy> proxy = std::move(route.proxy);
+  const pg::ConnectionTarget& pool_target = route.target;
   pg::PgConnectionFactory factory(pool_target, options.run_id);
   workload::RecordingFactory recording(factory);
   const auto instances = workload::resolve_instances(scenario);
