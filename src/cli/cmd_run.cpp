@@ -53,6 +53,11 @@ clients or arrival rate, as separate app instances with the full pool settings, 
 --dsn server; then poolbench merge combines the shards' results.json into one (the
 analysis, report and slo: verdict come from the merged results).
 
+Faults: a scenario's faults: list (restart, terminate_backends, stall, exhaust_connections,
+network_delay; each at an offset from the measurement start) is injected during the run,
+which goes on; results.json (each cell's faults) and the report's Faults table give the
+errors by SQLSTATE, timeouts and recovery time of each. See scenarios/faults.yaml.
+
 Examples:
   poolbench run scenarios/read_heavy.yaml
   poolbench run scenarios/read_heavy.yaml --set pool.pool_size=4 --set workload.duration=10s
