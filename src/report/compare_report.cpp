@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "report/markdown_text.hpp"
 #include "report/mustache_view.hpp"
 #include "report/templates.hpp"
 
@@ -81,38 +82,17 @@ const std::string* shown_note(const MetricComparison& metric) {
   return &metric.note;
 }
 
-/// Markdown table cell text: pipes escaped, line breaks flattened.
-std::string md(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
+/// The verdict's name, a regression in bold.
 std::string md_verdict(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::regressed:
-      return "**regressed**";
-    case Verdict::improved:
-      return "improved";
-    case Verdict::unchanged:
-      break;
-  }
-  return "unchanged";
+  const std::string name(to_string(verdict));
+  return verdict == Verdict::regressed ? "**" + name + "**" : name;
 }
 
 std::string md_row(const std::string& cell, const MetricComparison& metric) {
-  return fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} |\n", md(cell), metric.metric,
-                     value_text(metric, metric.baseline_value),
+  return fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} |\n", markdown_cell_text(cell),
+                     metric.metric, value_text(metric, metric.baseline_value),
                      value_text(metric, metric.current_value), change_text(metric), p_text(metric),
-                     md(threshold_text(metric)), md_verdict(metric.verdict));
+                     markdown_cell_text(threshold_text(metric)), md_verdict(metric.verdict));
 }
 
 constexpr const char* k_md_header =
@@ -199,17 +179,19 @@ std::string render_compare_markdown(const Comparison& comparison) {
   }
   if (!changed.empty()) out += std::string(k_md_header) + changed + "\n";
   if (!comparison.notes.empty()) {
-    for (const auto& note : comparison.notes) out += fmt::format("> {}\n", md(note));
+    for (const auto& note : comparison.notes)
+      out += fmt::format("> {}\n", markdown_cell_text(note));
     out += "\n";
   }
   out += "<details><summary>Every cell and metric</summary>\n\n";
   for (const auto& cell : comparison.cells) {
-    out += fmt::format("**{}** ({})\n\n{}", md(cell.label), repetitions_text(cell), k_md_header);
+    out += fmt::format("**{}** ({})\n\n{}", markdown_cell_text(cell.label), repetitions_text(cell),
+                       k_md_header);
     for (const auto& metric : cell.metrics) out += md_row(cell.label, metric);
     std::string notes;
     for (const auto& metric : cell.metrics) {
       if (const std::string* note = shown_note(metric)) {
-        notes += fmt::format("- `{}`: {}\n", metric.metric, md(*note));
+        notes += fmt::format("- `{}`: {}\n", metric.metric, markdown_cell_text(*note));
       }
     }
     out += notes.empty() ? "\n" : "\n" + notes + "\n";

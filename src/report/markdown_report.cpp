@@ -5,27 +5,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "report/markdown_text.hpp"
+
 namespace poolbench::report {
 namespace {
 
-/// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
-std::string cell_text(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string table_row(const std::vector<std::string>& fields) {
   std::vector<std::string> escaped;
-  for (const auto& f : fields) escaped.push_back(cell_text(f));
+  for (const auto& f : fields) escaped.push_back(markdown_cell_text(f));
   return fmt::format("| {} |\n", fmt::join(escaped, " | "));
 }
 
@@ -46,6 +33,20 @@ std::vector<std::string> table_params(const ReportModel& model) {
 }
 
 }  // namespace
+
+std::string markdown_cell_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string render_summary_md(const ReportModel& model) {
   std::string out = fmt::format("# poolbench report: {}\n\n",
