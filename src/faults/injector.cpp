@@ -76,9 +76,6 @@ FaultInjector::~FaultInjector() {
 
 void FaultInjector::start(Clock::time_point measure_start) {
   m_measure_start = measure_start;
-  m_measure_start_wall =
-      std::chrono::system_clock::now() -
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - measure_start);
   m_thread = std::thread([this] { run(); });
 }
 
@@ -117,11 +114,7 @@ void FaultInjector::run() noexcept {
     const auto began = Clock::now();
     record.start_s = seconds_between(m_measure_start, began);
     record.start_unix_s =
-        std::chrono::duration<double>(
-            (m_measure_start_wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                        began - m_measure_start))
-                .time_since_epoch())
-            .count();
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     record.before = snapshot();
     if (!m_records.empty()) m_records.back().after = record.before;
     try {

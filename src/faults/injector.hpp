@@ -89,7 +89,6 @@ class FaultInjector {
   std::vector<workload::Fault> m_faults;
   FaultTargets m_targets;
   Clock::time_point m_measure_start;
-  std::chrono::system_clock::time_point m_measure_start_wall;
   std::vector<FaultRecord> m_records;  // written by the thread; read after join
   std::mutex m_mutex;
   std::condition_variable m_wake;
