@@ -17,21 +17,35 @@ struct Window {
   std::size_t last = 0;
 };
 
-std::optional<double> baseline(const std::vector<workload::TimeseriesRow>& rows, std::size_t before,
-                               const std::vector<Window>& disturbed) {
+/// The level before a fault: the mean of its quiet seconds, and the throughput that counts as
+/// back to it.
+struct Baseline {
+  double mean = 0;
+  double threshold = 0;
+};
+
+/// The threshold is 90% of the mean, or the slowest quiet second when the seconds before the
+/// fault varied more than that: on a noisy machine a second as slow as one before the fault
+/// is back to that level.
+std::optional<Baseline> baseline(const std::vector<workload::TimeseriesRow>& rows,
+                                 std::size_t before, const std::vector<Window>& disturbed) {
   double sum = 0;
   int count = 0;
+  std::optional<double> slowest;
   for (std::size_t k = before; k > 0 && count < 5; --k) {
     const std::size_t second = k - 1;
     const bool quiet = std::none_of(disturbed.begin(), disturbed.end(), [&](const Window& w) {
       return second >= w.first && second <= w.last;
     });
     if (!quiet) break;  // only seconds after the previous fault's recovery
-    sum += static_cast<double>(rows[second].completed);
+    const auto completed = static_cast<double>(rows[second].completed);
+    sum += completed;
+    slowest = std::min(slowest.value_or(completed), completed);
     ++count;
   }
   if (count == 0) return std::nullopt;
-  return sum / count;
+  const double mean = sum / count;
+  return Baseline{mean, std::min(k_recovered_fraction * mean, *slowest)};
 }
 
 std::size_t second_of(double t_s, std::size_t size) {
@@ -45,7 +59,7 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
                              const std::vector<workload::TimeseriesRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   std::vector<Window> disturbed;
-  std::optional<double> previous_base;
+  std::optional<Baseline> previous_base;
   for (std::size_t index = 0; index < records.size(); ++index) {
     const FaultRecord& record = records[index];
     // The next fault ends this one's window: what follows is the next fault's doing.
@@ -71,7 +85,7 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
     item["preping_failures"] = record.after.preping_failures - record.before.preping_failures;
     item["connects"] = record.after.connects - record.before.connects;
 
-    std::optional<double> base;
+    std::optional<Baseline> base;
     std::optional<std::size_t> back;
     std::size_t first = 0;
     std::size_t last = 0;
@@ -82,7 +96,7 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
       if (!base) base = previous_base;
       if (base) {
         for (std::size_t k = second_of(record.end_s, rows.size()); k < limit; ++k) {
-          if (static_cast<double>(rows[k].completed) >= k_recovered_fraction * *base) {
+          if (static_cast<double>(rows[k].completed) >= base->threshold) {
             back = k;
             break;
           }
@@ -106,7 +120,8 @@ nlohmann::json fault_results(const std::vector<FaultRecord>& records,
     item["timeouts"] = timeouts;
     item["errors_by_sqlstate"] = by_sqlstate;
     item["lowest_rps"] = lowest ? nlohmann::json(*lowest) : nlohmann::json();
-    item["baseline_rps"] = base ? nlohmann::json(*base) : nlohmann::json();
+    item["baseline_rps"] = base ? nlohmann::json(base->mean) : nlohmann::json();
+    item["recovery_threshold_rps"] = base ? nlohmann::json(base->threshold) : nlohmann::json();
     item["recovered"] = back.has_value();
     if (back) {
       const double back_s = static_cast<double>(*back);

@@ -12,8 +12,10 @@
 //   kind, at_s (when it began, since the measurement start), end_s (when it was over),
 //   baseline_rps: mean throughput of the (up to 5) whole seconds before it that no earlier
 //     fault disturbed (none: the previous fault's baseline, as it had not recovered);
-//   recovery_s: from the fault's end until the first second whose throughput is back within
-//     10% of the baseline (0: it never fell, or was back within the second the fault ended;
+//   recovery_threshold_rps: the throughput that counts as back: 90% of baseline_rps, or the
+//     slowest of those seconds when they varied more than 10% (a noisy machine);
+//   recovery_s: from the fault's end until the first second whose throughput reaches the
+//     threshold (0: it never fell, or was back within the second the fault ended;
 //     null: not back before the next fault or the measurement's end, or no baseline),
 //     recovered (bool),
 //     disrupted_s: from the fault's start to that second;
@@ -26,7 +28,8 @@
 
 namespace poolbench::faults {
 
-/// The recovery threshold: throughput back to at least this fraction of the baseline.
+/// The recovery threshold: throughput back to at least this fraction of the baseline (or to
+/// the slowest baseline second, when that is lower).
 inline constexpr double k_recovered_fraction = 0.9;
 
 nlohmann::json fault_results(const std::vector<FaultRecord>& records,

@@ -345,12 +345,15 @@ std::vector<FaultRow> fault_rows(const ReportModel& model) {
                                   ? std::string()
                                   : fmt::format(" (lowest {} rps, before {} rps)",
                                                 format_rps(lowest), format_rps(baseline));
-      item.recovery = std::isnan(recovery)
-                          ? (std::isnan(baseline) ? "no baseline before it"
-                                                  : "not back within 10% before the next fault "
-                                                    "or the end" +
-                                                        dip)
-                          : fmt::format("{:.1f} s{}", recovery, dip);
+      const double threshold = number_at(fault, "recovery_threshold_rps");
+      const std::string back_to =
+          std::isnan(threshold) ? "within 10%" : fmt::format("to {} rps", format_rps(threshold));
+      item.recovery =
+          std::isnan(recovery)
+              ? (std::isnan(baseline)
+                     ? "no baseline before it"
+                     : fmt::format("not back {} before the next fault or the end{}", back_to, dip))
+              : fmt::format("{:.1f} s{}", recovery, dip);
       item.pool = fmt::format("{} invalidated, {} failed pre-pings, {} connects",
                               format_number(number_at(fault, "invalidations")),
                               format_number(number_at(fault, "preping_failures")),

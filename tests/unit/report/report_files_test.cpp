@@ -110,6 +110,7 @@ nlohmann::json with_faults() {
           {"recovery_s", nullptr},
           {"recovered", false},
           {"baseline_rps", 200.0},
+          {"recovery_threshold_rps", 175.0},
           {"lowest_rps", 0},
           {"invalidations", 8},
           {"preping_failures", 0},
@@ -124,7 +125,8 @@ TEST(Faults, SummaryMdListsEachFaultAndWhatPrePingBought) {
   EXPECT_THAT(
       md, HasSubstr("| terminate_backends at 2.0 s | 4 (57P01 4) | 0 | 0.0 s (lowest 190.0 rps, "
                     "before 200.0 rps) | 3 invalidated, 0 failed pre-pings, 3 connects |"));
-  EXPECT_THAT(md, HasSubstr("| restart (fast) at 4.0 s | 20 (57P03 20) | 1 | not back within 10%"));
+  EXPECT_THAT(md, HasSubstr("| restart (fast) at 4.0 s | 20 (57P03 20) | 1 | not back to 175.0 rps "
+                            "before the next fault or the end (lowest 0.0 rps, before 200.0 rps)"));
   EXPECT_THAT(md, HasSubstr("pool_pre_ping under faults, errors with it vs without (1 vs 1 cells): "
                             "terminate_backends 0 vs 4, restart 20 vs 20"));
   // Without faults neither appears.
