@@ -24,8 +24,11 @@ dsn=$(grep -m1 -o 'postgresql://[^ ]*' "$work/server.out") || { cat "$work/serve
 echo "server: $dsn"
 
 # Tables at scale 10, created once by poolbench (reused by every later run).
+# poolbench's own report (pool settings, summary) goes to a log; the table is the output.
+log="$work/poolbench.log"
 "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet \
-  --set workload.duration=1s --set workload.warmup=0s --out "$work/init" >/dev/null
+  --set workload.duration=1s --set workload.warmup=0s --out "$work/init" >/dev/null 2>>"$log" ||
+  { cat "$log" >&2; exit 3; }
 
 # Each point is measured ROUNDS times, pgbench and poolbench alternating, and the median of
 # each is reported: one 5 s point on a shared 2-core machine says little.
@@ -41,7 +44,8 @@ for clients in 1 2 4 8 32; do
                  awk '/^tps = / {print $3; exit}')")
     "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet --threads "$threads" \
       --set workload.clients="$clients" --set pool.pool_size="$clients" --set pool.max_overflow=0 \
-      --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients-$round" >/dev/null
+      --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients-$round" \
+      >/dev/null 2>>"$log" || { tail -20 "$log" >&2; exit 3; }
     pb_all+=("$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients-$round/results.json")")
   done
   pg_tps=$(printf '%s\n' "${pg_all[@]}" | median)

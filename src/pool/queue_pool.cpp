@@ -334,6 +334,29 @@ AsyncAcquire QueuePool::acquire_async(WakeFn wake) {
   return async;
 }
 
+AsyncAcquire QueuePool::exchange_async(Lease returning, WakeFn wake) {
+  if (returning && returning.m_pool == this) {
+    const Connection& connection = returning.connection();
+    if (!connection.is_broken() && !connection.in_transaction()) {
+      std::unique_lock lock(m_mutex);
+      const bool room = m_settings.pool_size == 0 ||
+                        m_idle.size() < static_cast<std::size_t>(m_settings.pool_size);
+      if (m_waiters.empty() && room) {
+        // checkin()'s keep-it branch (no waiter to wake), then take_locked() as an acquire.
+        m_idle.push_back(std::move(returning.m_record));
+        returning.m_pool = nullptr;
+        Taken taken = take_locked(/*may_barge=*/true);
+        lock.unlock();
+        AsyncAcquire async;
+        async.result = finish(std::move(taken));
+        return async;
+      }
+    }
+  }
+  returning.release();
+  return acquire_async(std::move(wake));
+}
+
 std::optional<AcquireResult> QueuePool::poll(Ticket& ticket) {
   if (!ticket.pending()) return std::nullopt;
   std::unique_lock lock(m_mutex);

@@ -173,6 +173,16 @@ class QueuePool {
   /// caller polls it at its deadline in any case.
   AsyncAcquire acquire_async(WakeFn wake);
 
+  /// Checks `returning` in and acquires again, as `returning.release()` then acquire_async()
+  /// would with no other thread acting in between (an interleaving SQLAlchemy's QueuePool
+  /// allows too: a thread that returns a connection and at once asks for one). When nobody
+  /// waits and the connection needs no reset, both happen under one lock, so under use_lifo
+  /// (or with no other connection idle) the caller gets its own connection back; otherwise
+  /// it is exactly release() then acquire_async(). This is how a worker thread keeps talking
+  /// to the same backend between back-to-back requests instead of swapping connections with
+  /// another thread in the instant between its check-in and its checkout.
+  AsyncAcquire exchange_async(Lease returning, WakeFn wake);
+
   /// Advances a queued acquire: the result when it completed (ok, timeout at or after its
   /// deadline, or connect failure); nullopt while it still waits (it may have gone back to
   /// the end of the queue, with its original deadline, under Fairness::sqlalchemy).

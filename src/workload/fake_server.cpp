@@ -56,6 +56,7 @@ FakeServerStats FakeServer::stats() const noexcept {
   stats.statements = m_statements.load(relaxed);
   stats.failures = m_failures.load(relaxed);
   stats.rollbacks = m_rollbacks.load(relaxed);
+  stats.thread_changes = m_thread_changes.load(relaxed);
   stats.open = m_open.load(relaxed);
   stats.max_open = m_max_open.load(relaxed);
   return stats;
@@ -163,6 +164,11 @@ bool FakeConnection::send_prepared_raw(const std::string& name, int /*count*/,
       return false;
     }
     m_server.m_statements.fetch_add(1, std::memory_order_relaxed);
+    const std::thread::id thread = std::this_thread::get_id();
+    if (m_last_thread != std::thread::id{} && m_last_thread != thread) {
+      m_server.m_thread_changes.fetch_add(1, std::memory_order_relaxed);
+    }
+    m_last_thread = thread;
     m_pending_effect = prepared->effect;
     if (draw_failure()) {
       m_server.m_failures.fetch_add(1, std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pg/statement_connection.hpp"
@@ -46,8 +47,11 @@ struct FakeServerStats {
   std::uint64_t statements = 0;  ///< statements sent
   std::uint64_t failures = 0;    ///< statements answered with the injected error
   std::uint64_t rollbacks = 0;   ///< rollback() calls that ended a transaction or a send
-  int open = 0;                  ///< connections open now
-  int max_open = 0;              ///< most connections open at once
+  /// Statements sent on a connection from another thread than its previous statement: a
+  /// connection handed from one worker thread to another (its backend would follow).
+  std::uint64_t thread_changes = 0;
+  int open = 0;      ///< connections open now
+  int max_open = 0;  ///< most connections open at once
 };
 
 /// The fake server, and the pool's ConnectionFactory for it: connect() makes a
@@ -74,6 +78,7 @@ class FakeServer final : public pool::ConnectionFactory {
   std::atomic<std::uint64_t> m_statements{0};
   std::atomic<std::uint64_t> m_failures{0};
   std::atomic<std::uint64_t> m_rollbacks{0};
+  std::atomic<std::uint64_t> m_thread_changes{0};
   std::atomic<int> m_open{0};
   std::atomic<int> m_max_open{0};
 };
@@ -124,6 +129,7 @@ class FakeConnection final : public pg::StatementConnection {
   bool m_done = false;     ///< the answer arrived (consume() returned done)
   bool m_in_transaction = false;
   bool m_broken = false;
+  std::thread::id m_last_thread;  ///< that sent the previous statement
 };
 
 }  // namespace poolbench::workload

@@ -22,15 +22,20 @@ void Worker::request_done(Client& client, std::int64_t requests_done, Clock::tim
     m_free.push_back(&client);
     return;
   }
-  if (shared.stop_now) return;
-  if (scenario.workload.transactions && requests_done >= *scenario.workload.transactions) return;
   const auto next = now + scenario.workload.think_time;
-  if (next >= shared.measure_end) return;  // pgbench -T: no new transaction after the end
+  const bool more = !shared.stop_now && !(scenario.workload.transactions &&
+                                          requests_done >= *scenario.workload.transactions);
+  // pgbench -T: no new transaction after the end.
+  if (!more || next >= shared.measure_end) {
+    client.release_kept();
+    return;
+  }
   // With no think time the client asks for a connection again at once, before any waiter
   // woken by its check-in runs (what a thread or coroutine that keeps running does; this
   // is what lets `fairness: sqlalchemy` starve waiters). A chain of requests that all fail
   // at once (server down) is cut by a timer now and then, so the stack stays flat.
   if (scenario.workload.think_time.count() > 0 || depth > 16) {
+    client.release_kept();
     client.think_until(next);
     return;
   }
@@ -163,6 +168,10 @@ GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options) {
     shared.cumulative_weights.push_back(total_weight);
     shared.slot_count = std::max(shared.slot_count, transaction.script.slot_count());
   }
+  shared.back_to_back = scenario.workload.mode == LoadMode::closed &&
+                        scenario.workload.think_time.count() == 0 &&
+                        scenario.request.app_time.count() == 0 &&
+                        scenario.request.checkout == CheckoutMode::per_request;
   const bool by_count = scenario.workload.transactions.has_value();
   shared.start = Clock::now();
   shared.measure_start = by_count ? shared.start : shared.start + scenario.workload.warmup;

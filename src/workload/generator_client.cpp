@@ -63,7 +63,8 @@ void Client::begin_script(Clock::time_point now) {
   m_pc = 0;
   m_pinned = false;
   m_rng_at_start = m_state.rng();
-  if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_request && !m_lease) {
+  if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_request &&
+      (!m_lease || m_kept)) {
     acquire(now);
   } else {
     step();
@@ -74,7 +75,10 @@ void Client::acquire(Clock::time_point now) {
   m_phase = Phase::acquiring;
   m_acquire_started = now;
   EventLoop* loop = &m_worker.loop;
-  pool::AsyncAcquire async = m_pool->acquire_async([loop, this] { loop->post(this); });
+  auto wake = [loop, this] { loop->post(this); };
+  pool::AsyncAcquire async =
+      m_kept ? m_pool->exchange_async(std::move(m_lease), wake) : m_pool->acquire_async(wake);
+  m_kept = false;
   if (async.result) {
     on_acquired(std::move(*async.result));
     return;
@@ -194,13 +198,21 @@ void Client::on_statement_done(pg::StatementOutcome outcome) {
   step();
 }
 
-Clock::time_point Client::release_connection() {
+Clock::time_point Client::release_connection(bool keep) {
   if (m_watched_fd >= 0) {
     m_worker.loop.unwatch(m_watched_fd);
     m_watched_fd = -1;
   }
   if (!m_lease) return Clock::now();
-  m_lease.release();  // the hold ends when the check-in (and any reset) is done
+  if (m_kept) {  // its hold was recorded when it was kept
+    release_kept();
+    return Clock::now();
+  }
+  if (keep) {
+    m_kept = true;
+  } else {
+    m_lease.release();  // the hold ends when the check-in (and any reset) is done
+  }
   const auto now = Clock::now();
   if (measured()) {
     m_worker.recorder.hold.record(duration_cast<microseconds>(now - m_acquired_at).count());
@@ -208,9 +220,15 @@ Clock::time_point Client::release_connection() {
   return now;
 }
 
+void Client::release_kept() noexcept {
+  if (!m_kept) return;
+  m_kept = false;
+  m_lease.release();
+}
+
 void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::string_view message) {
   // One clock read for the hold's end, the completion and the next request's start.
-  const auto now = release_connection();
+  const auto now = release_connection(/*keep=*/m_worker.shared.back_to_back);
   m_pending_sql = nullptr;
   if (measured()) {
     const std::string_view state = sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate;

@@ -43,6 +43,9 @@ struct Shared {
   Clock::time_point measure_end;  // time_point::max() with `transactions`
   Clock::time_point drain_deadline;
   std::atomic<bool> stop_now{false};  // interrupt or drain deadline: abandon in-flight work
+  /// Closed loop, per_request, no think or app time: a client asks for a connection again
+  /// the moment it returns one, so it returns it with QueuePool::exchange_async.
+  bool back_to_back = false;
 };
 
 class Worker;
@@ -66,6 +69,9 @@ class Client final : public Task {
   /// Closed loop: think (no connection held), then start a request at `ready`.
   void think_until(Clock::time_point ready);
   bool busy() const noexcept { return m_phase != Phase::idle; }
+  /// Checks in the connection the last request kept for an exchange (Shared::back_to_back)
+  /// when no request follows at once after all.
+  void release_kept() noexcept;
   /// Abandons the request in flight (drain deadline or interrupt).
   void abandon();
 
@@ -83,8 +89,9 @@ class Client final : public Task {
   void send(const SqlCommand& command);
   void on_statement_done(pg::StatementOutcome outcome);
   /// Checks the connection in (if held) and returns the time it was back (the end of its
-  /// hold).
-  Clock::time_point release_connection();
+  /// hold). `keep`: the next request follows at once; the hold ends here, but the connection
+  /// stays in hand until that request's checkout exchanges it (QueuePool::exchange_async).
+  Clock::time_point release_connection(bool keep = false);
   void finish(bool ok, std::string_view sqlstate = {}, bool timeout = false,
               std::string_view message = {});
   void arm_timer(Clock::time_point at, Phase phase);
@@ -99,6 +106,7 @@ class Client final : public Task {
   std::uint64_t m_token = 0;  // timers carrying another token are stale
   pool::Ticket m_ticket;
   pool::Lease m_lease;
+  bool m_kept = false;  // m_lease's hold is over: it goes back with the next checkout
   int m_watched_fd = -1;
   std::int64_t m_requests_done = 0;
 

@@ -1,4 +1,5 @@
-// QueuePool's asynchronous path: acquire_async() + poll(), the shape an event loop uses.
+// QueuePool's asynchronous path: acquire_async() + poll(), the shape an event loop uses, and
+// exchange_async() (check-in and checkout in one step).
 
 #include <thread>
 
@@ -242,6 +243,95 @@ TEST(QueuePoolAsync, FreedSlotIsGrantedToTheOldestFifoWaiter) {
   ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok());
   EXPECT_EQ(id_of(result->lease), 2);
+}
+
+// exchange_async: check-in and checkout in one step when nobody waits.
+
+PoolSettings lifo(PoolSettings settings) {
+  settings.use_lifo = true;
+  return settings;
+}
+
+TEST(QueuePoolExchange, UnderLifoTheReturnedConnectionComesBackEvenWithAnotherIdle) {
+  FakeFactory factory;
+  QueuePool pool(lifo(make_settings(2, 0)), factory);
+  AsyncAcquire a = pool.acquire_async([] {});
+  AsyncAcquire b = pool.acquire_async([] {});
+  ASSERT_EQ(id_of(a.result->lease), 1);
+  b.result->lease.release();  // connection 2 idle
+  AsyncAcquire again = pool.exchange_async(std::move(a.result->lease), [] {});
+  ASSERT_TRUE(again.result.has_value());
+  ASSERT_TRUE(again.result->ok());
+  EXPECT_EQ(id_of(again.result->lease), 1);
+  EXPECT_EQ(pool.status().checked_out, 1);
+  EXPECT_EQ(pool.status().checked_in, 1);
+  EXPECT_EQ(pool.counters().checkouts, 3U);
+}
+
+TEST(QueuePoolExchange, UnderFifoTheOldestIdleConnectionIsTakenAsReleaseThenAcquireWould) {
+  FakeFactory factory;
+  QueuePool pool(make_settings(2, 0), factory);
+  AsyncAcquire a = pool.acquire_async([] {});
+  AsyncAcquire b = pool.acquire_async([] {});
+  b.result->lease.release();  // connection 2 idle first
+  AsyncAcquire again = pool.exchange_async(std::move(a.result->lease), [] {});
+  ASSERT_TRUE(again.result.has_value());
+  EXPECT_EQ(id_of(again.result->lease), 2);
+  // With nothing else idle, the caller gets its own back, whatever the order.
+  AsyncAcquire own = pool.exchange_async(std::move(again.result->lease), [] {});
+  ASSERT_TRUE(own.result.has_value());
+  EXPECT_EQ(id_of(own.result->lease), 1);
+}
+
+TEST(QueuePoolExchange, AWaitingCallerIsNotPassedOverUnderFifoFairness) {
+  FakeFactory factory;
+  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory);
+  AsyncAcquire held = pool.acquire_async([] {});
+  int wakes = 0;
+  AsyncAcquire waiter = pool.acquire_async([&] { ++wakes; });
+  ASSERT_TRUE(waiter.ticket.pending());
+  AsyncAcquire exchanged = pool.exchange_async(std::move(held.result->lease), [] {});
+  // Exactly release() then acquire_async(): the connection went to the waiter, the
+  // exchanging caller queues behind it.
+  EXPECT_EQ(wakes, 1);
+  EXPECT_FALSE(exchanged.result.has_value());
+  EXPECT_TRUE(exchanged.ticket.pending());
+  std::optional<AcquireResult> result = pool.poll(waiter.ticket);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(id_of(result->lease), 1);
+}
+
+TEST(QueuePoolExchange, AConnectionInATransactionIsRolledBackOnTheWayThrough) {
+  FakeFactory factory;
+  QueuePool pool(make_settings(1, 0), factory);
+  AsyncAcquire held = pool.acquire_async([] {});
+  testing::FakeConnectionState& state = held.result->lease.as<FakeConnection>().state();
+  state.in_transaction = true;
+  AsyncAcquire again = pool.exchange_async(std::move(held.result->lease), [] {});
+  ASSERT_TRUE(again.result.has_value());
+  EXPECT_EQ(id_of(again.result->lease), 1);
+  EXPECT_EQ(state.rollbacks.load(), 1);
+  EXPECT_FALSE(state.in_transaction.load());
+}
+
+TEST(QueuePoolExchange, ABrokenConnectionIsReplacedNotHandedBack) {
+  FakeFactory factory;
+  QueuePool pool(make_settings(1, 0), factory);
+  AsyncAcquire held = pool.acquire_async([] {});
+  held.result->lease.as<FakeConnection>().state().broken = true;
+  AsyncAcquire again = pool.exchange_async(std::move(held.result->lease), [] {});
+  ASSERT_TRUE(again.result.has_value());
+  ASSERT_TRUE(again.result->ok());
+  EXPECT_EQ(id_of(again.result->lease), 2);
+  EXPECT_EQ(pool.counters().invalidations, 1U);
+}
+
+TEST(QueuePoolExchange, AnEmptyLeaseIsAPlainAcquire) {
+  FakeFactory factory;
+  QueuePool pool(make_settings(1, 0), factory);
+  AsyncAcquire first = pool.exchange_async(Lease{}, [] {});
+  ASSERT_TRUE(first.result.has_value());
+  EXPECT_EQ(id_of(first.result->lease), 1);
 }
 
 }  // namespace

@@ -86,6 +86,35 @@ pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s }
   EXPECT_LE(run.server.max_open, 4);
 }
 
+TEST(GeneratorTest, BackToBackRequestsKeepTheirConnectionOnTheirWorkerThread) {
+  // pool_size = clients, no think time: a client returns its connection and asks again at
+  // once, which exchange_async does in one step, so under LIFO no connection ever moves to
+  // another worker thread (with a separate check-in and checkout it did, whenever another
+  // thread's check-in fell between them). With think time the exchange is not used and the
+  // run still completes every request.
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: closed, clients: 4, transactions: 2000 }
+pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s, use_lifo: true }
+)") + k_two_statements);
+  FakeServer server;
+  const FakeLoadRun run = run_fake_load(scenario, server, 2);
+  EXPECT_EQ(run.result.counters.completed(), 4 * 2000);
+  expect_consistent(run);
+  EXPECT_EQ(total_checkouts(run), 4U * 2000U);
+  EXPECT_EQ(run.server.connects, 4U);
+  EXPECT_EQ(run.server.statements, 2U * 4U * 2000U);
+  EXPECT_EQ(run.server.thread_changes, 0U);
+
+  const Scenario thinking = scenario_from(std::string(R"(
+workload: { mode: closed, clients: 4, transactions: 50, think_time: 100us }
+pool: { pool_size: 2, max_overflow: 0, pool_timeout: 5s }
+)") + k_two_statements);
+  FakeServer other;
+  const FakeLoadRun slow = run_fake_load(thinking, other, 2);
+  EXPECT_EQ(slow.result.counters.completed(), 4 * 50);
+  EXPECT_EQ(total_checkouts(slow), 4U * 50U);
+}
+
 TEST(GeneratorTest, OpenLoopSchedulesEveryArrivalOfTheWindow) {
   const Scenario scenario = scenario_from(std::string(R"(
 workload: { mode: open, rate: 2000, arrival: uniform, duration: 300ms, warmup: 0s }
