@@ -30,26 +30,34 @@ log="$work/poolbench.log"
   --set workload.duration=1s --set workload.warmup=0s --out "$work/init" >/dev/null 2>>"$log" ||
   { cat "$log" >&2; exit 3; }
 
-# Each point is measured ROUNDS times, pgbench and poolbench alternating, and the median of
-# each is reported: one 5 s point on a shared 2-core machine says little.
+# Each point is measured ROUNDS times, pgbench and poolbench back to back, and the medians
+# are reported: one 5 s point on a shared 2-core machine says little. `ratio` is the median
+# of the rounds' own ratios (each poolbench run against the pgbench run just before it, so
+# slow drifts of the machine cancel); `range` is their lowest and highest.
 rounds=${ROUNDS:-3}
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-printf '%8s %12s %12s %8s   (median of %s rounds each)\n' clients pgbench_tps poolbench_tps ratio "$rounds"
+printf '%8s %12s %12s %8s %12s   (median of %s rounds each)\n' \
+  clients pgbench_tps poolbench_tps ratio range "$rounds"
 for clients in 1 2 4 8 32; do
   threads=$(( clients < 2 ? 1 : 2 ))
   pg_all=()
   pb_all=()
+  ratios=()
   for round in $(seq 1 "$rounds"); do
-    pg_all+=("$("$pgbench" -n -S -M prepared -c "$clients" -j "$threads" -T "$duration" "$dsn" 2>/dev/null |
-                 awk '/^tps = / {print $3; exit}')")
+    pg=$("$pgbench" -n -S -M prepared -c "$clients" -j "$threads" -T "$duration" "$dsn" 2>/dev/null |
+           awk '/^tps = / {print $3; exit}')
     "$binary" run scenarios/select_only.yaml --dsn "$dsn" --quiet --threads "$threads" \
       --set workload.clients="$clients" --set pool.pool_size="$clients" --set pool.max_overflow=0 \
       --set workload.duration="${duration}s" --set workload.warmup=2s --out "$work/c$clients-$round" \
       >/dev/null 2>>"$log" || { tail -20 "$log" >&2; exit 3; }
-    pb_all+=("$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients-$round/results.json")")
+    pb=$(/usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['cells'][0]['summary']['throughput_rps'],1))" "$work/c$clients-$round/results.json")
+    pg_all+=("$pg")
+    pb_all+=("$pb")
+    ratios+=("$(awk -v a="$pb" -v b="$pg" 'BEGIN {printf "%.3f", a / b}')")
   done
   pg_tps=$(printf '%s\n' "${pg_all[@]}" | median)
   pb_tps=$(printf '%s\n' "${pb_all[@]}" | median)
-  ratio=$(/usr/bin/python3 -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.2f}')" "$pg_tps" "$pb_tps")
-  printf '%8s %12.0f %12.0f %8s\n' "$clients" "$pg_tps" "$pb_tps" "$ratio"
+  ratio=$(printf '%s\n' "${ratios[@]}" | median)
+  range=$(printf '%s\n' "${ratios[@]}" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+  printf '%8s %12.0f %12.0f %8.2f %12s\n' "$clients" "$pg_tps" "$pb_tps" "$ratio" "$range"
 done

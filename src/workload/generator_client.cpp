@@ -228,7 +228,11 @@ void Client::release_kept() noexcept {
 
 void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::string_view message) {
   // One clock read for the hold's end, the completion and the next request's start.
-  const auto now = release_connection(/*keep=*/m_worker.shared.back_to_back);
+  // Kept for the next request's exchange only when the check-in would do nothing but queue
+  // it (no reset, not broken): the hold measured here is then the same.
+  const bool keep = m_worker.shared.back_to_back && m_lease &&
+                    !m_lease.connection().in_transaction() && !m_lease.connection().is_broken();
+  const auto now = release_connection(keep);
   m_pending_sql = nullptr;
   if (measured()) {
     const std::string_view state = sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate;
