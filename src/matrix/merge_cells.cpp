@@ -10,6 +10,7 @@
 #include "matrix/merge.hpp"
 #include "metrics/hdr_codec.hpp"
 #include "metrics/summary.hpp"
+#include "report/results.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::matrix {
@@ -228,30 +229,30 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
   }
   json out = json::array();
   for (const auto& [key, s] : seconds) {
-    const bool any = s.latency.total_count() > 0;
-    json row = {
-        {"t_s", static_cast<double>(key)},
-        {"unix_s", grid_start.value_or(0) + static_cast<double>(key)},
-        {"throughput_rps", s.completed},
-        {"timeouts", s.timeouts},
-        {"errors", s.errors},
-        {"checked_out", s.checked_out},
-        {"checked_in", s.checked_in},
-        {"overflow", s.overflow},
-        {"waiting", s.waiting},
-        {"invalid", s.invalid},
-        {"p50_ms", any ? json(static_cast<double>(s.latency.value_at_percentile_us(50)) / 1000.0)
-                       : json(nullptr)},
-        {"p99_ms", any ? json(static_cast<double>(s.latency.value_at_percentile_us(99)) / 1000.0)
-                       : json(nullptr)},
-        {"server_active", nullable(s.server_active)},
-        {"server_idle", nullable(s.server_idle)},
-        {"server_idle_in_tx", nullable(s.server_idle_in_tx)},
-        {"latency_hist", metrics::encode_hdr_v2_base64(s.latency)},
-        {"shards", s.shards},
-    };
-    if (!s.errors_by_sqlstate.empty()) row["errors_by_sqlstate"] = s.errors_by_sqlstate;
-    out.push_back(std::move(row));
+    workload::TimeseriesRow row;
+    row.t_s = static_cast<double>(key);
+    row.unix_s = grid_start.value_or(0) + static_cast<double>(key);
+    row.completed = s.completed;
+    row.timeouts = s.timeouts;
+    row.errors = s.errors;
+    row.errors_by_sqlstate = s.errors_by_sqlstate;
+    row.checked_out = s.checked_out;
+    row.checked_in = s.checked_in;
+    row.overflow = s.overflow;
+    row.waiting = s.waiting;
+    row.invalid = static_cast<std::uint64_t>(s.invalid);
+    if (s.latency.total_count() > 0) {
+      row.p50_ms = static_cast<double>(s.latency.value_at_percentile_us(50)) / 1000.0;
+      row.p99_ms = static_cast<double>(s.latency.value_at_percentile_us(99)) / 1000.0;
+    }
+    row.latency_hist = metrics::encode_hdr_v2_base64(s.latency);
+    json item = report::timeseries_row_json(row);
+    // A server state is summed over the shards that sampled it, null when none did.
+    item["server_active"] = nullable(s.server_active);
+    item["server_idle"] = nullable(s.server_idle);
+    item["server_idle_in_tx"] = nullable(s.server_idle_in_tx);
+    item["shards"] = s.shards;
+    out.push_back(std::move(item));
   }
   return out;
 }

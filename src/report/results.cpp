@@ -39,33 +39,35 @@ nlohmann::json optional_number(const std::optional<double>& value) {
 
 nlohmann::json timeseries_json(const std::vector<workload::TimeseriesRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& row : rows) {
-    nlohmann::json item = {
-        {"t_s", row.t_s},
-        {"unix_s", row.unix_s},
-        {"throughput_rps", row.completed},  // completions in this one-second row
-        {"timeouts", row.timeouts},
-        {"errors", row.errors},
-        {"checked_out", row.checked_out},
-        {"checked_in", row.checked_in},
-        {"overflow", row.overflow},
-        {"waiting", row.waiting},
-        {"invalid", row.invalid},
-        {"p50_ms", optional_number(row.p50_ms)},
-        {"p99_ms", optional_number(row.p99_ms)},
-        {"server_active", row.server ? nlohmann::json(row.server->active) : nlohmann::json()},
-        {"server_idle", row.server ? nlohmann::json(row.server->idle) : nlohmann::json()},
-        {"server_idle_in_tx",
-         row.server ? nlohmann::json(row.server->idle_in_transaction) : nlohmann::json()},
-        {"latency_hist", row.latency_hist},
-    };
-    if (!row.errors_by_sqlstate.empty()) item["errors_by_sqlstate"] = row.errors_by_sqlstate;
-    out.push_back(std::move(item));
-  }
+  for (const auto& row : rows) out.push_back(timeseries_row_json(row));
   return out;
 }
 
 }  // namespace
+
+nlohmann::json timeseries_row_json(const workload::TimeseriesRow& row) {
+  nlohmann::json item = {
+      {"t_s", row.t_s},
+      {"unix_s", row.unix_s},
+      {"throughput_rps", row.completed},  // completions in this one-second row
+      {"timeouts", row.timeouts},
+      {"errors", row.errors},
+      {"checked_out", row.checked_out},
+      {"checked_in", row.checked_in},
+      {"overflow", row.overflow},
+      {"waiting", row.waiting},
+      {"invalid", row.invalid},
+      {"p50_ms", optional_number(row.p50_ms)},
+      {"p99_ms", optional_number(row.p99_ms)},
+      {"server_active", row.server ? nlohmann::json(row.server->active) : nlohmann::json()},
+      {"server_idle", row.server ? nlohmann::json(row.server->idle) : nlohmann::json()},
+      {"server_idle_in_tx",
+       row.server ? nlohmann::json(row.server->idle_in_transaction) : nlohmann::json()},
+      {"latency_hist", row.latency_hist},
+  };
+  if (!row.errors_by_sqlstate.empty()) item["errors_by_sqlstate"] = row.errors_by_sqlstate;
+  return item;
+}
 
 nlohmann::json cell_json(const workload::Scenario& scenario,
                          const workload::GeneratorResult& measured, const PoolTotals& pool,

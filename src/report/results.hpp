@@ -31,6 +31,10 @@ nlohmann::json cell_json(const workload::Scenario& scenario,
                          const std::map<std::string, std::string>& server_settings, int repetition,
                          const nlohmann::json& extra_params = nlohmann::json::object());
 
+/// One row of a cell's "timeseries" (DESIGN.md, Measurements); `poolbench merge` writes its
+/// merged rows with it too.
+nlohmann::json timeseries_row_json(const workload::TimeseriesRow& row);
+
 /// summary.instances: per app instance (pool) of a multi-instance cell, its name, share,
 /// pool settings, outcomes, latency and checkout wait, and pool gauges/counters.
 nlohmann::json instances_json(const std::vector<workload::ResolvedInstance>& instances,
