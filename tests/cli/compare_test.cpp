@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::ProcessResult;
 using poolbench::testing::run_process;
@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_fixture = k_source + "/tests/unit/report/fixtures/erlang_small.json";
 const std::string k_checker = k_source + "/tests/cli/check_junit.py";
 constexpr int k_metrics = 9;
@@ -69,17 +69,8 @@ nlohmann::json repeated(int repetitions, double latency_factor, unsigned seed) {
   return out;
 }
 
-class CompareCommand : public ::testing::Test {
+class CompareCommand : public poolbench::testing::TestDirFixture {
  protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("poolbench-compare-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
   fs::path put(const std::string& name, const nlohmann::json& results) {
     const fs::path path = m_dir / name / "results.json";
     write(path, results.dump());
@@ -116,8 +107,6 @@ class CompareCommand : public ::testing::Test {
     EXPECT_TRUE(result.out.empty()) << result.out;
     EXPECT_TRUE(wrote_nothing());
   }
-
-  fs::path m_dir;
 };
 
 TEST_F(CompareCommand, NoiseAloneExitsZeroAndPrintsEveryCellAndMetric) {

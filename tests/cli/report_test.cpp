@@ -8,15 +8,15 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_fixture = k_source + "/tests/unit/report/fixtures/erlang_small.json";
 // `poolbench report` recomputes the analysis, so its summary.md has the analysis verdicts and
 // findings (the unit test's golden file has the SLO-only form). Regenerate after a deliberate
@@ -35,18 +35,8 @@ std::string read(const fs::path& path) {
   return text.str();
 }
 
-class ReportCommand : public ::testing::Test {
+class ReportCommand : public poolbench::testing::TestDirFixture {
  protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("poolbench-report-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
-  fs::path m_dir;
 };
 
 TEST_F(ReportCommand, WritesTheFullReportIntoOut) {

@@ -21,7 +21,9 @@ inline const std::string k_binary = POOLBENCH_BINARY;
 inline const std::string k_source = POOLBENCH_SOURCE_DIR;
 inline const std::string k_test_scenarios = k_source + "/tests/cli/scenarios/";
 
-class RunFixture : public ::testing::Test {
+/// A test with a fresh directory of its own (`m_dir`, named after the suite and the test),
+/// removed afterwards.
+class TestDirFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -29,9 +31,18 @@ class RunFixture : public ::testing::Test {
             (std::string("poolbench-") + test->test_suite_name() + "-" + test->name());
     std::filesystem::remove_all(m_dir);
     std::filesystem::create_directories(m_dir);
-    m_out = m_dir / "out";
   }
   void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  std::filesystem::path m_dir;  ///< the test's own directory
+};
+
+class RunFixture : public TestDirFixture {
+ protected:
+  void SetUp() override {
+    TestDirFixture::SetUp();
+    m_out = m_dir / "out";
+  }
 
   /// `poolbench run args... --out <m_out>`, POOLBENCH_DSN unset unless `env` sets it.
   ProcessResult run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
@@ -54,8 +65,7 @@ class RunFixture : public ::testing::Test {
     return nlohmann::json::parse(in);
   }
 
-  std::filesystem::path m_dir;  ///< the test's own directory (config files, m_out)
-  std::filesystem::path m_out;
+  std::filesystem::path m_out;  ///< --out, inside m_dir (not created before the run)
 };
 
 /// The line of `text` that starts with `prefix` (e.g. "  pool_size "), or empty.

@@ -13,41 +13,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
-const std::string k_scenarios = k_source + "/tests/cli/scenarios/";
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
+const std::string& k_scenarios = poolbench::testing::k_test_scenarios;
 
-class RunCommand : public ::testing::Test {
- protected:
-  void SetUp() override {
-    m_out = fs::temp_directory_path() /
-            ("poolbench-run-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_out);
-  }
-  void TearDown() override { fs::remove_all(m_out); }
-
-  poolbench::testing::ProcessResult run(std::vector<std::string> args) {
-    args.insert(args.begin(), "run");
-    args.push_back("--out");
-    args.push_back(m_out.string());
-    return run_process(k_binary, args, {{"POOLBENCH_DSN", ""}}, k_source);
-  }
-
-  nlohmann::json results() {
-    std::ifstream in(m_out / "results.json");
-    return nlohmann::json::parse(in);
-  }
-
-  fs::path m_out;
-};
+/// `run` with an --out directory of its own (RunFixture).
+class RunCommand : public poolbench::testing::RunFixture {};
 
 const nlohmann::json& summary_of(const nlohmann::json& results) {
   return results["cells"][0]["summary"];

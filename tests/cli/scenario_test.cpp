@@ -7,15 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 
 // `boom` fails every time it runs (division by zero, SQLSTATE 22012), so the error count
 // says whether it was picked.
@@ -33,17 +33,12 @@ mixes:
 pool: { pool_size: 2, max_overflow: 0, pool_timeout: 5s }
 )";
 
-class ScenarioMixesRun : public ::testing::Test {
+class ScenarioMixesRun : public poolbench::testing::TestDirFixture {
  protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("poolbench-mixes-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
+    TestDirFixture::SetUp();
     std::ofstream(m_dir / "mixes.yaml") << k_mixes_yaml;
   }
-  void TearDown() override { fs::remove_all(m_dir); }
 
   poolbench::testing::ProcessResult run(const std::string& mix) {
     return run_process(k_binary,
@@ -56,8 +51,6 @@ class ScenarioMixesRun : public ::testing::Test {
     std::ifstream in(m_dir / "out" / "results.json");
     return nlohmann::json::parse(in);
   }
-
-  fs::path m_dir;
 };
 
 TEST_F(ScenarioMixesRun, ATransactionWeighingZeroInTheMixIsNeverPicked) {
