@@ -82,6 +82,11 @@ bool QueuePool::can_open_locked() const noexcept {
   return !m_settings.bounded() || m_open < m_settings.capacity();
 }
 
+bool QueuePool::can_keep_idle_locked() const noexcept {
+  return m_settings.pool_size == 0 ||
+         m_idle.size() < static_cast<std::size_t>(m_settings.pool_size);
+}
+
 void QueuePool::note_checked_out_locked() noexcept {
   const int checked_out = m_open - static_cast<int>(m_idle.size());
   m_counters.max_checked_out = std::max(m_counters.max_checked_out, checked_out);
@@ -339,9 +344,7 @@ AsyncAcquire QueuePool::exchange_async(Lease returning, WakeFn wake) {
     const Connection& connection = returning.connection();
     if (!connection.is_broken() && !connection.in_transaction()) {
       std::unique_lock lock(m_mutex);
-      const bool room = m_settings.pool_size == 0 ||
-                        m_idle.size() < static_cast<std::size_t>(m_settings.pool_size);
-      if (m_waiters.empty() && room) {
+      if (m_waiters.empty() && can_keep_idle_locked()) {
         // checkin()'s keep-it branch (no waiter to wake), then take_locked() as an acquire.
         m_idle.push_back(std::move(returning.m_record));
         returning.m_pool = nullptr;
@@ -430,8 +433,7 @@ void QueuePool::checkin(std::unique_ptr<Record> record, bool invalidate) noexcep
       dequeue_locked(*to_wake);
       to_wake->woken = true;
       to_wake->handed = std::move(record);
-    } else if (m_settings.pool_size == 0 ||
-               m_idle.size() < static_cast<std::size_t>(m_settings.pool_size)) {
+    } else if (can_keep_idle_locked()) {
       m_idle.push_back(std::move(record));
       if (!m_waiters.empty()) {
         to_wake = m_waiters.front();

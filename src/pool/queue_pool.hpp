@@ -211,6 +211,8 @@ class QueuePool {
   };
 
   bool can_open_locked() const noexcept;
+  /// A returned connection is kept idle (not closed) while fewer than pool_size are idle.
+  bool can_keep_idle_locked() const noexcept;
   Taken take_locked(bool may_barge);
   Taken complete_locked(const WaiterPtr& waiter, Clock::time_point now, bool& timed_out);
   AcquireResult finish(Taken taken);

@@ -204,15 +204,8 @@ Clock::time_point Client::release_connection(bool keep) {
     m_watched_fd = -1;
   }
   if (!m_lease) return Clock::now();
-  if (m_kept) {  // its hold was recorded when it was kept
-    release_kept();
-    return Clock::now();
-  }
-  if (keep) {
-    m_kept = true;
-  } else {
-    m_lease.release();  // the hold ends when the check-in (and any reset) is done
-  }
+  m_kept = keep;
+  if (!keep) m_lease.release();  // the hold ends when the check-in (and any reset) is done
   const auto now = Clock::now();
   if (measured()) {
     m_worker.recorder.hold.record(duration_cast<microseconds>(now - m_acquired_at).count());
