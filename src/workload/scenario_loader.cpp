@@ -297,8 +297,14 @@ class Loader {
 
   /// `faults: [{at, kind, duration, delay, mode, table}, ...]`.
   void load_faults(Scenario& scenario, const YAML::Node& list) {
-    static const std::vector<std::string> k_kinds = {"restart", "terminate_backends", "stall",
-                                                     "exhaust_connections", "network_delay"};
+    static constexpr std::array k_kind_values = {FaultKind::restart, FaultKind::terminate_backends,
+                                                 FaultKind::stall, FaultKind::exhaust_connections,
+                                                 FaultKind::network_delay};
+    static const std::vector<std::string> k_kinds = [] {
+      std::vector<std::string> names;  // to_string's names, in k_kind_values' order
+      for (const FaultKind kind : k_kind_values) names.emplace_back(to_string(kind));
+      return names;
+    }();
     static const std::vector<std::string> k_keys = {"at",    "kind", "duration",
                                                     "delay", "mode", "table"};
     if (!list.IsSequence()) {
@@ -332,7 +338,7 @@ class Loader {
                              best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best),
                              fmt::join(k_kinds, ", ")));
           }
-          fault.kind = static_cast<FaultKind>(it - k_kinds.begin());
+          fault.kind = k_kind_values[static_cast<std::size_t>(it - k_kinds.begin())];
           has_kind = true;
         } else if (key == "duration") {
           fault.duration = fault_duration(value, path);
