@@ -15,10 +15,14 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
-#include "unit/workload/load_harness.hpp"
+#include "support/load_harness.hpp"
 
 namespace poolbench::workload {
 namespace {
+
+using scenario::Scenario;
+using testing::FakeServer;
+using testing::FakeServerOptions;
 
 /// CPU time of the whole process so far, in seconds.
 struct CpuTime {

@@ -1,1 +1,1 @@
-poolbench_add_bench(bench_pool SOURCES pool_bench.cpp ../tests/unit/pool/fakes.cpp)
+poolbench_add_bench(bench_pool SOURCES pool_bench.cpp)

@@ -7,7 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "pool/queue_pool.hpp"
-#include "unit/pool/fakes.hpp"
+#include "support/pool_fakes.hpp"
 
 namespace {
 

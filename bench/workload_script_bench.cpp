@@ -5,11 +5,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "workload/script.hpp"
-#include "workload/script_builtin.hpp"
-#include "workload/script_runtime.hpp"
+#include "script/script.hpp"
+#include "script/script_builtin.hpp"
+#include "script/script_runtime.hpp"
 
-namespace poolbench::workload {
+namespace poolbench::script {
 namespace {
 
 /// One `\set r <expression>` script with a ClientState ready to run it.
@@ -95,6 +95,6 @@ void BM_ParseTpcbLike(benchmark::State& bench) {
 BENCHMARK(BM_ParseTpcbLike);
 
 }  // namespace
-}  // namespace poolbench::workload
+}  // namespace poolbench::script
 
 BENCHMARK_MAIN();

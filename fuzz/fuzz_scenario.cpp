@@ -8,21 +8,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenario/scenario.hpp"
+#include "script/script.hpp"
 #include "util/error.hpp"
-#include "workload/scenario.hpp"
-#include "workload/script.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const poolbench::workload::Scenario scenario =
-        poolbench::workload::parse_scenario(text, "fuzz.yaml", {});
+    const poolbench::scenario::Scenario scenario =
+        poolbench::scenario::parse_scenario(text, "fuzz.yaml", {});
     for (const auto& transaction : scenario.transactions) {
-      const poolbench::workload::SourceLocation where{scenario.file, transaction.name,
-                                                      transaction.script_at.line};
-      (void)poolbench::workload::parse_script(transaction.script, where);
+      const poolbench::script::SourceLocation where{scenario.file, transaction.name,
+                                                    transaction.script_at.line};
+      (void)poolbench::script::parse_script(transaction.script, where);
     }
-    (void)poolbench::workload::to_json(scenario).dump();
+    (void)poolbench::scenario::to_json(scenario).dump();
   } catch (const poolbench::InputError&) {
   }
   return 0;

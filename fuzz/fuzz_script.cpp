@@ -9,10 +9,10 @@
 #include <string_view>
 #include <variant>
 
+#include "script/client_state.hpp"
+#include "script/script.hpp"
+#include "script/script_runtime.hpp"
 #include "util/error.hpp"
-#include "workload/client_state.hpp"
-#include "workload/script.hpp"
-#include "workload/script_runtime.hpp"
 
 namespace {
 
@@ -26,7 +26,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  namespace wl = poolbench::workload;
+  namespace wl = poolbench::script;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     const wl::Script script = wl::parse_script(text, wl::SourceLocation{"fuzz.sql", "t", 1, 0});

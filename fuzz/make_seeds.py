@@ -15,7 +15,8 @@ import yaml
 
 
 def main(source, out):
-    seeds = {t: [] for t in ("scenario", "script", "dsn", "app_config", "profile", "hdr")}
+    seeds = {t: [] for t in ("scenario", "script", "dsn", "app_config", "profile", "hdr",
+                              "capture_log")}
 
     def add_scenario(text):
         seeds["scenario"].append(text.encode())
@@ -64,6 +65,10 @@ def main(source, out):
                 if isinstance(text, str) and text:
                     seeds["hdr"].append(text.encode())
                     seeds["hdr"].append(base64.b64decode(text))
+
+    for name in ("capture_log.log", "capture_log.csv"):
+        with open(f"{source}/fuzz/seeds/{name}", "rb") as f:
+            seeds["capture_log"].append(f.read())
 
     for target, items in seeds.items():
         directory = os.path.join(out, target)

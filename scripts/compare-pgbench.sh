@@ -6,6 +6,7 @@
 # Both use 2 threads (pgbench -j 2, poolbench --threads 2); the server shares the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/start-server.sh
 duration=${DURATION:-10}
 binary=build/poolbench
 [[ -x $binary ]] || { echo "build first: cmake --preset default && cmake --build --preset default" >&2; exit 2; }
@@ -14,13 +15,7 @@ pgbench=${pgbench:-$(command -v pgbench)}
 
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$binary" server --auth scram >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 120); do
-  grep -q 'DSN: *postgresql://' "$work/server.out" 2>/dev/null && break
-  sleep 0.5
-done
-dsn=$(grep -m1 -o 'postgresql://[^ ]*' "$work/server.out") || { cat "$work/server.err" >&2; exit 3; }
+start_server "$binary" "$work"
 echo "server: $dsn"
 
 # Tables at scale 10, created once by poolbench (reused by every later run).

@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(scenario script dsn app_config profile hdr)
+  targets=(scenario script dsn app_config profile hdr capture_log)
 fi
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/poolbench-ccache}

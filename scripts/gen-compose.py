@@ -2,8 +2,9 @@
 """Generates docker-compose.yml from scenarios/profiles/*.conf, so the file cannot drift.
 
 One `postgres:15` service per shipped profile (`pg-<profile>`), started with the profile's
-settings as `postgres -c name=value ...`, and a `poolbench` service (built from the
-Dockerfile) with one `POOLBENCH_DSN_<PROFILE>` per service that runs the quickstart matrix.
+settings as `postgres -c name=value ...`, and a `poolbench` service (the image `poolbench`,
+built from the Dockerfile) with one `POOLBENCH_DSN_<PROFILE>` per service that runs the
+quickstart matrix once every server accepts connections.
 
 Usage:
   /usr/bin/python3 scripts/gen-compose.py            rewrite docker-compose.yml
@@ -31,7 +32,18 @@ PG_IMAGE = "postgres:15"
 PG_USER = "poolbench"
 PG_DATABASE = "poolbench"
 PASSWORD = "${POOLBENCH_PG_PASSWORD:-poolbench}"
-QUICKSTART = ["matrix", "scenarios/quickstart.yaml", "--out", "/reports/quickstart"]
+# --fresh as scripts/quickstart.sh: a second `up` replaces the report instead of refusing it.
+QUICKSTART = ["matrix", "scenarios/quickstart.yaml", "--fresh", "--out", "/reports/quickstart"]
+# The image every poolbench container runs: built once from the Dockerfile with the commit
+# as its build argument (the context has no .git).
+POOLBENCH_IMAGE = "poolbench"
+POOLBENCH_BUILD = {"context": ".", "args": {"POOLBENCH_COMMIT": "${POOLBENCH_COMMIT:-unknown}"}}
+# Waits for every POOLBENCH_DSN* server (pg_isready), for Compose implementations that do not
+# wait for `condition: service_healthy` (podman-compose 1.0); the image's scripts/wait-for-servers.sh.
+WAIT_ENTRYPOINT = ["wait-for-servers", "poolbench"]
+# How long a TLS server's entrypoint waits for the one-shot service's certificate (the same
+# kind of Compose may start both at once).
+TLS_WAIT_S = 120
 
 # Settings the embedded server's harness controls (cluster::is_harness_setting): the
 # container owns them too (it listens on 5432 on all addresses, keeps its files in PGDATA).
@@ -40,7 +52,7 @@ HARNESS_SETTINGS = {
     "unix_socket_permissions", "data_directory", "config_file", "hba_file", "ident_file",
     "external_pid_file",
 }
-# The embedded server always preloads pg_stat_statements (DESIGN.md); so does every service,
+# The embedded server always preloads pg_stat_statements (docs/results.md, server_statements); so does every service,
 # so results from compose servers and embedded ones are comparable.
 PRELOAD = "pg_stat_statements"
 # TLS files this generator cannot make; a profile naming one is refused.
@@ -200,19 +212,25 @@ def tls_services(service, settings):
     key = tls_file_path(settings, "ssl_key_file", "server.key")
     generator = {
         Comment(f"Makes {service}'s self-signed certificate once (postgres:15 has no openssl"): None,
-        Comment("binary; this image does). Runs as root to write the volume."): None,
-        "build": ".",
+        Comment("binary; this image does). Runs as root to write the volume; the files appear"): None,
+        Comment("under their names only when complete (written aside, then renamed)."): None,
+        "image": POOLBENCH_IMAGE,
+        "build": POOLBENCH_BUILD,
         "user": "root",
         "entrypoint": ["sh", "-c", compose_literal(
-            "test -s /tls/server.key && test -s /tls/server.crt || "
+            "test -s /tls/server.key && test -s /tls/server.crt || { "
             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-            f"-days 3650 -subj /CN={service} -keyout /tls/server.key -out /tls/server.crt")],
+            f"-days 3650 -subj /CN={service} -keyout /tls/new.key -out /tls/new.crt && "
+            "mv /tls/new.key /tls/server.key && mv /tls/new.crt /tls/server.crt; }")],
         "volumes": [f"{volume}:/tls"],
     }
-    # initdb first with no arguments (its temporary server must start without ssl = on, as
-    # the certificate is not in PGDATA yet), then the files go where the profile names them
-    # (relative names are in PGDATA), then the image's own entrypoint with the profile.
+    # Waits for the certificate (depends_on already does, where Compose honours
+    # service_completed_successfully), then initdb with no arguments (its temporary server
+    # must start without ssl = on, as the certificate is not in PGDATA yet), then the files
+    # go where the profile names them (relative names are in PGDATA), then the image's own
+    # entrypoint with the profile.
     wrapper = ("set -e\n"
+               f"for i in $(seq {TLS_WAIT_S}); do test -s /tls/server.crt && break; sleep 1; done\n"
                "docker-ensure-initdb.sh\n"
                f'install -D -o postgres -g postgres -m 0644 /tls/server.crt "{cert}"\n'
                f'install -D -o postgres -g postgres -m 0600 /tls/server.key "{key}"\n'
@@ -279,11 +297,14 @@ def build_compose(profiles_dir):
         name = f"POOLBENCH_DSN_{env_suffix(profile)}"
         environment[name] = f"${{{name}:-{dsn}}}"
     services["poolbench"] = {
-        "build": ".",
+        "image": POOLBENCH_IMAGE,
+        "build": POOLBENCH_BUILD,
         "depends_on": {s: {"condition": "service_healthy"} for s in databases},
         "environment": environment,
         Comment("reports/ must be writable by this user: POOLBENCH_UID=$(id -u) POOLBENCH_GID=$(id -g)"): None,
         "user": "${POOLBENCH_UID:-1000}:${POOLBENCH_GID:-1000}",
+        Comment("Waits until every server accepts connections, then runs poolbench with the command."): None,
+        "entrypoint": WAIT_ENTRYPOINT,
         "command": QUICKSTART,
         "volumes": ["./reports:/reports"],
     }
@@ -367,7 +388,9 @@ HEADER = """\
 # to it. A profile with `ssl = on` gets a self-signed certificate made once by a one-shot
 # `pg-<profile>-tls` service and copied where the profile's ssl_cert_file/ssl_key_file name it.
 # `poolbench` runs the quickstart matrix against them and writes reports/quickstart/.
-# Usage: docker compose up --build      (README: "Running with Docker Compose")
+# Usage (README: "Running with Docker Compose"; scripts/test-containers.sh runs it):
+#   export POOLBENCH_COMMIT=$(git rev-parse --short=12 HEAD)
+#   podman-compose up -d      or      docker compose up --build
 """
 
 

@@ -7,123 +7,24 @@
 
 #include <fmt/format.h>
 
+#include "analysis/cell_models.hpp"
 #include "analysis/cell_view.hpp"
 #include "analysis/groups.hpp"
 #include "analysis/queueing.hpp"
 #include "analysis/seed_claims.hpp"
 #include "analysis/sizing.hpp"
-#include "metrics/hdr_codec.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::analysis {
 namespace {
 
 using detail::CellView;
-using detail::concurrency_of;
 using nlohmann::json;
 
-constexpr double k_wait_threshold_ms = 1.0;
-
-/// JSON null for a non-finite number (JSON has no infinity).
-json finite_or_null(double value) {
-  return std::isfinite(value) ? json(value) : json();
-}
-
-/// Fraction of checkouts that waited more than k_wait_threshold_ms, from the cell's
-/// checkout_wait histogram; none without one (or with no checkouts).
-std::optional<double> measured_p_wait(const CellView& cell) {
-  const json& histograms = cell.cell->value("histograms", json::object());
-  if (!histograms.is_object() || !histograms.contains("checkout_wait") ||
-      !histograms["checkout_wait"].is_string()) {
-    return std::nullopt;
-  }
-  metrics::HdrHistogram histogram;
-  try {
-    histogram = metrics::decode_hdr_v2_base64(histograms["checkout_wait"].get<std::string>());
-  } catch (const InputError& e) {
-    throw InputError(fmt::format("cell {}: histograms.checkout_wait: {}", cell.id, e.what()));
-  }
-  if (histogram.total_count() == 0) return std::nullopt;
-  const auto threshold_us = static_cast<std::int64_t>(k_wait_threshold_ms * 1000);
-  std::int64_t waited = 0;
-  histogram.for_each_recorded([&](const metrics::HdrBucket& bucket) {
-    if (bucket.lowest_us > threshold_us) waited += bucket.count;
-  });
-  return static_cast<double>(waited) / static_cast<double>(histogram.total_count());
-}
-
-json little_json(const CellView& cell) {
-  const LittleCheck check =
-      little_check(cell.throughput_rps, cell.hold_mean_ms / 1000, cell.mean_checked_out);
-  return {{"throughput_rps", check.throughput_rps},
-          {"mean_hold_ms", cell.hold_mean_ms},
-          {"predicted_in_use", check.predicted_in_use},
-          {"measured_in_use", check.measured_in_use},
-          {"relative_error", check.relative_error ? json(*check.relative_error) : json()}};
-}
-
-json seeds_formula_json(const CellView& cell) {
-  const double concurrency = concurrency_of(cell);
-  const double needed =
-      cell.latency_mean_ms > 0
-          ? seeds_connections_needed(concurrency, cell.hold_mean_ms, cell.latency_mean_ms)
-          : 0;
-  json out = {{"concurrent_requests", concurrency},
-              {"avg_query_time_ms", cell.hold_mean_ms},
-              {"request_duration_ms", cell.latency_mean_ms},
-              {"connections_needed", needed}};
-  // The server's own execution time per request (pg_stat_statements), next to the hold
-  // the formula uses: the difference is time a connection is held but not executing.
-  const json* statements = cell.cell != nullptr ? &(*cell.cell)["summary"] : nullptr;
-  if (statements != nullptr && statements->contains("server_statements") &&
-      (*statements)["server_statements"].is_object()) {
-    const double exec_ms = (*statements)["server_statements"].value("exec_ms_per_request", 0.0);
-    out["server_exec_ms_per_request"] = exec_ms;
-    out["connections_needed_by_server_time"] =
-        cell.latency_mean_ms > 0
-            ? seeds_connections_needed(concurrency, exec_ms, cell.latency_mean_ms)
-            : 0;
-  }
-  return out;
-}
-
-json sum_rule_json(const CellView& cell) {
-  const double concurrency = concurrency_of(cell);
-  json total = cell.total ? json(*cell.total * cell.instances) : json();
-  return {{"pool_total", total},
-          {"concurrent_requests", concurrency},
-          {"holds", !cell.total || *cell.total * cell.instances >= concurrency}};
-}
-
-json erlang_json(const CellView& cell, std::optional<double> p_wait_measured) {
-  json out = {{"measured_p_wait", p_wait_measured ? json(*p_wait_measured) : json()},
-              {"measured_mean_wait_ms", cell.wait_mean_ms},
-              {"measured_timeout_rate", cell.timeout_rate}};
-  auto not_applicable = [&](const char* reason) {
-    out["status"] = "not_applicable";
-    out["reason"] = reason;
-    return out;
-  };
-  if (!cell.open_loop) return not_applicable("closed loop: a finite population, not M/M/c");
-  if (!cell.rate_rps || *cell.rate_rps <= 0) return not_applicable("no workload.rate");
-  if (!cell.total) return not_applicable("unbounded pool");
-  if (cell.hold_mean_ms <= 0) return not_applicable("no completed checkout (no mean hold)");
-  const double rate = *cell.rate_rps / cell.instances;
-  const ErlangC q = erlang_c(*cell.total, rate, cell.hold_mean_ms / 1000);
-  out["status"] = q.stable ? "ok" : "unstable";
-  out["arrival_rate_rps"] = rate;
-  out["measured_arrival_rate_rps"] = cell.arrival_rate_measured_rps / cell.instances;
-  out["mean_hold_ms"] = cell.hold_mean_ms;
-  out["offered_load"] = q.offered_load;
-  out["servers"] = q.servers;
-  out["occupancy"] = q.occupancy;
-  out["p_wait"] = q.p_wait;
-  out["mean_wait_ms"] = finite_or_null(q.mean_wait_s * 1000);
-  out["predicted_timeout_rate"] =
-      q.stable ? q.p_wait_longer_than(cell.pool_timeout_s) : q.overload_loss_floor();
-  out["timeout_rate_floor"] = q.overload_loss_floor();
-  return out;
-}
+/// A fraction of the seeds' monitoring rule "checked_out > 90% of pool_size".
+constexpr double k_busy_fraction = 0.9;
+/// "Consistently": the rule matches in more than this share of the seconds.
+constexpr double k_majority = 0.5;
 
 json row_json(const PoolRow& row) {
   return {{"name", row.name},
@@ -133,13 +34,7 @@ json row_json(const PoolRow& row) {
           {"pool_timeout_s", row.pool_timeout_s}};
 }
 
-json hikari_json(const HikariCp& h) {
-  return {{"cores", h.cores},
-          {"effective_spindles", h.effective_spindles},
-          {"connections", h.connections}};
-}
-
-json cell_json(const json& results, const CellView& cell) {
+json cell_json(const CellView& cell, const detail::ServerCores& cores) {
   json out = {{"id", cell.id},
               {"index", cell.index},
               {"status", cell.status},
@@ -156,15 +51,15 @@ json cell_json(const json& results, const CellView& cell) {
                      {"clients", cell.clients ? json(*cell.clients) : json()},
                      {"tier", std::string(traffic_tier(tier_rps))},
                      {"tier_rps", tier_rps}};
-  const int cores =
-      static_cast<int>(detail::number(detail::at_path(results, "host.cores")).value_or(0));
-  out["hikaricp"] = hikari_json(hikaricp_connections(cores, cell.profile));
+  out["hikaricp"] = detail::hikari_json(cores, cell.profile);
   out["seed_tier_row"] = row_json(seed_tier_row(tier_rps));
   if (!cell.ok) return out;
-  out["little"] = little_json(cell);
-  out["seeds_formula"] = seeds_formula_json(cell);
-  out["sum_rule"] = sum_rule_json(cell);
-  out["erlang_c"] = erlang_json(cell, measured_p_wait(cell));
+  out["little"] = detail::little_json(cell);
+  out["seeds_formula"] = detail::seeds_formula_json(cell);
+  out["sum_rule"] = detail::sum_rule_json(cell);
+  const std::optional<double> p_wait = detail::measured_p_wait(cell);
+  out["erlang_c"] = detail::erlang_json(cell, p_wait);
+  out["finite_source"] = detail::finite_source_json(cell, p_wait);
   const json& timeseries = cell.cell->value("timeseries", json::array());
   out["monitoring"] = evaluate_monitoring_rules(timeseries, cell.pool_size, cell.instances);
   return out;
@@ -188,7 +83,7 @@ json evaluate_monitoring_rules(const json& timeseries, int pool_size, int instan
   Rule invalid{"invalid_connections", "invalid > 0: investigate connection failures (seed 001)"};
   int total = 0;
   if (timeseries.is_array()) {
-    const double busy_limit = 0.9 * pool_size * std::max(instances, 1);
+    const double busy_limit = k_busy_fraction * pool_size * std::max(instances, 1);
     for (const auto& row : timeseries) {
       if (!row.is_object()) continue;
       ++total;
@@ -203,7 +98,7 @@ json evaluate_monitoring_rules(const json& timeseries, int pool_size, int instan
   json out = json::array();
   for (const Rule* rule : {&busy, &overflow, &invalid}) {
     const double fraction = total > 0 ? static_cast<double>(rule->matching) / total : 0;
-    const bool fired = rule->majority ? fraction > 0.5 : rule->matching > 0;
+    const bool fired = rule->majority ? fraction > k_majority : rule->matching > 0;
     out.push_back({{"rule", rule->name},
                    {"description", rule->description},
                    {"seconds_matching", rule->matching},
@@ -221,7 +116,7 @@ json analyze_checked(const json& results) {
     throw InputError("expected an object with a \"cells\" array");
   }
   const json& scenario = results.value("scenario", json::object());
-  const detail::Slo slo = detail::read_slo(scenario);
+  const detail::Slo slo = read_slo(scenario);
   std::vector<CellView> cells;
   int index = 0;
   for (const auto& cell : results["cells"]) {
@@ -230,17 +125,17 @@ json analyze_checked(const json& results) {
     }
     cells.push_back(detail::read_cell(results, cell, index++));
   }
+  const detail::ServerCores cores = detail::server_cores(results);
   json cells_json = json::array();
-  for (const auto& cell : cells) cells_json.push_back(cell_json(results, cell));
-
-  const int cores =
-      static_cast<int>(detail::number(detail::at_path(results, "host.cores")).value_or(0));
-  json groups = detail::judge_groups(cells, slo, cores, cells_json);
+  for (const auto& cell : cells) cells_json.push_back(cell_json(cell, cores));
+  json groups = detail::judge_groups(results, cells, slo, cores, cells_json);
   return {{"schema", "poolbench.analysis/1"},
           {"slo",
            {{"timeout_rate", slo.timeout_rate ? json(*slo.timeout_rate) : json()},
-            {"p99_latency_ms", slo.p99_latency_ms ? json(*slo.p99_latency_ms) : json()}}},
-          {"measured_p_wait_threshold_ms", k_wait_threshold_ms},
+            {"p99_latency_ms", slo.p99_latency_ms ? json(*slo.p99_latency_ms) : json()},
+            {"drop_rate", slo.drop_rate ? json(*slo.drop_rate) : json()},
+            {"error_rate", slo.error_rate ? json(*slo.error_rate) : json()}}},
+          {"measured_p_wait_threshold_ms", detail::k_wait_threshold_ms},
           {"cells", std::move(cells_json)},
           {"groups", std::move(groups)},
           {"seed_claims", seed_claims(results)}};

@@ -2,29 +2,39 @@
 
 // The `analysis` block of results.json: every sizing model next to what was measured, per
 // cell and per group of cells, and a verdict per cell. Input: a whole results.json
-// (DESIGN.md, Results); cells whose status is not "ok" get no model and the verdict
-// "not_measured". Throws poolbench::InputError when `results` is not a results file
-// (no `cells` array) or a histogram cannot be decoded.
+// (schemas/results.schema.json); cells whose status is not "ok" get no model and the verdict
+// "not_measured"; cells marked invalid (the load generator fell behind, validity.hpp) get
+// no model and the verdict "invalid", and count in no group. Throws poolbench::InputError when
+// `results` is not a results file (no `cells` array) or a histogram cannot be decoded.
 //
 // Definitions (all keys snake_case; *_ms milliseconds, *_s seconds, *_rps per second):
 //   pool total        pool_size + max_overflow (per instance); null for an unbounded pool.
 //   group             cells that differ only in pool settings (pool_size, max_overflow,
 //                     pool_timeout) and repetition: same profile and other matrix axes.
-//   met               a cell with timeouts == 0 and every scenario.slo limit met
-//                     (summary.timeout_rate <= slo.timeout_rate, latency_ms.p99 <=
-//                     slo.p99_latency). A setting met when all its ok repetitions met.
+//   met               a cell with timeouts == 0, dropped == 0 (a dropped arrival is a
+//                     request never served), no refused connections, errors / requests <=
+//                     slo.error_rate (no errors at all without an slo) and every other
+//                     scenario.slo limit met (slo.hpp: timeout_rate, p99_latency,
+//                     drop_rate, error_rate; the last two default to 0 with an slo). A
+//                     setting met when all its ok repetitions met.
 //   open loop rate    λ = workload.rate (cell params "workload.rate" if a matrix axis, else
 //                     scenario.workload.rate), split evenly over pool.instances.
 //   concurrency       open loop: λ × mean latency (Little); closed loop: workload.clients.
-//   measured p_wait   fraction of checkouts whose checkout_wait exceeds 1 ms, from the
-//                     cell's `histograms.checkout_wait` (HdrHistogram V2). It includes
-//                     checkouts that opened a new connection (connect time counts as wait),
-//                     so it runs above Erlang C's P(wait) when overflow connections churn.
+//   measured waits    measured_p_wait: the fraction of checkouts that waited more than
+//                     1 ms for the pool to grant a slot, from the cell's
+//                     `histograms.queue_wait` (HdrHistogram V2; acquire to grant, without
+//                     the connect or pre-ping that may follow, which no queueing model
+//                     describes); measured_mean_wait_ms and measured_p99_wait_ms from
+//                     `summary.queue_wait_ms`. Results written before queue_wait was
+//                     measured fall back to checkout_wait (connect and pre-ping counted as
+//                     wait, so it runs above the models' P(wait) with pool_pre_ping or
+//                     churning overflow connections); measured_wait_source says which.
 //
 // Layout:
 // analysis = {
 //   "schema": "poolbench.analysis/1",
-//   "slo": {"timeout_rate": x|null, "p99_latency_ms": x|null},
+//   "slo": {"timeout_rate": x|null, "p99_latency_ms": x|null, "drop_rate": x|null,
+//           "error_rate": x|null},
 //   "measured_p_wait_threshold_ms": 1.0,
 //   "cells": [ {
 //     "id", "index", "status", "group",
@@ -43,17 +53,32 @@
 //                  "predicted_timeout_rate" (stable: P(wait > pool_timeout), an upper
 //                      estimate since waiters give up; unstable: 1 - c/A, a lower bound),
 //                  "timeout_rate_floor" (1 - c/A when unstable, else 0),
-//                  "measured_p_wait"|null, "measured_mean_wait_ms",
+//                  "p90_wait_ms"|null, "p99_wait_ms"|null (quantiles of Erlang C's
+//                      waiting-time distribution; null when unstable),
+//                  "measured_wait_source": "queue_wait"|"checkout_wait",
+//                  "measured_p_wait"|null, "measured_mean_wait_ms", "measured_p99_wait_ms",
 //                  "measured_timeout_rate"},
-//     "hikaricp": {"cores", "effective_spindles", "connections"},
+//     "finite_source": the closed-loop model M/M/c//N (finite_source.hpp), same measured keys
+//                 as erlang_c plus "measured_throughput_rps" (per pool);
+//                 {"status": "ok"|"not_applicable", "reason"?, "clients" (per pool),
+//                  "servers", "mean_think_ms" (workload.think_time + the measured time a
+//                  request spends outside its checkout: latency - wait - hold),
+//                  "mean_hold_ms", "utilization", "mean_in_use", "p_wait",
+//                  "mean_wait_ms", "p90_wait_ms", "p99_wait_ms", "throughput_rps" (per
+//                  pool), "predicted_timeout_rate" (P(wait > pool_timeout))},
+//     "hikaricp": {"status": "ok"|"not_computed", "cores"|null, "cores_source" (where the
+//                  server's cores came from: server.cores, or this host's when poolbench
+//                  ran the server; else why unknown), "effective_spindles",
+//                  "connections"|null, "reason"? ("not computed: server cores unknown...")},
 //     "seed_tier_row": {"name", "label", "pool_size", "max_overflow", "pool_timeout_s"},
 //     "monitoring": [ {"rule": "checked_out_over_90pct_of_pool_size" |
 //                              "overflow_consistently" | "invalid_connections",
 //                      "description", "seconds_matching", "seconds_total", "fraction",
 //                      "fired"} ],
-//     "verdict": "adequate"|"undersized"|"oversized"|"over_budget"|"not_measured",
+//     "verdict": "adequate"|"undersized"|"oversized"|"over_budget"|"not_measured"|
+//                "invalid",
 //                (over_budget: the server refused connections, 53300: the pools exceed
-//                max_connections)
+//                max_connections; invalid: the generator fell behind, reasons say how)
 //     "met": bool|null, "reasons": [strings], "evidence_cell": id|null } ],
 //   "groups": [ {
 //     "key" (e.g. "server.profile=ssd", "" for a single group), "params": {non-pool params},
@@ -63,14 +88,26 @@
 //     "erlang_c_smallest_servers": n|null (smallest c with P(wait > pool_timeout) <=
 //                     max(slo.timeout_rate, 0.001), open loop only),
 //     "usl": {"status", "concurrency_source": "pool.mean_checked_out", "points",
-//             "distinct_concurrency", "sigma", "kappa", "lambda", "r_squared",
-//             "peak_concurrency"|null, "peak_throughput_rps"|null,
-//             "throughput_limit_rps"|null, "note"? (open loop caveat), "observations": [{"cell",
-//             "concurrency", "throughput_rps"}]},
+//             "distinct_concurrency", "unsaturated_cells" (open-loop cells that served the
+//             whole offered rate: left out, their throughput is the load), "good_fit" (a
+//             fit with R^2 >= 0.9), "reason"? (why there is no fit, or no good one),
+//             "sigma", "kappa", "lambda", "r_squared", "peak_concurrency"|null,
+//             "peak_throughput_rps"|null, "throughput_limit_rps"|null,
+//             "observations": [{"cell", "concurrency", "throughput_rps"}]}. Only cells that
+//             measured a capacity are fitted (closed loop; open loop only when it completed
+//             fewer requests than offered beyond Poisson noise), and only with at least 4
+//             distinct concurrencies.
 //     "hikaricp": {...as per cell},
-//     "seed_rows": [ {"table": "traffic_tier"|"environment"|"workload", "name", "label",
+//     "seed_rows": the rows that apply to the group: the traffic tier of its arrival rate
+//                  per instance (open loop: the offered rate; closed loop: requests /
+//                  duration pooled over its measured cells), the environment rows the scenario's
+//                  workload.environment names, the read- or write-heavy row when the mix is
+//                  one (mix.hpp);
+//                  [ {"table": "traffic_tier"|"environment"|"workload", "name", "label",
+//                     "source", "applies" (why the row applies, in words),
 //                     "pool_size", "max_overflow", "pool_timeout_s", "total",
-//                     "verdict": "adequate"|"undersized"|"oversized"|"not_covered",
+//                     "verdict": "adequate"|"undersized"|"oversized"|"over_budget"|
+//                                "not_covered",
 //                     "basis": "measured"|"inferred"|null, "evidence_cell": id|null} ] } ] }
 //
 // Verdicts inside a group: `undersized` when the cell did not meet (reasons say which

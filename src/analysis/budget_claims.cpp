@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "analysis/cell_view.hpp"
+#include "analysis/validity.hpp"
 #include "cluster/budget.hpp"
 
 namespace poolbench::analysis {
@@ -102,11 +103,21 @@ json budget_rule_cell(const BudgetCell& cell) {
                     fmt::format("{} Measured: {}{}", cell.budget.message, refused_text(cell), why));
 }
 
+/// The max_connections of seed 004's two rows: PostgreSQL's default, and its production value.
+constexpr int k_default_max_connections = 100;
+constexpr int k_production_max_connections = 200;
+
+/// What a seed 004 row claims of a multi-service fleet at its max_connections.
+enum class FleetClaim {
+  too_few,  ///< the fleet does not fit: connects are refused
+  enough,   ///< the fleet fits: no connect is refused
+};
+
 /// Seed 004's rows speak of a multi-service fleet at one max_connections.
-json fleet_row_cell(const BudgetCell& cell, bool claim_is_too_low) {
+json fleet_row_cell(const BudgetCell& cell, FleetClaim claim) {
   const char* verdict = "inconclusive";
   std::string why;
-  if (claim_is_too_low) {
+  if (claim == FleetClaim::too_few) {
     if (cell.refused > 0) {
       verdict = "holds";
     } else if (cell.budget.fits) {
@@ -138,7 +149,7 @@ json budget_claims(const json& results) {
   json prod_200 = json::array();
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const json& cell = cells[i];
-    if (!cell.is_object() || cell.value("status", "") != "ok") continue;
+    if (!is_measured(cell)) continue;  // ok, and not invalid (validity.hpp)
     const auto budget_cell = read_budget_cell(results, cell, static_cast<int>(i));
     if (!budget_cell) continue;
     // One pool that fits and was never refused says nothing about the budget.
@@ -146,10 +157,10 @@ json budget_claims(const json& results) {
       rule.push_back(budget_rule_cell(*budget_cell));
     }
     if (!budget_cell->multi_service) continue;
-    if (budget_cell->max_connections == 100)
-      default_100.push_back(fleet_row_cell(*budget_cell, true));
-    if (budget_cell->max_connections == 200)
-      prod_200.push_back(fleet_row_cell(*budget_cell, false));
+    if (budget_cell->max_connections == k_default_max_connections)
+      default_100.push_back(fleet_row_cell(*budget_cell, FleetClaim::too_few));
+    if (budget_cell->max_connections == k_production_max_connections)
+      prod_200.push_back(fleet_row_cell(*budget_cell, FleetClaim::enough));
   }
   json out = json::array();
   if (!rule.empty()) {

@@ -6,8 +6,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "analysis/slo.hpp"
 
 namespace poolbench::analysis::detail {
 
@@ -18,19 +21,18 @@ std::optional<double> seconds(const nlohmann::json& value);
 /// The value at a dotted key path ("workload.rate") inside an object, or null.
 const nlohmann::json& at_path(const nlohmann::json& object, std::string_view path);
 
-/// The scenario's SLO: limits that are set.
-struct Slo {
-  std::optional<double> timeout_rate;
-  std::optional<double> p99_latency_ms;
-};
-Slo read_slo(const nlohmann::json& scenario);
+/// The scenario's SLO: limits that are set (slo.hpp).
+using Slo = SloLimits;
 
 struct CellView {
   const nlohmann::json* cell = nullptr;
   std::string id;  ///< the cell's `id`, else its index as text
   int index = 0;
   std::string status;
+  /// Measured and usable: status "ok", a summary, not invalid (validity.hpp). Only such
+  /// cells enter models and verdicts.
   bool ok = false;
+  std::string invalid_reason;  ///< why the cell is marked invalid, else empty
 
   int pool_size = 0;
   int max_overflow = 0;
@@ -42,6 +44,11 @@ struct CellView {
   bool open_loop = false;
   std::optional<double> rate_rps;  ///< open loop: offered rate, all instances
   std::optional<double> clients;   ///< closed loop
+  double think_time_s = 0;         ///< closed loop: workload.think_time
+  bool per_statement = false;      ///< request.checkout per_statement: a checkout per statement
+  /// workload.environment: the seed 003 environments the scenario models ("production"),
+  /// empty when it does not say.
+  std::vector<std::string> environments;
 
   std::string group_key;        ///< readable: "server.profile=ssd"
   std::string group_identity;   ///< exact: the non-pool params, dumped
@@ -50,13 +57,24 @@ struct CellView {
   long long timeouts = 0;
   long long refused_connections = 0;  ///< errors_by_sqlstate 53300 (too_many_connections)
   long long completed = 0;
+  long long requests = 0;
+  long long errors = 0;   ///< not pool timeouts
+  long long dropped = 0;  ///< open-loop arrivals beyond max_in_flight: never served
   double throughput_rps = 0;
+  double duration_s = 0;                 ///< the measurement window
   double arrival_rate_measured_rps = 0;  ///< requests / duration_s (all instances)
   double timeout_rate = 0;
   double latency_mean_ms = 0;
   double latency_p99_ms = 0;
   double hold_mean_ms = 0;
+  /// The histogram the measured waits below (and measured_p_wait) come from: "queue_wait"
+  /// (acquire to the pool's grant: the queueing the models describe), or "checkout_wait"
+  /// (with the connect and pre-ping after the grant) for results written before
+  /// queue_wait was measured.
+  std::string wait_source = "checkout_wait";
   double wait_mean_ms = 0;
+  double wait_p99_ms = 0;
+  double checkout_wait_mean_ms = 0;  ///< the application's view, whatever wait_source is
   double mean_checked_out = 0;
 };
 
@@ -66,7 +84,16 @@ CellView read_cell(const nlohmann::json& results, const nlohmann::json& cell, in
 /// Concurrent requests: open loop λ × mean latency (Little), closed loop the clients.
 double concurrency_of(const CellView& cell);
 
-/// Whether a measured cell met: no timeouts and every SLO limit; the reasons it did not.
+/// Whether the cell's throughput measured a capacity (what the pool and server could serve)
+/// rather than the offered load: a closed loop always does; an open loop only when it
+/// completed fewer requests than the offered rate brings, beyond Poisson noise (fewer than
+/// λ·T - z·sqrt(λ·T), z = 3.72: a pool that serves every arrival falls that short with
+/// probability 1e-4).
+bool measured_capacity(const CellView& cell);
+
+/// Whether a measured cell met: no refused connections, no timeouts, no dropped arrivals,
+/// no errors beyond slo.error_rate (none without an slo) and every other SLO limit; the
+/// reasons it did not.
 bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* reasons);
 
 }  // namespace poolbench::analysis::detail

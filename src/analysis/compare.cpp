@@ -19,15 +19,15 @@ using nlohmann::json;
 struct Sample {
   std::string label;
   json params;
-  std::vector<const json*> cells;  ///< status "ok" only
-  int not_ok = 0;
+  std::vector<const json*> cells;  ///< status "ok" and not invalid only
+  int not_ok = 0;                  ///< the others
 };
 
 /// The samples of a results file, in the order their params first appear.
 struct Samples {
   std::vector<Sample> list;
   std::map<std::string, std::size_t> by_key;  ///< params dumped (sorted keys) -> index
-  int skipped = 0;                            ///< cells not "ok"
+  int skipped = 0;                            ///< cells not "ok", or invalid
 };
 
 std::string label_of(const json& cell, const std::string& scenario_name) {
@@ -52,9 +52,12 @@ Samples group_cells(const json& results, const std::string& scenario_name) {
     const json params = cell.contains("params") ? cell["params"] : json::object();
     const std::string key = params.dump();
     auto [it, added] = samples.by_key.emplace(key, samples.list.size());
-    if (added) samples.list.push_back(Sample{label_of(cell, scenario_name), params, {}, 0});
+    if (added)
+      samples.list.push_back(
+          Sample{.label = label_of(cell, scenario_name), .params = params, .cells = {}});
     Sample& sample = samples.list[it->second];
-    if (cell.value("status", std::string("ok")) == "ok") {
+    // An invalid cell measured the load generator (validity.hpp): not a sample of the system.
+    if (cell.value("status", std::string("ok")) == "ok" && !cell.contains("invalid")) {
       sample.cells.push_back(&cell);
     } else {
       ++sample.not_ok;
@@ -70,6 +73,13 @@ json comparable_scenario(const json& results) {
   json scenario = results.contains("scenario") ? results["scenario"] : json::object();
   if (!scenario.is_object()) return scenario;
   for (const char* key : {"file", "description", "matrix"}) scenario.erase(key);
+  // An slo: with any key implies drop_rate 0 and error_rate 0 (slo.hpp), whether or not the
+  // file was written before those keys were.
+  if (scenario.contains("slo") && scenario["slo"].is_object() && !scenario["slo"].empty()) {
+    for (const char* key : {"drop_rate", "error_rate"}) {
+      if (!scenario["slo"].contains(key)) scenario["slo"][key] = 0.0;
+    }
+  }
   return scenario;
 }
 
@@ -134,12 +144,13 @@ double metric_value(const json& cell, const MetricDef& metric, const std::string
                     "number",
                     source, label, cell.value("repetition", 0), key));
   };
-  if (metric.key == "error_rate") {
-    const auto errors = detail::number(detail::at_path(summary, "errors"));
+  if (metric.key == "error_rate" || metric.key == "drop_rate") {
+    const char* count_key = metric.key == "error_rate" ? "errors" : "dropped";
+    const auto count = detail::number(detail::at_path(summary, count_key));
     const auto requests = detail::number(detail::at_path(summary, "requests"));
-    if (!errors) throw missing("errors");
+    if (!count) throw missing(count_key);
     if (!requests) throw missing("requests");
-    return *requests > 0 ? *errors / *requests : 0.0;
+    return *requests > 0 ? *count / *requests : 0.0;
   }
   const auto value = detail::number(detail::at_path(summary, metric.key));
   if (!value) throw missing(metric.key);
@@ -186,7 +197,8 @@ void check_same_cells(const Samples& baseline, const std::string& baseline_sourc
          {std::pair{&sample, baseline_source}, std::pair{&other, current_source}}) {
       if (side->cells.empty()) {
         throw InputError(
-            fmt::format("{}: cell {} has no finished repetition ({} not ok): nothing to compare",
+            fmt::format("{}: cell {} has no finished repetition ({} not ok or invalid): "
+                        "nothing to compare",
                         source, sample.label, side->not_ok));
       }
     }

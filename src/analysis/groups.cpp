@@ -7,6 +7,9 @@
 #include <string>
 #include <tuple>
 
+#include <fmt/format.h>
+
+#include "analysis/cell_models.hpp"
 #include "analysis/queueing.hpp"
 #include "analysis/sizing.hpp"
 #include "analysis/usl.hpp"
@@ -16,30 +19,14 @@ namespace {
 
 using nlohmann::json;
 
-/// One pool setting inside a group, with its ok cells (repetitions).
-struct Setting {
-  int pool_size = 0;
-  int max_overflow = 0;
-  double pool_timeout_s = 0;
-  std::optional<int> total;
-  std::vector<std::size_t> cells;  ///< indices into the analysed cells, ok cells only
-  bool met = false;                ///< every ok cell met (and there is one)
-  bool over_budget = false;        ///< the server refused connections (53300) in a cell
-
-  long long total_key() const { return total ? *total : LLONG_MAX; }
-  /// Smaller total first, then the smaller pool_size, then the shorter timeout.
-  bool smaller_than(const Setting& other) const {
-    return std::make_tuple(total_key(), pool_size, pool_timeout_s) <
-           std::make_tuple(other.total_key(), other.pool_size, other.pool_timeout_s);
-  }
-};
-
-struct Group {
-  std::string key;
-  json params;
-  std::vector<std::size_t> cells;  ///< all cells, any status
-  std::vector<Setting> settings;
-};
+/// The USL has three parameters: a fit through fewer distinct concurrencies than this says
+/// nothing a straight line would not.
+constexpr int k_usl_min_distinct = 4;
+/// A fit whose R² reaches this describes its points well enough to read N* from it.
+constexpr double k_usl_good_r_squared = 0.9;
+/// The least P(wait > pool_timeout) the group's Erlang C size targets when the slo allows
+/// no timeouts (a target of 0 needs infinitely many connections).
+constexpr double k_min_timeout_rate_target = 0.001;
 
 std::vector<Group> make_groups(const std::vector<CellView>& cells) {
   std::vector<Group> groups;
@@ -47,7 +34,9 @@ std::vector<Group> make_groups(const std::vector<CellView>& cells) {
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const CellView& cell = cells[i];
     auto [it, inserted] = by_identity.emplace(cell.group_identity, groups.size());
-    if (inserted) groups.push_back({cell.group_key, cell.group_params, {}, {}});
+    if (inserted)
+      groups.push_back(
+          {.key = cell.group_key, .params = cell.group_params, .cells = {}, .settings = {}});
     Group& group = groups[it->second];
     group.cells.push_back(i);
     if (!cell.ok) continue;
@@ -65,30 +54,62 @@ std::vector<Group> make_groups(const std::vector<CellView>& cells) {
   return groups;
 }
 
-json usl_json(const Group& group, const std::vector<CellView>& cells) {
+/// The cells of a group whose throughput measured capacity (measured_capacity()), as USL
+/// points, and how many measured cells did not.
+struct UslInput {
   std::vector<UslPoint> points;
   json observations = json::array();
+  int unsaturated = 0;  ///< open-loop cells that served the whole offered rate
+};
+
+UslInput usl_input(const Group& group, const std::vector<CellView>& cells) {
+  UslInput in;
   for (std::size_t i : group.cells) {
     const CellView& cell = cells[i];
     if (!cell.ok || cell.mean_checked_out <= 0 || cell.throughput_rps <= 0) continue;
-    points.push_back({cell.mean_checked_out, cell.throughput_rps});
-    observations.push_back({{"cell", cell.id},
-                            {"concurrency", cell.mean_checked_out},
-                            {"throughput_rps", cell.throughput_rps}});
+    if (!measured_capacity(cell)) {
+      ++in.unsaturated;
+      continue;
+    }
+    in.points.push_back({cell.mean_checked_out, cell.throughput_rps});
+    in.observations.push_back({{"cell", cell.id},
+                               {"concurrency", cell.mean_checked_out},
+                               {"throughput_rps", cell.throughput_rps}});
   }
-  const UslFit fit = fit_usl(points);
-  auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(); };
+  return in;
+}
+
+/// Why a group gets no USL fit: too few distinct concurrencies among the cells that
+/// measured capacity (and how many did not).
+std::string usl_no_fit_reason(const UslInput& in, int distinct) {
+  std::string reason = fmt::format(
+      "{} distinct concurrencies among the cells that measured capacity; the USL needs {}",
+      distinct, k_usl_min_distinct);
+  if (in.unsaturated > 0) {
+    reason += fmt::format(
+        " ({} open-loop cells served the whole offered rate: their throughput is the load, "
+        "not a capacity)",
+        in.unsaturated);
+  }
+  return reason;
+}
+
+json usl_json(const Group& group, const std::vector<CellView>& cells) {
+  UslInput in = usl_input(group, cells);
+  const UslFit fit = fit_usl(in.points);
   json out = {{"status", fit.status},
               {"concurrency_source", "pool.mean_checked_out"},
               {"points", fit.points},
               {"distinct_concurrency", fit.distinct_concurrency},
-              {"observations", std::move(observations)}};
-  if (cells[group.cells.front()].open_loop) {
-    out["note"] =
-        "open loop: an unsaturated cell's throughput is the offered rate, not the capacity at "
-        "its concurrency; only cells that saturated the pool measure capacity";
+              {"unsaturated_cells", in.unsaturated},
+              {"good_fit", false},
+              {"observations", std::move(in.observations)}};
+  if (fit.status == "not_enough_points" || fit.distinct_concurrency < k_usl_min_distinct) {
+    out["status"] = "not_enough_points";
+    out["reason"] = usl_no_fit_reason(in, fit.distinct_concurrency);
+    return out;
   }
-  if (fit.status == "not_enough_points") return out;
+  const auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(); };
   out["sigma"] = fit.params.sigma;
   out["kappa"] = fit.params.kappa;
   out["lambda"] = fit.params.lambda;
@@ -96,6 +117,12 @@ json usl_json(const Group& group, const std::vector<CellView>& cells) {
   out["peak_concurrency"] = optional(fit.peak_concurrency);
   out["peak_throughput_rps"] = optional(fit.peak_throughput);
   out["throughput_limit_rps"] = optional(fit.throughput_limit);
+  out["good_fit"] = fit.status == "ok" && fit.r_squared >= k_usl_good_r_squared;
+  if (!out["good_fit"].get<bool>()) {
+    out["reason"] =
+        fmt::format("R² {:.2f} < {}: the USL does not describe these points{}", fit.r_squared,
+                    k_usl_good_r_squared, fit.status == "ok" ? "" : " (the fit did not converge)");
+  }
   return out;
 }
 
@@ -119,80 +146,26 @@ json erlang_smallest_json(const Group& group, const std::vector<CellView>& cells
   }
   if (!rate || weight <= 0 || hold_sum_ms <= 0) return json();
   WaitTarget target;
-  target.max_p_wait_longer = std::max(slo.timeout_rate.value_or(0), 0.001);
+  target.max_p_wait_longer = std::max(slo.timeout_rate.value_or(0), k_min_timeout_rate_target);
   target.wait_limit_s = timeout_s;
   const auto servers =
       erlang_c_smallest_servers(*rate / instances, hold_sum_ms / weight / 1000, target);
   return servers ? json(*servers) : json();
 }
 
-const char* verdict_of(const Setting& setting, const Setting* smallest_met) {
-  // Refused connections are not a pool that is too small: the pools are too big for the
-  // server's max_connections (seed 004's budget).
-  if (setting.over_budget) return "over_budget";
-  if (!setting.met) return "undersized";
-  if (smallest_met && smallest_met->total_key() < setting.total_key()) return "oversized";
-  return "adequate";
-}
-
-json seed_row_json(const char* table, const PoolRow& row, const Group& group,
-                   const Setting* smallest_met, const std::vector<CellView>& cells) {
-  const int total = row.pool_size + row.max_overflow;
-  json out = {{"table", table},
-              {"name", row.name},
-              {"label", row.label},
-              {"pool_size", row.pool_size},
-              {"max_overflow", row.max_overflow},
-              {"pool_timeout_s", row.pool_timeout_s},
-              {"total", total},
-              {"verdict", "not_covered"},
-              {"basis", json()},
-              {"evidence_cell", json()}};
-  // Measured: a setting with the row's pool_size and max_overflow (its timeout preferred).
-  const Setting* measured = nullptr;
-  for (const auto& setting : group.settings) {
-    if (setting.pool_size != row.pool_size || setting.max_overflow != row.max_overflow) continue;
-    if (!measured || setting.pool_timeout_s == row.pool_timeout_s) measured = &setting;
-  }
-  if (measured) {
-    out["verdict"] = verdict_of(*measured, smallest_met);
-    out["basis"] = "measured";
-    const bool oversized = out["verdict"] == "oversized";
-    out["evidence_cell"] = cells[(oversized ? smallest_met : measured)->cells.front()].id;
-    return out;
-  }
-  if (smallest_met && total > smallest_met->total_key()) {
-    out["verdict"] = "oversized";
-    out["basis"] = "inferred";
-    out["evidence_cell"] = cells[smallest_met->cells.front()].id;
-    return out;
-  }
-  for (const auto& setting : group.settings) {
-    if (!setting.met && setting.total_key() >= total) {
-      out["verdict"] = "undersized";
-      out["basis"] = "inferred";
-      out["evidence_cell"] = cells[setting.cells.front()].id;
-      return out;
-    }
-  }
-  if (smallest_met && total == smallest_met->total_key()) {
-    out["verdict"] = "adequate";
-    out["basis"] = "inferred";
-    out["evidence_cell"] = cells[smallest_met->cells.front()].id;
-  }
-  return out;
-}
-
-}  // namespace
-
-json judge_groups(const std::vector<CellView>& cells, const Slo& slo, int cores, json& cells_json) {
+/// Each cell's `met` and `reasons`; cells that were not measured (or are invalid) get their
+/// final verdict here. Returns whether each cell met.
+std::vector<bool> judge_cells(const std::vector<CellView>& cells, const Slo& slo,
+                              json& cells_json) {
   std::vector<bool> met(cells.size(), false);
   for (std::size_t i = 0; i < cells.size(); ++i) {
     json& out = cells_json[i];
     if (!cells[i].ok) {
-      out["verdict"] = "not_measured";
+      const bool invalid = !cells[i].invalid_reason.empty();
+      out["verdict"] = invalid ? "invalid" : "not_measured";
       out["met"] = json();
-      out["reasons"] = json::array({"status " + cells[i].status});
+      out["reasons"] =
+          json::array({invalid ? cells[i].invalid_reason : "status " + cells[i].status});
       out["evidence_cell"] = json();
       continue;
     }
@@ -201,84 +174,81 @@ json judge_groups(const std::vector<CellView>& cells, const Slo& slo, int cores,
     out["met"] = met[i];
     out["reasons"] = reasons;
   }
+  return met;
+}
 
+/// The verdict of each measured cell of `group`, given the smallest setting that met.
+void judge_group_cells(const Group& group, const Setting* smallest_met,
+                       const std::vector<CellView>& cells, const std::vector<bool>& met,
+                       json& cells_json) {
+  for (std::size_t i : group.cells) {
+    if (!cells[i].ok) continue;
+    json& out = cells_json[i];
+    const CellView& cell = cells[i];
+    if (!met[i]) {
+      out["verdict"] = cell.refused_connections > 0 ? "over_budget" : "undersized";
+      out["evidence_cell"] = cell.id;
+      continue;
+    }
+    const long long own = cell.total ? *cell.total : LLONG_MAX;
+    if (smallest_met && smallest_met->total_key() < own) {
+      out["verdict"] = "oversized";
+      const CellView& evidence = cells[smallest_met->cells.front()];
+      out["evidence_cell"] = evidence.id;
+      out["reasons"].push_back(fmt::format("a smaller pool also met: pool_size {}, max_overflow {}",
+                                           evidence.pool_size, evidence.max_overflow));
+    } else {
+      out["verdict"] = "adequate";
+      out["evidence_cell"] = smallest_met ? cells[smallest_met->cells.front()].id : cell.id;
+    }
+  }
+}
+
+json smallest_json(const Setting* smallest_met, const std::vector<CellView>& cells) {
+  if (smallest_met == nullptr) return json();
+  return {{"pool_size", smallest_met->pool_size},
+          {"max_overflow", smallest_met->max_overflow},
+          {"pool_timeout_s", smallest_met->pool_timeout_s},
+          {"total", smallest_met->total ? json(*smallest_met->total) : json()},
+          {"cell", cells[smallest_met->cells.front()].id}};
+}
+
+/// Marks each setting met / over budget; returns the smallest that met, or nullptr.
+const Setting* judge_settings(Group& group, const std::vector<CellView>& cells,
+                              const std::vector<bool>& met) {
+  const Setting* smallest_met = nullptr;
+  for (auto& setting : group.settings) {
+    setting.met = !setting.cells.empty() && std::all_of(setting.cells.begin(), setting.cells.end(),
+                                                        [&](std::size_t i) { return met[i]; });
+    setting.over_budget =
+        std::any_of(setting.cells.begin(), setting.cells.end(),
+                    [&](std::size_t i) { return cells[i].refused_connections > 0; });
+    if (setting.met && (!smallest_met || setting.smaller_than(*smallest_met))) {
+      smallest_met = &setting;
+    }
+  }
+  return smallest_met;
+}
+
+}  // namespace
+
+json judge_groups(const json& results, const std::vector<CellView>& cells, const Slo& slo,
+                  const ServerCores& cores, json& cells_json) {
+  const std::vector<bool> met = judge_cells(cells, slo, cells_json);
   json groups_json = json::array();
   for (Group& group : make_groups(cells)) {
-    const Setting* smallest_met = nullptr;
-    for (auto& setting : group.settings) {
-      setting.met =
-          !setting.cells.empty() && std::all_of(setting.cells.begin(), setting.cells.end(),
-                                                [&](std::size_t i) { return met[i]; });
-      setting.over_budget =
-          std::any_of(setting.cells.begin(), setting.cells.end(),
-                      [&](std::size_t i) { return cells[i].refused_connections > 0; });
-      if (setting.met && (!smallest_met || setting.smaller_than(*smallest_met))) {
-        smallest_met = &setting;
-      }
-    }
+    const Setting* smallest_met = judge_settings(group, cells, met);
+    judge_group_cells(group, smallest_met, cells, met, cells_json);
     json ids = json::array();
-    for (std::size_t i : group.cells) {
-      ids.push_back(cells[i].id);
-      if (!cells[i].ok) continue;
-      json& out = cells_json[i];
-      const CellView& cell = cells[i];
-      if (!met[i]) {
-        out["verdict"] = cell.refused_connections > 0 ? "over_budget" : "undersized";
-        out["evidence_cell"] = cell.id;
-        continue;
-      }
-      const long long own = cell.total ? *cell.total : LLONG_MAX;
-      if (smallest_met && smallest_met->total_key() < own) {
-        out["verdict"] = "oversized";
-        const CellView& evidence = cells[smallest_met->cells.front()];
-        out["evidence_cell"] = evidence.id;
-        out["reasons"].push_back("a smaller pool also met: pool_size " +
-                                 std::to_string(evidence.pool_size) + ", max_overflow " +
-                                 std::to_string(evidence.max_overflow) + " (" + evidence.id + ")");
-      } else {
-        out["verdict"] = "adequate";
-        out["evidence_cell"] = smallest_met ? cells[smallest_met->cells.front()].id : cell.id;
-      }
-    }
-
-    json smallest = json();
-    if (smallest_met) {
-      smallest = {{"pool_size", smallest_met->pool_size},
-                  {"max_overflow", smallest_met->max_overflow},
-                  {"pool_timeout_s", smallest_met->pool_timeout_s},
-                  {"total", smallest_met->total ? json(*smallest_met->total) : json()},
-                  {"cell", cells[smallest_met->cells.front()].id}};
-    }
-    const CellView& first = cells[group.cells.front()];
-    const HikariCp hikari = hikaricp_connections(cores, first.profile);
-
-    // The tier row of the group's load: the offered rate (open loop) or the best measured
-    // throughput (closed loop).
-    double tier_rps = first.open_loop ? first.rate_rps.value_or(0) : 0;
-    if (!first.open_loop) {
-      for (std::size_t i : group.cells) tier_rps = std::max(tier_rps, cells[i].throughput_rps);
-    }
-    json seed_rows = json::array();
-    seed_rows.push_back(
-        seed_row_json("traffic_tier", seed_tier_row(tier_rps), group, smallest_met, cells));
-    for (const auto& row : seed_environment_rows()) {
-      seed_rows.push_back(seed_row_json("environment", row, group, smallest_met, cells));
-    }
-    for (const auto& row : seed_workload_rows()) {
-      seed_rows.push_back(seed_row_json("workload", row, group, smallest_met, cells));
-    }
-
+    for (std::size_t i : group.cells) ids.push_back(cells[i].id);
     groups_json.push_back({{"key", group.key},
                            {"params", group.params},
                            {"cells", std::move(ids)},
-                           {"smallest_met", std::move(smallest)},
+                           {"smallest_met", smallest_json(smallest_met, cells)},
                            {"erlang_c_smallest_servers", erlang_smallest_json(group, cells, slo)},
                            {"usl", usl_json(group, cells)},
-                           {"hikaricp",
-                            {{"cores", hikari.cores},
-                             {"effective_spindles", hikari.effective_spindles},
-                             {"connections", hikari.connections}}},
-                           {"seed_rows", std::move(seed_rows)}});
+                           {"hikaricp", hikari_json(cores, cells[group.cells.front()].profile)},
+                           {"seed_rows", group_seed_rows(results, group, smallest_met, cells)}});
   }
   return groups_json;
 }

@@ -58,9 +58,8 @@ void add_erlang(Plan& plan) {
   }
 }
 
-}  // namespace
-
-Plan make_plan(const PlanInputs& in) {
+/// Bad flags: an InputError naming the flag.
+void check_inputs(const PlanInputs& in) {
   require(in.rps > 0 && std::isfinite(in.rps), "--rps", "a number of requests per second > 0");
   require(in.query_time_s > 0, "--query-time", "a duration > 0 such as 50ms");
   require(in.queries_per_request >= 1, "--queries-per-request", "an integer >= 1");
@@ -68,11 +67,63 @@ Plan make_plan(const PlanInputs& in) {
           "a duration > 0 such as 200ms");
   require(in.instances >= 1, "--instances", "an integer >= 1");
   require(in.max_connections >= 1, "--max-connections", "an integer >= 1");
+  require(in.superuser_reserved_connections >= 0, "--superuser-reserved-connections",
+          "an integer >= 0");
+  require(in.reserved_connections >= 0, "--reserved-connections", "an integer >= 0");
   require(!in.slo_p99_s || *in.slo_p99_s > 0, "--slo-p99", "a duration > 0 such as 250ms");
   require(in.timeout_rate > 0 && in.timeout_rate < 1, "--timeout-rate",
           "a fraction between 0 and 1 (exclusive), such as 0.001");
   require(!in.pool_timeout_s || *in.pool_timeout_s > 0, "--pool-timeout",
           "a duration > 0 such as 30s");
+}
+
+/// The connection budget of the recommended pool over all instances.
+void add_budget(Plan& plan) {
+  const PlanInputs& in = plan.inputs;
+  cluster::ConnectionBudget budget;
+  budget.instances = in.instances;
+  budget.pool_size = plan.recommended.pool_size;
+  budget.max_overflow = plan.recommended.max_overflow;
+  budget.max_connections = in.max_connections;
+  budget.superuser_reserved_connections = in.superuser_reserved_connections;
+  budget.reserved_connections = in.reserved_connections;
+  const cluster::BudgetVerdict verdict = cluster::check_connection_budget(budget);
+  plan.budget_needed = verdict.needed;
+  plan.budget_available = verdict.available;
+  plan.budget_fits = verdict.fits;
+  plan.budget_message = verdict.message;
+}
+
+void add_warnings(Plan& plan) {
+  const PlanInputs& in = plan.inputs;
+  for (const auto& problem :
+       seed_bounds_violations(plan.recommended.pool_size, plan.recommended.max_overflow,
+                              plan.pool_timeout_s, k_pool_recycle_s)) {
+    plan.warnings.push_back("outside the seeds' validation bounds: " + problem);
+  }
+  if (!plan.budget_fits) plan.warnings.push_back(plan.budget_message);
+  if (plan.request_time_s < plan.hold_s) {
+    plan.warnings.push_back(fmt::format(
+        "--request-time {} is shorter than its queries ({} x {}); the formula then needs more "
+        "connections than requests in flight",
+        duration_text(plan.request_time_s), in.queries_per_request,
+        duration_text(in.query_time_s)));
+  }
+  if (in.slo_p99_s && *in.slo_p99_s <= plan.request_time_s) {
+    plan.warnings.push_back(fmt::format(
+        "--slo-p99 {} leaves no room for waiting after a {} request: sized so that at most 1% "
+        "of checkouts wait at all",
+        duration_text(*in.slo_p99_s), duration_text(plan.request_time_s)));
+  }
+  if (!plan.erlang_servers) {
+    plan.warnings.push_back("Erlang C: no pool of up to 100000 connections meets the targets");
+  }
+}
+
+}  // namespace
+
+Plan make_plan(const PlanInputs& in) {
+  check_inputs(in);
 
   Plan plan;
   plan.inputs = in;
@@ -99,40 +150,9 @@ Plan make_plan(const PlanInputs& in) {
   plan.sum_rule_holds = seeds_sum_rule_holds(
       plan.recommended.pool_size, plan.recommended.max_overflow, plan.instance_concurrency);
 
-  cluster::ConnectionBudget budget;
-  budget.instances = in.instances;
-  budget.pool_size = plan.recommended.pool_size;
-  budget.max_overflow = plan.recommended.max_overflow;
-  budget.max_connections = in.max_connections;
-  budget.superuser_reserved_connections = in.superuser_reserved_connections;
-  const cluster::BudgetVerdict verdict = cluster::check_connection_budget(budget);
-  plan.budget_needed = verdict.needed;
-  plan.budget_available = verdict.available;
-  plan.budget_fits = verdict.fits;
-  plan.budget_message = verdict.message;
+  add_budget(plan);
 
-  for (const auto& problem :
-       seed_bounds_violations(plan.recommended.pool_size, plan.recommended.max_overflow,
-                              plan.pool_timeout_s, k_pool_recycle_s)) {
-    plan.warnings.push_back("outside the seeds' validation bounds: " + problem);
-  }
-  if (!plan.budget_fits) plan.warnings.push_back(plan.budget_message);
-  if (plan.request_time_s < plan.hold_s) {
-    plan.warnings.push_back(fmt::format(
-        "--request-time {} is shorter than its queries ({} x {}); the formula then needs more "
-        "connections than requests in flight",
-        duration_text(plan.request_time_s), in.queries_per_request,
-        duration_text(in.query_time_s)));
-  }
-  if (in.slo_p99_s && *in.slo_p99_s <= plan.request_time_s) {
-    plan.warnings.push_back(fmt::format(
-        "--slo-p99 {} leaves no room for waiting after a {} request: sized so that at most 1% "
-        "of checkouts wait at all",
-        duration_text(*in.slo_p99_s), duration_text(plan.request_time_s)));
-  }
-  if (!plan.erlang_servers) {
-    plan.warnings.push_back("Erlang C: no pool of up to 100000 connections meets the targets");
-  }
+  add_warnings(plan);
 
   plan.config_yaml = fmt::format(
       "database:\n  pool_size: {}\n  max_overflow: {}\n  pool_timeout: {}\n  pool_recycle: {}\n",
@@ -158,6 +178,7 @@ json plan_json(const Plan& plan) {
             {"instances", in.instances},
             {"max_connections", in.max_connections},
             {"superuser_reserved_connections", in.superuser_reserved_connections},
+            {"reserved_connections", in.reserved_connections},
             {"slo_p99_s", optional_double(in.slo_p99_s)},
             {"timeout_rate", in.timeout_rate},
             {"pool_timeout_s", optional_double(in.pool_timeout_s)}}},

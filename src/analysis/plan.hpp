@@ -6,7 +6,7 @@
 // Model: --rps is the total arrival rate over all instances; each instance has its own pool
 // and gets rps / instances. A request runs `queries_per_request` queries of `query_time`
 // each and lasts `request_time` (default queries × query_time: the request is all
-// database). Concurrency = rps × request_time (DESIGN.md); the seeds' formula takes
+// database). Concurrency = rps × request_time (Little's law); the seeds' formula takes
 // avg_query_time = queries × query_time, the time a request needs a connection, so
 // connections_needed = concurrency × queries × query_time / request_time (= rps × hold,
 // Little's law). This assumes a request holds a connection only while its queries run
@@ -35,6 +35,7 @@ struct PlanInputs {
   int instances = 1;                       ///< app processes, one pool each, >= 1
   int max_connections = 100;               ///< the server's (PostgreSQL's default)
   int superuser_reserved_connections = 3;  ///< PostgreSQL's default
+  int reserved_connections = 0;            ///< PostgreSQL 16's reserved_connections (default 0)
   std::optional<double> slo_p99_s;         ///< p99 latency target for a request
   double timeout_rate = 0.001;             ///< target P(wait > pool_timeout), in (0, 1)
   std::optional<double> pool_timeout_s;    ///< default: the seed tier row's
@@ -64,7 +65,7 @@ struct Plan {
   ErlangC recommended_erlang;         ///< Erlang C of the recommendation
   bool sum_rule_holds = false;        ///< recommended total >= instance_concurrency
   long long budget_needed = 0;        ///< instances × total (no other connections)
-  long long budget_available = 0;     ///< max_connections - reserved
+  long long budget_available = 0;     ///< max_connections - both reserved settings
   bool budget_fits = false;
   std::string budget_message;
   std::vector<std::string> warnings;  ///< seed bounds, budget, SLO shorter than a request

@@ -47,6 +47,13 @@ double ErlangC::p_wait_longer_than(double t_s) const {
   return p_wait * std::exp(-(servers - offered_load) * t_s / mean_hold_s);
 }
 
+double ErlangC::wait_quantile_s(double q) const {
+  if (!stable) return std::numeric_limits<double>::infinity();
+  const double tail = 1 - q;
+  if (p_wait <= tail) return 0;
+  return mean_hold_s / (servers - offered_load) * std::log(p_wait / tail);
+}
+
 double ErlangC::overload_loss_floor() const {
   if (stable || offered_load <= 0) return 0;
   return 1 - servers / offered_load;

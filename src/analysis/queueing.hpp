@@ -1,6 +1,7 @@
 #pragma once
 
-// Queueing models of a connection pool: Little's law and Erlang C (M/M/c), REFERENCES.md §4.
+// Queueing models of a connection pool: Little's law and Erlang C (M/M/c) for open loops
+// (finite_source.hpp has the closed-loop model).
 // A pool of c = pool_size + max_overflow connections is c servers; a checkout is a customer
 // that holds a connection for a mean `hold` time; requests arrive at `arrival_rate_per_s`.
 // The offered load is A = λ·h erlangs (mean connections busy if nobody ever waited).
@@ -31,6 +32,10 @@ struct ErlangC {
 
   /// P(wait > t) = P(wait)·exp(-(c - A)·t / h); 1 when unstable. t in seconds, >= 0.
   double p_wait_longer_than(double t_s) const;
+  /// The q-quantile of the wait (q in (0, 1), e.g. 0.99), seconds: the t with
+  /// P(wait > t) = 1 - q, i.e. h / (c - A) · ln(P(wait) / (1 - q)); 0 when P(wait) <= 1 - q
+  /// (that share of checkouts does not wait at all); +inf when unstable.
+  double wait_quantile_s(double q) const;
   /// When unstable, at least 1 - c/A of the arrivals cannot be served (the pool completes
   /// at most c/h per second); 0 when stable. The floor of the timeout rate of an overloaded
   /// pool whatever its pool_timeout.

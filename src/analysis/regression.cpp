@@ -146,6 +146,7 @@ const std::vector<MetricDef>& compared_metrics() {
       {"checkout_wait_ms.p99", "ms", Better::smaller, relative_with_floor(0.25, 0.1)},
       {"checkout_wait_ms.p999", "ms", Better::smaller, relative_with_floor(0.30, 0.1)},
       {"timeout_rate", "fraction", Better::smaller, absolute(0.005)},
+      {"drop_rate", "fraction", Better::smaller, absolute(0.001)},
       {"error_rate", "fraction", Better::smaller, absolute(0.001)},
   };
   return k_metrics;
@@ -170,6 +171,7 @@ std::pair<std::string, Threshold> parse_threshold(std::string_view text) {
   }
   std::string key(util::trim(text.substr(0, eq)));
   if (key == "errors") key = "error_rate";
+  if (key == "dropped") key = "drop_rate";
   if (find_metric(key) == nullptr) {
     const std::string guess = util::closest_match(key, keys);
     throw InputError(fmt::format(

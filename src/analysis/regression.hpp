@@ -36,24 +36,26 @@ struct Threshold {
 
 enum class Better { smaller, bigger };
 
-/// One compared metric: a summary key path (DESIGN.md, Results) or a value derived from them.
+/// One compared metric: a summary key path (schemas/results.schema.json) or a value derived from
+/// them.
 struct MetricDef {
-  std::string key;   ///< "latency_ms.p99", "timeout_rate", "error_rate" (errors / requests)
+  std::string key;   ///< "latency_ms.p99", "timeout_rate", "error_rate" (errors / requests),
+                     ///< "drop_rate" (dropped / requests)
   std::string unit;  ///< "ms", "req/s", "fraction"
   Better better = Better::smaller;
   Threshold default_threshold;
 };
 
 /// The metrics `compare` judges, in display order: throughput_rps; latency_ms and
-/// checkout_wait_ms p50, p99, p999; timeout_rate; error_rate.
+/// checkout_wait_ms p50, p99, p999; timeout_rate; drop_rate; error_rate.
 const std::vector<MetricDef>& compared_metrics();
 /// The metric named `key`, or nullptr.
 const MetricDef* find_metric(std::string_view key);
 
 /// Parses one `--threshold` value: `KEY=10%` (relative), `KEY=+0.01` (absolute, in the
 /// metric's unit), or both as `KEY=20%,+0.5`. KEY is one of compared_metrics() (`errors`
-/// is accepted for error_rate). Throws InputError naming the flag, the key (with a "did you
-/// mean") and the expected form.
+/// is accepted for error_rate, `dropped` for drop_rate). Throws InputError naming the flag, the key
+/// (with a "did you mean") and the expected form.
 std::pair<std::string, Threshold> parse_threshold(std::string_view text);
 
 enum class Verdict { improved, unchanged, regressed };

@@ -13,6 +13,8 @@
 
 #include "analysis/budget_claims.hpp"
 #include "analysis/cell_view.hpp"
+#include "analysis/mix.hpp"
+#include "analysis/validity.hpp"
 #include "cluster/budget.hpp"
 #include "cluster/settings.hpp"
 
@@ -65,15 +67,29 @@ json verdict(const Measured& m, bool holds, std::string evidence) {
           {"evidence", std::move(evidence)}};
 }
 
+/// Seed 001's behaviour table rows for a pool_size 20 + max_overflow 10 pool.
+constexpr int k_behaviour_pool_size = 20;
+constexpr int k_behaviour_max_overflow = 10;
+constexpr const char* k_behaviour_rows[3][2] = {
+    {"Low traffic (< 20 concurrent)", "Uses base pool only; minimal overhead, instant connections"},
+    {"Medium traffic (20-30 concurrent)",
+     "Uses overflow connections; slight latency for new connections"},
+    {"High traffic (> 30 concurrent)", "Blocks until timeout; requests wait up to 30s, then fail"}};
+/// "Get session from pool < 1ms".
+constexpr double k_session_checkout_ms = 1.0;
+
+/// "Blocks": a p99 checkout wait above this is waiting, not a pool handing out a connection.
+constexpr double k_blocked_wait_ms = 1.0;
+
 /// The behaviour table row for a 20 + 10 pool at this concurrency.
 std::pair<int, json> behaviour_row(const Measured& m) {
-  if (m.concurrency < 20) {
+  if (m.concurrency < k_behaviour_pool_size) {
     const bool holds = m.overflow_used == 0 && m.timeouts == 0;
     return {0, verdict(m, holds,
                        fmt::format("{} overflow connections used, checkout wait p50 {:.2f} ms",
                                    m.overflow_used, m.wait_p50_ms))};
   }
-  if (m.concurrency <= 30) {
+  if (m.concurrency <= k_behaviour_pool_size + k_behaviour_max_overflow) {
     const bool holds = m.overflow_used > 0 && m.timeouts == 0;
     return {1, verdict(m, holds,
                        fmt::format("{} overflow connections used, {} timeouts, checkout wait p99 "
@@ -82,7 +98,7 @@ std::pair<int, json> behaviour_row(const Measured& m) {
   }
   // "Blocks until timeout ... then fail": requests wait; they fail only when the queue does
   // not drain within pool_timeout.
-  const bool blocked = m.wait_p99_ms > 1.0;
+  const bool blocked = m.wait_p99_ms > k_blocked_wait_ms;
   const bool failed = m.timeouts > 0;
   return {2, verdict(m, blocked && failed,
                      fmt::format("requests waited (checkout wait p99 {:.1f} ms, max {:.1f} ms of "
@@ -173,32 +189,17 @@ int latency_row_of(const std::string& script) {
 }
 
 /// The only transaction a cell runs (by the effective weights: its workload.mix, else the
-/// transactions' own), or nullopt. A copy: json::value() returns copies.
+/// transactions' own), or nullopt.
 std::optional<json> only_transaction(const json& results, const json& cell) {
-  const json scenario = results.value("scenario", json::object());
-  const json params = cell.value("params", json::object());
-  std::string mix = scenario.value(json::json_pointer("/workload/mix"), std::string("none"));
-  if (params.contains("workload.mix") && params["workload.mix"].is_string()) {
-    mix = params["workload.mix"].get<std::string>();
-  }
-  json weights = nullptr;
-  if (mix != "none" && scenario.contains("mixes") && scenario["mixes"].contains(mix)) {
-    weights = scenario["mixes"][mix];
-  }
-  std::optional<json> only;
-  for (const auto& transaction : scenario.value("transactions", json::array())) {
-    const std::string name = transaction.value("name", "");
-    const double weight =
-        weights.is_object() ? weights.value(name, 0.0) : transaction.value("weight", 0.0);
-    if (weight <= 0) continue;
-    if (only) return std::nullopt;
-    only = transaction;
-  }
-  return only;
+  auto weighted = detail::weighted_transactions(results, cell);
+  if (weighted.size() != 1) return std::nullopt;
+  return std::move(weighted.front().first);
 }
 
 /// A profile comparison of seed 000's tables: cells that differ only in server.profile, the
 /// `better` profile's metric against the `worse` one's, per group of the other parameters.
+enum class Better { lower, higher };
+enum class MemoryRules { omit, state };  ///< state: the seeds' memory rules for `better` here
 struct ProfileClaim {
   const char* seed;
   const char* table;
@@ -206,25 +207,25 @@ struct ProfileClaim {
   const char* claim;
   const char* better;  ///< profile name
   const char* worse;
-  const char* metric;         ///< summary path: "latency_ms/p50" (lower is better) or
-  bool higher_is_better;      ///< "throughput_rps" (higher is better)
-  bool memory_rules = false;  ///< add the seeds' memory rules for `better` on this host
+  const char* metric;  ///< summary path: "latency_ms/p50" or "throughput_rps"
+  Better direction;    ///< which way `metric` is better
+  MemoryRules rules = MemoryRules::omit;
 };
 constexpr ProfileClaim k_profile_claims[] = {
     {"000", "Query Planner", "random_page_cost 1.1 (SSD) vs 4.0 (HDD)",
      "on SSD storage the SSD costs plan at least as fast as the HDD costs", "ssd", "hdd",
-     "latency_ms/p50", false},
+     "latency_ms/p50", Better::lower},
     {"000", "WAL and Checkpoints", "write-heavy WAL settings vs read-heavy ones",
      "under write load the write-heavy WAL settings carry at least as much throughput",
-     "wal-write-heavy", "wal-read-heavy", "throughput_rps", true},
+     "wal-write-heavy", "wal-read-heavy", "throughput_rps", Better::higher},
     {"000", "Memory Settings (adjust based on available RAM)",
      "For 8GB RAM system: shared_buffers 2GB, effective_cache_size 6GB, work_mem 8MB",
      "memory settings sized to RAM carry at least as much throughput as PostgreSQL's defaults",
-     "mem-8gb", "default", "throughput_rps", true, true},
+     "mem-8gb", "default", "throughput_rps", Better::higher, MemoryRules::state},
     {"000", "Memory Settings (adjust based on available RAM)",
      "For 16GB RAM system: shared_buffers 4GB, effective_cache_size 12GB, work_mem 16MB",
      "memory settings sized to RAM carry at least as much throughput as PostgreSQL's defaults",
-     "mem-16gb", "default", "throughput_rps", true, true},
+     "mem-16gb", "default", "throughput_rps", Better::higher, MemoryRules::state},
 };
 
 /// "2GB" as SHOW prints a memory setting, in bytes; nullopt for anything else.
@@ -250,8 +251,10 @@ std::string memory_rules_note(const json& results, const json& cell) {
   const auto max_connections =
       detail::number(cell.value(json::json_pointer("/server/max_connections"), json()));
   if (!ram || *ram <= 0 || !shared_buffers || !cache || !work_mem || !max_connections) return {};
-  cluster::MemorySettings settings{*shared_buffers, *cache, *work_mem,
-                                   static_cast<int>(*max_connections)};
+  const cluster::MemorySettings settings{.shared_buffers_bytes = *shared_buffers,
+                                         .effective_cache_size_bytes = *cache,
+                                         .work_mem_bytes = *work_mem,
+                                         .max_connections = static_cast<int>(*max_connections)};
   std::vector<std::string> lines;
   for (const auto& finding : cluster::evaluate_memory_rules(settings, *ram)) {
     lines.push_back(finding.message + (finding.warning ? " (off the rule)" : ""));
@@ -272,137 +275,164 @@ std::string without_profile(const json& params) {
   return key;
 }
 
-/// Repetitions give ranges: a verdict only when the two ranges do not overlap.
-json profile_claim_json(const ProfileClaim& claim, const json& results, const json& cells) {
-  struct Side {
-    std::vector<double> values;
-    std::vector<std::string> ids;
-    std::string note;  ///< memory_rules: the rules for the first cell's settings
-  };
-  std::map<std::string, std::pair<Side, Side>> groups;  // key -> (better, worse)
+/// One profile's values of a claim's metric over the cells of one group.
+struct Side {
+  std::vector<double> values;
+  std::vector<std::string> ids;
+  std::string note;  ///< memory rules: the rules for the first cell's settings
+};
+
+/// The cells that differ only in server.profile, by the other params: (better, worse).
+std::map<std::string, std::pair<Side, Side>> profile_sides(const ProfileClaim& claim,
+                                                           const json& results, const json& cells) {
+  std::map<std::string, std::pair<Side, Side>> groups;
+  const json::json_pointer pointer("/summary/" + std::string(claim.metric));
   for (const auto& cell : cells) {
-    if (!cell.is_object() || cell.value("status", "") != "ok") continue;
+    if (!is_measured(cell)) continue;  // ok, and not invalid (validity.hpp)
     const json params = cell.value("params", json::object());
     const std::string profile = params.value("profile", "");
     if (profile != claim.better && profile != claim.worse) continue;
-    const json::json_pointer pointer("/summary/" + std::string(claim.metric));
     if (!cell.contains(pointer) || !cell[pointer].is_number()) continue;
     auto& pair = groups[without_profile(params)];
     Side& side = profile == claim.better ? pair.first : pair.second;
     side.values.push_back(cell[pointer].get<double>());
     side.ids.push_back(cell.value("id", ""));
-    if (claim.memory_rules && side.note.empty() && profile == claim.better) {
+    if (claim.rules == MemoryRules::state && side.note.empty() && profile == claim.better) {
       side.note = memory_rules_note(results, cell);
     }
   }
+  return groups;
+}
+
+/// Repetitions give ranges: a verdict only when the two ranges do not overlap.
+json compare_sides(const ProfileClaim& claim, const Side& better, const Side& worse) {
+  const auto [b_lo, b_hi] = std::minmax_element(better.values.begin(), better.values.end());
+  const auto [w_lo, w_hi] = std::minmax_element(worse.values.begin(), worse.values.end());
+  // One value a side is one sample of noise: a verdict needs repetitions on both sides.
+  const bool repeated = better.values.size() >= 2 && worse.values.size() >= 2;
+  const bool higher = claim.direction == Better::higher;
+  std::string verdict = "inconclusive";
+  if (repeated && (higher ? *b_lo >= *w_hi : *b_hi <= *w_lo)) verdict = "holds";
+  if (repeated && (higher ? *b_hi < *w_lo : *b_lo > *w_hi)) verdict = "differs";
+  json compared = json::array();
+  for (const auto* side : {&better, &worse}) {
+    for (const auto& id : side->ids) compared.push_back(id);
+  }
+  return {{"id", better.ids.front()},
+          {"verdict", verdict},
+          {"evidence",
+           fmt::format("{}: {} {:.2f}-{:.2f} over {} cell(s), {} {:.2f}-{:.2f} over {} "
+                       "(a verdict needs 2+ repetitions a side and ranges that do not overlap){}",
+                       claim.metric, claim.better, *b_lo, *b_hi, better.values.size(), claim.worse,
+                       *w_lo, *w_hi, worse.values.size(), better.note)},
+          {"compared_cells", std::move(compared)}};
+}
+
+json profile_claim_json(const ProfileClaim& claim, const json& results, const json& cells) {
   json out = json::array();
-  for (const auto& [key, pair] : groups) {
-    const auto& [better, worse] = pair;
-    if (better.values.empty() || worse.values.empty()) continue;
-    const auto [b_lo, b_hi] = std::minmax_element(better.values.begin(), better.values.end());
-    const auto [w_lo, w_hi] = std::minmax_element(worse.values.begin(), worse.values.end());
-    // One value a side is one sample of noise: a verdict needs repetitions on both sides.
-    const bool repeated = better.values.size() >= 2 && worse.values.size() >= 2;
-    std::string verdict = "inconclusive";
-    if (repeated && (claim.higher_is_better ? *b_lo >= *w_hi : *b_hi <= *w_lo)) verdict = "holds";
-    if (repeated && (claim.higher_is_better ? *b_hi < *w_lo : *b_lo > *w_hi)) verdict = "differs";
-    out.push_back(
-        {{"id", better.ids.front()},
-         {"verdict", verdict},
-         {"evidence",
-          fmt::format("{} {}: {} {:.2f}-{:.2f} over {} cell(s), {} {:.2f}-{:.2f} over {} "
-                      "(a verdict needs 2+ repetitions a side and ranges that do not overlap){}",
-                      claim.metric, key.empty() ? "" : "at " + key, claim.better, *b_lo, *b_hi,
-                      better.values.size(), claim.worse, *w_lo, *w_hi, worse.values.size(),
-                      better.note)}});
+  for (const auto& [key, pair] : profile_sides(claim, results, cells)) {
+    if (pair.first.values.empty() || pair.second.values.empty()) continue;
+    out.push_back(compare_sides(claim, pair.first, pair.second));
   }
   return out;
+}
+
+/// The cells each of seed 001's rows speaks to, collected in one pass over the cells.
+struct ClaimCells {
+  json behaviour[std::size(k_behaviour_rows)] = {json::array(), json::array(), json::array()};
+  json latency[std::size(k_latency_rows)];
+  json session = json::array();
+  ClaimCells() {
+    for (auto& cells_of_row : latency) cells_of_row = json::array();
+  }
+};
+
+/// The behaviour table speaks of one 20 + 10 pool: a fleet's cells (per-instance pools) are
+/// not it.
+bool is_behaviour_pool(const Measured& m, const json& cell) {
+  const bool one_pool =
+      !cell.contains(json::json_pointer("/summary/instances")) &&
+      cell.value(json::json_pointer("/params/pool.instances"), std::string("1")) == "1";
+  return m.pool_size == k_behaviour_pool_size && m.max_overflow == k_behaviour_max_overflow &&
+         one_pool;
+}
+
+/// The latency row a cell that runs one kind of operation alone speaks to.
+void collect_latency(ClaimCells& out, const json& results, const json& cell, const Measured& m) {
+  const std::string app_time =
+      results.value(json::json_pointer("/scenario/request/app_time"), std::string("0s"));
+  const bool no_app_time = app_time == "0s" || app_time == "0us" || app_time == "0ms";
+  const auto transaction = only_transaction(results, cell);
+  if (!transaction || !no_app_time) return;
+  const int row = latency_row_of(transaction->value("script", ""));
+  if (row < 0 || !cell.contains(json::json_pointer("/summary/latency_ms"))) return;
+  const double p50 = summary_number(cell, "latency_ms.p50");
+  const double p99 = summary_number(cell, "latency_ms.p99");
+  out.latency[row].push_back(
+      verdict(m, p50 <= k_latency_rows[row].upper_ms,
+              fmt::format("{}: request latency p50 {:.2f} ms, p99 {:.2f} ms (client side, "
+                          "checkout included)",
+                          transaction->value("name", "?"), p50, p99)));
+}
+
+ClaimCells collect_claim_cells(const json& results, const json& cells) {
+  ClaimCells out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const json& cell = cells[i];
+    if (!is_measured(cell)) continue;  // ok, and not invalid (validity.hpp)
+    const Measured m = measure(results, cell, i);
+    if (is_behaviour_pool(m, cell)) {
+      auto [row, item] = behaviour_row(m);
+      out.behaviour[row].push_back(std::move(item));
+    }
+    collect_latency(out, results, cell, m);
+    // "Get session from pool < 1ms" speaks of a pool that has a connection to give.
+    if (m.timeouts == 0 && m.concurrency <= m.pool_size) {
+      out.session.push_back(verdict(
+          m, m.wait_p50_ms < k_session_checkout_ms,
+          fmt::format("checkout wait p50 {:.3f} ms, p99 {:.2f} ms", m.wait_p50_ms, m.wait_p99_ms)));
+    }
+  }
+  return out;
+}
+
+json claim_json(const char* seed, const char* table, const char* row, const char* claim,
+                json cells) {
+  return {{"seed", seed},
+          {"table", table},
+          {"row", row},
+          {"claim", claim},
+          {"cells", std::move(cells)}};
 }
 
 }  // namespace
 
 json seed_claims(const json& results) {
-  static const char* const k_rows[3][2] = {
-      {"Low traffic (< 20 concurrent)",
-       "Uses base pool only; minimal overhead, instant connections"},
-      {"Medium traffic (20-30 concurrent)",
-       "Uses overflow connections; slight latency for new connections"},
-      {"High traffic (> 30 concurrent)",
-       "Blocks until timeout; requests wait up to 30s, then fail"}};
-  json behaviour[3] = {json::array(), json::array(), json::array()};
-  json session = json::array();
-  json latency[std::size(k_latency_rows)];
-  for (auto& cells_of_row : latency) cells_of_row = json::array();
-  const std::string app_time =
-      results.value(json::json_pointer("/scenario/request/app_time"), std::string("0s"));
-  const bool no_app_time = app_time == "0s" || app_time == "0us" || app_time == "0ms";
   static const json k_none = json::array();
   const json& cells =
       results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    const json& cell = cells[i];
-    if (!cell.is_object() || cell.value("status", "") != "ok") continue;
-    const Measured m = measure(results, cell, i);
-    // The behaviour table speaks of one pool: a fleet's cells (per-instance pools) are not it.
-    const bool one_pool =
-        !cell.contains(json::json_pointer("/summary/instances")) &&
-        cell.value(json::json_pointer("/params/pool.instances"), std::string("1")) == "1";
-    if (m.pool_size == 20 && m.max_overflow == 10 && one_pool) {
-      auto [row, item] = behaviour_row(m);
-      behaviour[row].push_back(std::move(item));
-    }
-    if (const auto transaction = only_transaction(results, cell); transaction && no_app_time) {
-      const int row = latency_row_of(transaction->value("script", ""));
-      if (row >= 0 && cell.contains(json::json_pointer("/summary/latency_ms"))) {
-        const double p50 = summary_number(cell, "latency_ms.p50");
-        const double p99 = summary_number(cell, "latency_ms.p99");
-        latency[row].push_back(
-            verdict(m, p50 <= k_latency_rows[row].upper_ms,
-                    fmt::format("{}: request latency p50 {:.2f} ms, p99 {:.2f} ms (client side, "
-                                "checkout included)",
-                                transaction->value("name", "?"), p50, p99)));
-      }
-    }
-    // "Get session from pool < 1ms" speaks of a pool that has a connection to give.
-    if (m.timeouts == 0 && m.concurrency <= m.pool_size) {
-      session.push_back(verdict(
-          m, m.wait_p50_ms < 1.0,
-          fmt::format("checkout wait p50 {:.3f} ms, p99 {:.2f} ms", m.wait_p50_ms, m.wait_p99_ms)));
-    }
-  }
+  ClaimCells collected = collect_claim_cells(results, cells);
   json out = json::array();
-  for (int row = 0; row < 3; ++row) {
-    if (behaviour[row].empty()) continue;
-    out.push_back({{"seed", "001"},
-                   {"table", "Connection Pool Performance (pool_size 20, max_overflow 10)"},
-                   {"row", k_rows[row][0]},
-                   {"claim", k_rows[row][1]},
-                   {"cells", behaviour[row]}});
+  for (std::size_t row = 0; row < std::size(k_behaviour_rows); ++row) {
+    if (collected.behaviour[row].empty()) continue;
+    out.push_back(claim_json("001", "Connection Pool Performance (pool_size 20, max_overflow 10)",
+                             k_behaviour_rows[row][0], k_behaviour_rows[row][1],
+                             std::move(collected.behaviour[row])));
   }
   for (std::size_t row = 0; row < std::size(k_latency_rows); ++row) {
-    if (latency[row].empty()) continue;
-    out.push_back({{"seed", "001"},
-                   {"table", "Typical Latencies"},
-                   {"row", k_latency_rows[row].row},
-                   {"claim", k_latency_rows[row].claim},
-                   {"cells", latency[row]}});
+    if (collected.latency[row].empty()) continue;
+    out.push_back(claim_json("001", "Typical Latencies", k_latency_rows[row].row,
+                             k_latency_rows[row].claim, std::move(collected.latency[row])));
   }
   for (const auto& claim : k_profile_claims) {
     json compared = profile_claim_json(claim, results, cells);
     if (compared.empty()) continue;
-    out.push_back({{"seed", claim.seed},
-                   {"table", claim.table},
-                   {"row", claim.row},
-                   {"claim", claim.claim},
-                   {"cells", std::move(compared)}});
+    out.push_back(claim_json(claim.seed, claim.table, claim.row, claim.claim, std::move(compared)));
   }
   for (auto& row : budget_claims(results)) out.push_back(std::move(row));
-  if (!session.empty()) {
-    out.push_back({{"seed", "001"},
-                   {"table", "Typical Latencies"},
-                   {"row", "Get session from pool"},
-                   {"claim", "< 1ms (development and production)"},
-                   {"cells", session}});
+  if (!collected.session.empty()) {
+    out.push_back(claim_json("001", "Typical Latencies", "Get session from pool",
+                             "< 1ms (development and production)", std::move(collected.session)));
   }
   return out;
 }

@@ -9,10 +9,10 @@
 namespace poolbench::analysis {
 namespace {
 
-constexpr const char* k_seed_000 = "seeds/000_4fce68a5ef6f7fde.txt";
-constexpr const char* k_seed_003 = "seeds/003_975eddfccc3521ad.txt";
+constexpr const char* k_seed_000 = "seed 000 (docs/seeds.md)";
+constexpr const char* k_seed_003 = "seed 003 (docs/seeds.md)";
 
-// seeds/000_4fce68a5ef6f7fde.txt, "Tuning Guidelines":
+// Seed 000 (docs/seeds.md), "Tuning Guidelines":
 // | Workload Type | pool_size | max_overflow | pool_timeout |
 const std::array<PoolRow, 4> k_tier_rows = {{
     {"low", "Low traffic (< 10 RPS)", 5, 5, 30, 0, k_seed_000},
@@ -21,7 +21,7 @@ const std::array<PoolRow, 4> k_tier_rows = {{
     {"very_high", "Very high traffic (> 200 RPS)", 30, 20, 60, 0, k_seed_000},
 }};
 
-// seeds/003_975eddfccc3521ad.txt, "Pool Sizing Guidelines" (no timeouts given; the seed's
+// Seed 003 (docs/seeds.md), "Pool Sizing Guidelines" (no timeouts given; the seed's
 // DATABASE_POOL_TIMEOUT=30 and DATABASE_POOL_RECYCLE=3600 defaults apply).
 const std::array<PoolRow, 4> k_environment_rows = {{
     {"development", "Development: local dev, low concurrency", 5, 10, 30, 3600, k_seed_003},
@@ -30,7 +30,7 @@ const std::array<PoolRow, 4> k_environment_rows = {{
     {"production", "Production: high traffic (1000+ RPS)", 50, 20, 30, 3600, k_seed_003},
 }};
 
-// seeds/000_4fce68a5ef6f7fde.txt, "Connection Pool Optimization". Keys a row leaves out
+// Seed 000 (docs/seeds.md), "Connection Pool Optimization". Keys a row leaves out
 // keep the seed's config.yaml values (pool_timeout 30, pool_recycle 1800).
 const std::array<PoolRow, 2> k_workload_rows = {{
     {"read_heavy", "Read-heavy workloads", 30, 5, 30, 3600, k_seed_000},

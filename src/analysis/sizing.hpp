@@ -1,7 +1,7 @@
 #pragma once
 
-// The seeds' sizing rules and tuning tables, encoded once (../shared/seeds/*.txt), and
-// HikariCP's rule of thumb. Pure functions and constant tables, thread-safe.
+// The seeds' sizing rules and tuning tables, encoded once (the seeds' tables as README quotes
+// them), and HikariCP's rule of thumb. Pure functions and constant tables, thread-safe.
 
 #include <optional>
 #include <span>
@@ -46,10 +46,10 @@ struct PoolRow {
   int max_overflow = 0;
   double pool_timeout_s = 0;
   double pool_recycle_s = 0;  ///< 0 = not given by the row
-  std::string source;         ///< seed file, e.g. "seeds/000_4fce68a5ef6f7fde.txt"
+  std::string source;         ///< the seed it comes from, e.g. "seed 000 (docs/seeds.md)"
 };
 
-/// Traffic tiers (DESIGN.md, Analysis): low < 10 RPS, medium 10-50, high > 50 and <= 200,
+/// Traffic tiers: low < 10 RPS, medium 10-50, high > 50 and <= 200,
 /// very high > 200. Names: "low", "medium", "high", "very_high".
 std::string_view traffic_tier(double requests_per_s);
 

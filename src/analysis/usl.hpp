@@ -1,6 +1,6 @@
 #pragma once
 
-// Universal Scalability Law (Gunther 2007; REFERENCES.md §4):
+// Universal Scalability Law (Gunther 2007, "Guerrilla Capacity Planning"):
 //   X(N) = λ·N / (1 + σ·(N - 1) + κ·N·(N - 1))
 // σ: contention (serialisation), κ: coherency (crosstalk), λ: throughput of one unit of
 // concurrency. Peak at N* = sqrt((1 - σ) / κ); with κ = 0 throughput approaches λ/σ.

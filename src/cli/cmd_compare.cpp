@@ -16,7 +16,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "report/compare_report.hpp"
-#include "report/report.hpp"
+#include "results/file.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -45,12 +45,14 @@ Metrics and default thresholds (--threshold replaces one; PCT% is relative to th
 baseline, +X absolute in the metric's unit, PCT%,+X both):
   throughput_rps 10%; latency_ms.p50 10%, .p99 15%, .p999 25%;
   checkout_wait_ms.p50 20%,+0.1, .p99 25%,+0.1, .p999 30%,+0.1 (ms);
-  timeout_rate +0.005 and error_rate (errors / requests) +0.001 (fractions).
+  timeout_rate +0.005, error_rate (errors / requests) +0.001 and drop_rate (dropped
+  open-loop arrivals / requests) +0.001 (fractions). Cells marked invalid (the load
+  generator fell behind) are left out of the samples.
 
 Outputs: the table on stdout (--markdown: a pull-request comment instead; --json: the
 full comparison as JSON); --junit FILE: one test case per cell and metric, regressions as
 failures; --benchmark-action PREFIX: PREFIX-smaller.json (latencies, checkout waits,
-timeout and error rates; customSmallerIsBetter) and PREFIX-bigger.json (throughput;
+timeout, error and drop rates; customSmallerIsBetter) and PREFIX-bigger.json (throughput;
 customBiggerIsBetter) for github-action-benchmark.
 
 Examples:
@@ -171,8 +173,8 @@ int compare_command(const std::vector<std::string>& args, Io io) {
   if (!flags) return 0;
   fs::path baseline_file;
   fs::path current_file;
-  const nlohmann::json baseline = report::load_results(flags->baseline, &baseline_file);
-  const nlohmann::json current = report::load_results(flags->current, &current_file);
+  const nlohmann::json baseline = results::load_results(flags->baseline, &baseline_file);
+  const nlohmann::json current = results::load_results(flags->current, &current_file);
   const analysis::Comparison comparison = analysis::compare_results(
       baseline, baseline_file.string(), current, current_file.string(), flags->options);
 
@@ -183,10 +185,12 @@ int compare_command(const std::vector<std::string>& args, Io io) {
                        report::render_compare_junit(comparison, utc_timestamp(), hostname()));
   }
   if (flags->benchmark_action) {
-    files.emplace_back(*flags->benchmark_action + "-smaller.json",
-                       report::benchmark_action_json(comparison, false).dump(2) + "\n");
-    files.emplace_back(*flags->benchmark_action + "-bigger.json",
-                       report::benchmark_action_json(comparison, true).dump(2) + "\n");
+    files.emplace_back(
+        *flags->benchmark_action + "-smaller.json",
+        report::benchmark_action_json(comparison, analysis::Better::smaller).dump(2) + "\n");
+    files.emplace_back(
+        *flags->benchmark_action + "-bigger.json",
+        report::benchmark_action_json(comparison, analysis::Better::bigger).dump(2) + "\n");
   }
   std::string printed;
   if (flags->json) {

@@ -24,10 +24,11 @@
 #include "matrix/orchestrator.hpp"
 #include "matrix/result_store.hpp"
 #include "matrix/servers.hpp"
-#include "report/results.hpp"
+#include "results/document.hpp"
+#include "results/file.hpp"
+#include "scenario/shard_split.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
-#include "workload/shard_split.hpp"
 
 namespace po = boost::program_options;
 
@@ -105,6 +106,8 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
       "profile", po::value<std::string>(), "fix server.profile (replaces a server.profile axis)")(
       "set", po::value<std::vector<std::string>>(),
       "fix a scenario key (replaces its axis): --set workload.duration=10s")(
+      "server-cores", po::value<std::string>(),
+      "the --dsn server's CPU cores, for HikariCP's cores x 2 + spindles (= --set server.cores=N)")(
       "matrix", po::value<std::vector<std::string>>(),
       "replace or add an axis: --matrix pool.pool_size=[5,10,20]")(
       "resume", po::bool_switch(), "run only the missing and interrupted cells of --out")(
@@ -142,6 +145,9 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
   if (values.count("app-config")) flags.inputs.app_config = values["app-config"].as<std::string>();
   if (values.count("profile")) flags.inputs.profile = values["profile"].as<std::string>();
   if (values.count("set")) flags.inputs.sets = values["set"].as<std::vector<std::string>>();
+  if (values.count("server-cores")) {
+    flags.inputs.sets.push_back("server.cores=" + values["server-cores"].as<std::string>());
+  }
   if (values.count("matrix")) flags.axes = values["matrix"].as<std::vector<std::string>>();
   if (values.count("out")) flags.out = values["out"].as<std::string>();
   flags.resume = values["resume"].as<bool>();
@@ -180,10 +186,10 @@ struct Plan {
 Plan make_plan(const MatrixFlags& flags) {
   Plan plan;
   plan.inputs = resolve_inputs(flags.inputs);
-  const workload::Scenario& base = plan.inputs.scenario;
+  const scenario::Scenario& base = plan.inputs.scenario;
   // The seed (cell order) needs --start-at before the cells exist; the server check needs
-  // the cells' profiles (POOLBENCH_DSN_<PROFILE>): resolved again below.
-  plan.shard = resolve_shard(flags.shard, false, flags.settle);
+  // the cells' profiles (POOLBENCH_DSN_<PROFILE>): it comes below.
+  plan.shard = resolve_shard(flags.shard, flags.settle);
   plan.seed = shared_seed(flags.seed, plan.shard);
   matrix::ExpandOptions expand;
   expand.axis_overrides = flags.axes;
@@ -196,7 +202,7 @@ Plan make_plan(const MatrixFlags& flags) {
     }
     if (plan.shard) {  // bad shard input is exit 2 before anything runs
       (void)matrix::slot_length(cell.scenario, flags.settle);
-      (void)workload::shard_load(cell.scenario, plan.shard->spec);
+      (void)scenario::shard_load(cell.scenario, plan.shard->spec);
     }
     const std::string& name = cell.scenario.server.profile;
     if (!plan.profiles.count(name)) {
@@ -208,7 +214,7 @@ Plan make_plan(const MatrixFlags& flags) {
   // Faults that cannot be injected on this server are bad input: exit 2 before anything.
   faults::check_injectable(base.faults, embedded,
                            embedded || !plan.inputs.dsn || faults::is_tcp(plan.inputs.dsn->target));
-  plan.shard = resolve_shard(flags.shard, embedded, flags.settle);
+  require_shared_server(plan.shard, embedded);
   matrix::compile_transactions(base);  // script errors are bad input: exit 2 now
   plan.results_file =
       std::filesystem::path(flags.out.value_or("reports/" + base.name)) / "results.json";
@@ -235,7 +241,7 @@ std::vector<matrix::CellBudget> budgets(const Plan& plan, matrix::Servers* serve
 
 int report_outcome(const matrix::MatrixOutcome& outcome, const Plan& plan,
                    const matrix::ResultStore& store, const MatrixFlags& flags, Io io) {
-  const workload::Scenario& base = plan.inputs.scenario;
+  const scenario::Scenario& base = plan.inputs.scenario;
   print_matrix_table(store.document(), plan.cells, io.out);
   fmt::print(io.out, "\nresults: {}\n", plan.results_file.string());
   if (plan.shard) {
@@ -254,6 +260,14 @@ int report_outcome(const matrix::MatrixOutcome& outcome, const Plan& plan,
                plan.results_file.parent_path().string());
     return static_cast<int>(ExitCode::interrupted);
   }
+  long invalid = 0;
+  for (const auto& cell : store.document()["cells"]) invalid += cell.contains("invalid") ? 1 : 0;
+  if (invalid > 0) {
+    fmt::print(io.err,
+               "warning: {} of {} cells are INVALID: the load generator fell behind, so their "
+               "numbers are poolbench's limit (first in the table; no models or verdicts)\n",
+               invalid, plan.cells.size());
+  }
   if (outcome.slo_misses > 0 && !plan.shard) {
     fmt::print(io.err, "{} of {} cells missed the scenario's slo: (findings; see the table){}\n",
                outcome.slo_misses, plan.cells.size(),
@@ -268,7 +282,7 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
   if (!parsed) return 0;
   const MatrixFlags& flags = *parsed;
   const Plan plan = make_plan(flags);
-  const workload::Scenario& base = plan.inputs.scenario;
+  const scenario::Scenario& base = plan.inputs.scenario;
   const bool embedded = matrix::runs_embedded(plan.inputs.dsn, plan.profile_order, plan.inputs.env);
   if (embedded) matrix::check_embedded_profiles(plan.profile_order);  // exit 2 before any start
   if (flags.dry_run) {
@@ -276,7 +290,7 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
     if (embedded) print_budgets(budgets(plan, nullptr), io.out);
     return 0;
   }
-  const auto existing = matrix::read_results(plan.results_file);
+  const auto existing = results::read_results(plan.results_file);
   if (existing && !flags.resume && !flags.fresh) {
     throw InputError(fmt::format(
         "{} already holds results: --resume runs its missing cells, --fresh replaces them, or "
@@ -309,10 +323,10 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
 
   matrix::MatrixSettings settings;
   settings.threads = worker_threads(flags.threads);
-  settings.seed = plan.shard ? workload::shard_seed(plan.seed, plan.shard->spec) : plan.seed;
+  settings.seed = plan.shard ? scenario::shard_seed(plan.seed, plan.shard->spec) : plan.seed;
   settings.settle = flags.settle;
   settings.reinit = flags.reinit;
-  settings.run_id = fmt::format("{}-{}", base.name, plan.seed % 1000000);
+  settings.run_id = run_id(base.name, plan.seed);
   settings.shard = plan.shard;
   if (plan.shard) settings.run_id += fmt::format("-s{}", plan.shard->spec.index);
   nlohmann::json document =
@@ -321,6 +335,7 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
   if (plan.shard) document["shard"] = matrix::shard_json(*plan.shard);
   matrix::ResultStore store(plan.results_file, std::move(document));
   if (existing && flags.resume) store.resume_from(*existing);
+  if (const auto warning = results::build_warning()) fmt::print(io.err, "warning: {}\n", *warning);
   if (!flags.quiet) {
     fmt::print(io.err, "Running {} cells of {} ({} already done), {} threads, ~{}...\n",
                plan.cells.size() - store.done_count(), base.name, store.done_count(),

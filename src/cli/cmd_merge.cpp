@@ -12,8 +12,7 @@
 #include "cli/inputs.hpp"
 #include "cli/options.hpp"
 #include "matrix/merge.hpp"
-#include "report/report.hpp"
-#include "util/atomic_file.hpp"
+#include "results/file.hpp"
 #include "util/error.hpp"
 
 namespace po = boost::program_options;
@@ -67,7 +66,7 @@ int merge_command(const std::vector<std::string>& args, Io io) {
   std::vector<matrix::ShardResults> shards;
   for (const auto& input : values["shards"].as<std::vector<std::string>>()) {
     std::filesystem::path file;
-    nlohmann::json results = report::load_results(input, &file);
+    nlohmann::json results = results::load_results(input, &file);
     shards.push_back({file.string(), std::move(results)});
   }
   nlohmann::json merged = matrix::merge_shards(shards);
@@ -78,7 +77,7 @@ int merge_command(const std::vector<std::string>& args, Io io) {
   }
   const std::filesystem::path path =
       std::filesystem::path(values["out"].as<std::string>()) / "results.json";
-  util::write_file_atomically(path, merged.dump(2) + "\n");
+  results::write_results(path, merged);
   std::int64_t requests = 0;
   for (const auto& cell : merged["cells"])
     requests += cell["summary"]["requests"].get<std::int64_t>();

@@ -19,7 +19,8 @@ namespace {
 
 constexpr const char* k_usage =
     "poolbench plan --rps N --query-time T [--queries-per-request K] [--request-time T] "
-    "[--instances N] [--max-connections N] [--slo-p99 T] [--timeout-rate X] "
+    "[--instances N] [--max-connections N] [--superuser-reserved-connections N] "
+    "[--reserved-connections N] [--slo-p99 T] [--timeout-rate X] "
     "[--pool-timeout T] [--validate [--dsn URL] [--validate-duration T]] [--json]";
 
 constexpr const char* k_help_tail = R"(
@@ -68,6 +69,10 @@ int plan_command(const std::vector<std::string>& args, Io io) {
       "whole request duration (default: queries x query time)")(
       "instances", po::value<int>()->default_value(1), "app instances, one pool each")(
       "max-connections", po::value<int>()->default_value(100), "the server's max_connections")(
+      "superuser-reserved-connections", po::value<int>()->default_value(3),
+      "the server's superuser_reserved_connections (kept from applications)")(
+      "reserved-connections", po::value<int>()->default_value(0),
+      "the server's reserved_connections (PostgreSQL 16+; kept from applications)")(
       "slo-p99", po::value<std::string>(), "p99 latency target of a request, e.g. 250ms")(
       "timeout-rate", po::value<double>()->default_value(0.001),
       "target fraction of checkouts that time out (Erlang C)")(
@@ -93,6 +98,8 @@ int plan_command(const std::vector<std::string>& args, Io io) {
   if (values.count("request-time")) inputs.request_time_s = duration_flag(values, "request-time");
   inputs.instances = values["instances"].as<int>();
   inputs.max_connections = values["max-connections"].as<int>();
+  inputs.superuser_reserved_connections = values["superuser-reserved-connections"].as<int>();
+  inputs.reserved_connections = values["reserved-connections"].as<int>();
   if (values.count("slo-p99")) inputs.slo_p99_s = duration_flag(values, "slo-p99");
   inputs.timeout_rate = values["timeout-rate"].as<double>();
   if (values.count("pool-timeout")) inputs.pool_timeout_s = duration_flag(values, "pool-timeout");

@@ -155,11 +155,12 @@ void print_checks(const std::vector<cluster::SettingCheck>& checks, Io io) {
   }
 }
 
-void print_memory_rules(pg::Session& session, Io io, bool remote) {
+void print_memory_rules(pg::Session& session, Io io, cluster::ServerKind kind) {
   const auto settings = cluster::read_memory_settings(session);
   const double ram = cluster::host_ram_bytes();
   fmt::print(io.out, "Memory rules of the seeds for this host ({} RAM){}:\n",
-             cluster::format_bytes(ram), remote ? "; the --dsn server may be another machine" : "");
+             cluster::format_bytes(ram),
+             kind == cluster::ServerKind::other ? "; the --dsn server may be another machine" : "");
   for (const auto& finding : cluster::evaluate_memory_rules(settings, ram)) {
     fmt::print(io.out, "  {}{}\n", finding.warning ? "warning: " : "", finding.message);
   }
@@ -193,9 +194,10 @@ int check_remote(const cluster::Profile& profile, const pg::ParsedDsn& dsn, Io i
     const auto version = session.query("SHOW server_version");
     fmt::print(io.out, "Profile {} compared with {} (PostgreSQL {}); nothing is changed there\n",
                profile.name, target.masked(), version.rows.at(0).at(0).value_or("?"));
-    const auto checks = cluster::compare_settings(session, profile, catalog, false);
+    const auto checks =
+        cluster::compare_settings(session, profile, catalog, cluster::ServerKind::other);
     const int code = report(profile, checks, io);
-    print_memory_rules(session, io, true);
+    print_memory_rules(session, io, cluster::ServerKind::other);
     return code;
   } catch (const pg::PgError& e) {
     throw RuntimeFailure(
@@ -209,13 +211,13 @@ int check_embedded(const cluster::Profile& profile, Io io) {
     const auto tpl = local_template();
     if (tpl) cluster::validate_profile(profile, tpl->catalog);  // exit 2 before any start
     cluster::Cluster server;
-    const auto result = server.apply_profile(profile, false);
+    const auto result = server.apply_profile(profile, cluster::OnMismatch::report);
     fmt::print(io.out, "Profile {} applied to an embedded PostgreSQL {} ({}){}\n", profile.name,
                server.server_version(), server.masked_dsn(),
                result.restarted ? ", restarted for it" : ", reloaded");
     const int code = report(profile, result.checks, io);
     auto session = pg::Session::connect(server.admin_conninfo());
-    print_memory_rules(session, io, false);
+    print_memory_rules(session, io, cluster::ServerKind::embedded);
     if (guard.interrupted()) throw RuntimeFailure("interrupted");
     return code;
   } catch (const Error&) {

@@ -11,6 +11,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "report/report.hpp"
+#include "results/file.hpp"
 #include "util/error.hpp"
 
 namespace po = boost::program_options;
@@ -80,7 +81,7 @@ int report_command(const std::vector<std::string>& args, Io io) {
   const std::optional<ReportFlags> parsed = parse_report_flags(args, io);
   if (!parsed) return 0;
   std::filesystem::path file;
-  nlohmann::json results = report::load_results(parsed->input, &file);
+  nlohmann::json results = results::load_results(parsed->input, &file);
   report::ReportOptions options;
   options.source = file.string();
   options.timeseries_cell = parsed->cell;

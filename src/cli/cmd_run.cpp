@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analyze.hpp"
+#include "analysis/slo.hpp"
+#include "analysis/validity.hpp"
 #include "cli/command.hpp"
+#include "cli/dry_run.hpp"
 #include "cli/inputs.hpp"
 #include "cli/options.hpp"
 #include "cluster/budget.hpp"
@@ -18,12 +21,13 @@
 #include "matrix/cell_runner.hpp"
 #include "matrix/servers.hpp"
 #include "matrix/shard.hpp"
-#include "report/results.hpp"
+#include "results/document.hpp"
+#include "results/file.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/shard_split.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
-#include "workload/scenario.hpp"
-#include "workload/shard_split.hpp"
 
 namespace po = boost::program_options;
 
@@ -47,8 +51,13 @@ embedded PostgreSQL is started on 127.0.0.1 with server.profile applied and veri
 and stopped at the end. Pool settings, later wins: SQLAlchemy 2.0 defaults, the
 scenario's pool:, --app-config, the DSN's ?pool_size=..., then --set.
 
+Replay (workload.mode: replay): the requests of a captured trace at their arrival times /
+replay.speed (docs/capture.md). --dry-run measures nothing: after the server (and dataset)
+steps it PREPAREs every distinct statement the scenario would send (the trace's, or the
+scripts') and lists each one that would fail with its SQLSTATE; exit 1 if any would.
+
 Distributed load: --shard I/N runs this process's part (shard I of N, 0-based) of the
-clients or arrival rate, as separate app instances with the full pool settings, starting at
+clients, arrival rate or trace (every N-th request), as separate app instances with the full pool settings, starting at
 --start-at T (RFC 3339 UTC or Unix seconds, the same on every shard) against the shared
 --dsn server; then poolbench merge combines the shards' results.json into one (the
 analysis, report and slo: verdict come from the merged results).
@@ -63,7 +72,7 @@ Examples:
   poolbench run scenarios/read_heavy.yaml --set pool.pool_size=4 --set workload.duration=10s
   poolbench run scenarios/write_heavy.yaml --dsn postgresql://bench@127.0.0.1/bench
 
-Exit codes: 0 ok; 1 an slo: limit was missed; 2 bad input (nothing run, nothing written);
+Exit codes: 0 ok; 1 an slo: limit was missed (--dry-run: a statement would fail); 2 bad input (nothing run, nothing written);
 3 server unreachable or cluster failed; 130 interrupted (results so far are written).
 )";
 
@@ -73,13 +82,14 @@ struct RunFlags {
   std::optional<std::string> out;
   bool reinit = false;
   bool quiet = false;
+  bool dry_run = false;
   std::uint64_t seed = 0;
   ShardFlags shard;
 };
 
 /// A pool that cannot fit the server's max_connections is a warning for a single run (its
 /// too-many-connections errors are counted).
-void warn_over_budget(const workload::Scenario& scenario, const matrix::ServerTarget& server,
+void warn_over_budget(const scenario::Scenario& scenario, const matrix::ServerTarget& server,
                       std::ostream& err) {
   cluster::ConnectionBudget budget = server.limits;
   budget.instances = scenario.pool.instances;
@@ -92,6 +102,12 @@ void warn_over_budget(const workload::Scenario& scenario, const matrix::ServerTa
 
 void print_summary(const nlohmann::json& cell, std::ostream& out) {
   const auto& s = cell["summary"];
+  if (const std::string reason = analysis::invalid_reason(cell); !reason.empty()) {
+    fmt::print(out,
+               "\nINVALID: {}\n(the numbers below are the load generator's limit, not the "
+               "system's: no models, no verdict)\n",
+               reason);
+  }
   fmt::print(out, "\n{:<18} {}\n", "status", cell["status"].get<std::string>());
   fmt::print(out, "{:<18} {:.1f} s\n", "measured", s["duration_s"].get<double>());
   fmt::print(out, "{:<18} {} = {} completed + {} timeouts + {} errors + {} dropped\n", "requests",
@@ -99,7 +115,10 @@ void print_summary(const nlohmann::json& cell, std::ostream& out) {
              s["timeouts"].get<long long>(), s["errors"].get<long long>(),
              s["dropped"].get<long long>());
   fmt::print(out, "{:<18} {:.1f} req/s\n", "throughput", s["throughput_rps"].get<double>());
-  fmt::print(out, "{:<18} {:.4f}\n", "timeout_rate", s["timeout_rate"].get<double>());
+  const auto rates = analysis::measured_rates(s);
+  fmt::print(out, "{:<18} {:.4f}\n", "timeout_rate", rates.timeout_rate);
+  fmt::print(out, "{:<18} {:.4f}\n", "drop_rate", rates.drop_rate);
+  fmt::print(out, "{:<18} {:.4f}\n", "error_rate", rates.error_rate);
   if (!s["errors_by_sqlstate"].empty()) {
     fmt::print(out, "{:<18} {}\n", "errors by SQLSTATE", s["errors_by_sqlstate"].dump());
   }
@@ -120,6 +139,14 @@ void print_summary(const nlohmann::json& cell, std::ostream& out) {
              pool["max_overflow_used"].get<int>(), pool["connects"].get<long long>(),
              pool["recycles"].get<long long>(), pool["invalidations"].get<long long>(),
              pool["preping_failures"].get<long long>());
+  if (pool.contains("warmup")) {
+    const auto& w = pool["warmup"];
+    fmt::print(out,
+               "      (measurement only; the warmup before it: connects {}, recycles {}, "
+               "invalidations {}, pre-ping failures {})\n",
+               w["connects"].get<long long>(), w["recycles"].get<long long>(),
+               w["invalidations"].get<long long>(), w["preping_failures"].get<long long>());
+  }
 }
 
 /// The flags, or nullopt when --help was printed.
@@ -133,11 +160,14 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
       "postgresql.conf profile(s): ssd, ssd+wal-write-heavy, file.conf")(
       "set", po::value<std::vector<std::string>>(),
       "override a scenario key: --set pool.pool_size=8")(
+      "server-cores", po::value<std::string>(),
+      "the --dsn server's CPU cores, for HikariCP's cores x 2 + spindles (= --set server.cores=N)")(
       "threads", po::value<int>()->default_value(0), "worker threads (0: one per core)")(
       "out", po::value<std::string>(), "output directory (default reports/<scenario>-<time>)")(
       "reinit", po::bool_switch(), "recreate pgbench tables of another scale on a --dsn server")(
       "seed", po::value<std::uint64_t>()->default_value(0), "random seed (0: from the clock)")(
       "quiet", po::bool_switch(), "no progress line")(
+      "dry-run", po::bool_switch(), "prepare every distinct statement, list what would fail")(
       "shard", po::value<std::string>(), "I/N: run shard I (0-based) of N of a distributed run")(
       "start-at", po::value<std::string>(),
       "with --shard: when the load starts (RFC 3339 UTC or Unix seconds)");
@@ -157,10 +187,14 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   if (values.count("app-config")) flags.inputs.app_config = values["app-config"].as<std::string>();
   if (values.count("profile")) flags.inputs.profile = values["profile"].as<std::string>();
   if (values.count("set")) flags.inputs.sets = values["set"].as<std::vector<std::string>>();
+  if (values.count("server-cores")) {
+    flags.inputs.sets.push_back("server.cores=" + values["server-cores"].as<std::string>());
+  }
   if (values.count("out")) flags.out = values["out"].as<std::string>();
   flags.threads = values["threads"].as<int>();
   flags.reinit = values["reinit"].as<bool>();
   flags.quiet = values["quiet"].as<bool>();
+  flags.dry_run = values["dry-run"].as<bool>();
   flags.seed = values["seed"].as<std::uint64_t>();
   if (values.count("shard")) flags.shard.shard = values["shard"].as<std::string>();
   if (values.count("start-at")) flags.shard.start_at = values["start-at"].as<std::string>();
@@ -168,101 +202,77 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   return flags;
 }
 
-int run_command(const std::vector<std::string>& args, Io io) {
-  const std::optional<RunFlags> parsed = parse_run_flags(args, io);
-  if (!parsed) return 0;
-  const RunFlags& flags = *parsed;
+/// A shard whose load starts later than this after --start-at gets a warning.
+constexpr double k_late_start_warning_s = 0.5;
 
-  // Every input is read and checked before anything starts or is written.
-  const ResolvedInputs inputs = resolve_inputs(flags.inputs);
-  const workload::Scenario& scenario = inputs.scenario;
-  matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
-  const cluster::Profile profile = load_scenario_profile(scenario, flags.inputs);
-  const bool embedded = matrix::runs_embedded(inputs.dsn, {profile}, inputs.env);
-  if (embedded) matrix::check_embedded_profiles({profile});  // unknown settings: exit 2 now
-  faults::check_injectable(scenario.faults, embedded,
-                           embedded || (inputs.dsn && faults::is_tcp(inputs.dsn->target)));
-  const auto shard = resolve_shard(flags.shard, embedded, {});
-  std::optional<workload::ShardLoad> load;
-  if (shard) {
-    (void)matrix::slot_length(scenario, {});  // duration-bound workloads only
-    load = workload::shard_load(scenario, shard->spec);
-  }
-  const std::string out_dir = flags.out.value_or("reports/" + scenario.name + "-" + timestamp());
-  const std::uint64_t seed = shared_seed(flags.seed, shard);
+/// What the measurement's options are made from.
+struct CellInputs {
+  const RunFlags& flags;
+  const scenario::Scenario& scenario;
+  const std::optional<matrix::ShardPlan>& shard;
+  const std::optional<scenario::ShardLoad>& load;
+  std::uint64_t seed;
+  cluster::Cluster* cluster;
+  const cluster::InterruptGuard& guard;
+};
 
-  if (!scenario.matrix.empty()) {
-    fmt::print(io.err,
-               "note: run ignores the scenario's matrix: ({} axes); poolbench matrix runs it\n",
-               scenario.matrix.size());
-  }
-  print_effective_settings(scenario, io.err);
-
-  cluster::InterruptGuard interrupt_guard;
-  matrix::Servers servers({inputs.dsn, inputs.env, scenario.server.auth, scenario.server.ssl,
-                           [&](const std::string& line) { fmt::print(io.err, "{}\n", line); }});
-  const matrix::ServerTarget* server_ptr = nullptr;
-  try {
-    servers.verify_all({profile});
-    server_ptr = &servers.use(profile);
-    warn_over_budget(scenario, *server_ptr, io.err);
-    const auto dataset =
-        matrix::prepare_dataset(scenario, *server_ptr, server_ptr->embedded || flags.reinit);
-    fmt::print(io.err, "{}\n", dataset.summary);
-  } catch (const RuntimeFailure&) {
-    // SIGINT stops the embedded server at once; a start or dataset step then finds it gone.
-    if (!interrupt_guard.interrupted()) throw;
-    fmt::print(io.err, "interrupted before the measurement: nothing was run or written\n");
-    return static_cast<int>(ExitCode::interrupted);
-  }
-  const matrix::ServerTarget& server = *server_ptr;
-
+/// The measurement's options: threads, seed and run id, a shard's start, notes and progress
+/// lines on stderr.
+matrix::CellOptions cell_options(const CellInputs& in, Io io) {
+  const RunFlags& flags = in.flags;
+  const scenario::Scenario& scenario = in.scenario;
+  const auto& shard = in.shard;
+  const auto& load = in.load;
+  const std::uint64_t seed = in.seed;
+  // The callbacks outlive this function: they capture the guard and the streams, not `in`.
+  const cluster::InterruptGuard* const guard = &in.guard;
+  std::ostream* const err = &io.err;
   matrix::CellOptions cell;
-  cell.cluster = servers.cluster();
+  cell.cluster = in.cluster;
   cell.inject_faults = !shard || shard->spec.index == 0;
   cell.threads = worker_threads(flags.threads);
-  cell.seed = shard ? workload::shard_seed(seed, shard->spec) : seed;
-  cell.run_id = fmt::format("{}-{}", scenario.name, seed % 1000000);
+  cell.seed = shard ? scenario::shard_seed(seed, shard->spec) : seed;
+  cell.run_id = run_id(scenario.name, seed);
   if (shard) {
     cell.run_id += fmt::format("-s{}", shard->spec.index);
     cell.start_at = shard->start_at;
     cell.reset_statements = shard->spec.index == 0;
     fmt::print(io.err, "Shard {} of {}: {}, instances {}; the load starts at {}\n",
                shard->spec.index, shard->spec.count,
-               scenario.workload.mode == workload::LoadMode::closed
+               scenario.workload.mode == scenario::LoadMode::closed
                    ? fmt::format("{} of {} clients", load->clients, scenario.workload.clients)
                    : fmt::format("{:g} of {:g} requests/s", load->rate_per_s,
                                  scenario.workload.rate_per_s),
                fmt::join(load->instances, ", "), matrix::format_rfc3339(shard->start_at));
   }
-  cell.interrupted = [&] { return interrupt_guard.interrupted(); };
-  cell.note = [&](const std::string& line) { fmt::print(io.err, "{}\n", line); };
+  cell.interrupted = [guard] { return guard->interrupted(); };
+  cell.note = [err](const std::string& line) { fmt::print(*err, "{}\n", line); };
   if (!flags.quiet) {
-    cell.on_progress = [&](const workload::ProgressSample& p) {
-      fmt::print(io.err,
+    cell.on_progress = [err](const workload::ProgressSample& p) {
+      fmt::print(*err,
                  "progress: {:6.1f} s{} {:8.1f} tps, p99 {:8.2f} ms, checked_out {} overflow {} "
                  "waiting {}, timeouts {}, errors {}\n",
                  p.elapsed_s, p.warming_up ? " (warmup)" : "", p.throughput_rps, p.p99_ms,
                  p.checked_out, p.overflow, p.waiting, p.timeouts, p.errors);
     };
   }
-  fmt::print(io.err, "Running {} for {} after {} warmup, {} threads...\n", scenario.name,
-             scenario.workload.transactions
-                 ? fmt::format("{} transactions per client", *scenario.workload.transactions)
-                 : util::format_duration(scenario.workload.duration),
-             util::format_duration(scenario.workload.warmup), cell.threads);
-  matrix::CellOutcome outcome = matrix::run_cell(load ? load->scenario : scenario, server, cell);
+  return cell;
+}
 
-  nlohmann::json results = {
-      {"schema", "poolbench.results/1"}, {"dsn", server.masked},
-      {"tool", report::tool_json()},     {"host", report::host_json()},
-      {"server", server.info},           {"scenario", workload::to_json(scenario)},
-      {"run_id", cell.run_id},           {"seed", seed},
-      {"cells", nlohmann::json::array()}};
+/// results.json of the run (with the analysis, unless a shard's).
+nlohmann::json run_results(const scenario::Scenario& scenario, const matrix::ServerTarget& server,
+                           const matrix::CellOptions& cell,
+                           const std::optional<matrix::ShardPlan>& shard,
+                           const std::optional<scenario::ShardLoad>& load, std::uint64_t seed,
+                           matrix::CellOutcome& outcome, Io io) {
+  nlohmann::json results = results::run_document(
+      scenario,
+      {.masked_dsn = server.masked, .server = server.info, .run_id = cell.run_id, .seed = seed});
+  results["cells"] = nlohmann::json::array();
   if (shard) {
     outcome.cell["shard"] = matrix::cell_shard_json(*load, shard->start_at, outcome.late_s);
     results["shard"] = matrix::shard_json(*shard);
-    if (outcome.late_s > 0.5) {
+    if (outcome.late_s > k_late_start_warning_s) {
       fmt::print(io.err,
                  "warning: the load started {:.1f} s after --start-at: it overlaps the other "
                  "shards' only partly\n",
@@ -277,9 +287,101 @@ int run_command(const std::vector<std::string>& args, Io io) {
       fmt::print(io.err, "warning: no analysis: {}\n", e.what());
     }
   }
-  const std::string path = out_dir + "/results.json";
-  util::write_file_atomically(path, results.dump(2) + "\n");
+  return results;
+}
 
+/// What runs next, on stderr: a Debug or sanitizer build's warning, then the length and
+/// threads of the measurement.
+void print_run_start(const scenario::Scenario& scenario, int threads, Io io) {
+  if (const auto warning = results::build_warning()) fmt::print(io.err, "warning: {}\n", *warning);
+  fmt::print(io.err, "Running {} for {} after {} warmup, {} threads...\n", scenario.name,
+             scenario.workload.transactions
+                 ? fmt::format("{} transactions per client", *scenario.workload.transactions)
+                 : util::format_duration(scenario.workload.duration),
+             util::format_duration(scenario.workload.warmup), threads);
+}
+
+/// Starts or checks the server and prepares the dataset; null when SIGINT came first.
+const matrix::ServerTarget* prepare_server(matrix::Servers& servers,
+                                           const cluster::Profile& profile,
+                                           const scenario::Scenario& scenario, bool reinit,
+                                           const cluster::InterruptGuard& interrupt_guard, Io io) {
+  try {
+    servers.verify_all({profile});
+    const matrix::ServerTarget* server = &servers.use(profile);
+    warn_over_budget(scenario, *server, io.err);
+    const auto dataset = matrix::prepare_dataset(
+        scenario, *server,
+        server->embedded || reinit ? matrix::Reinit::allow : matrix::Reinit::refuse);
+    fmt::print(io.err, "{}\n", dataset.summary);
+    return server;
+  } catch (const RuntimeFailure&) {
+    // SIGINT stops the embedded server at once; a start or dataset step then finds it gone.
+    if (!interrupt_guard.interrupted()) throw;
+    fmt::print(io.err, "interrupted before the measurement: nothing was run or written\n");
+    return nullptr;
+  }
+}
+
+int run_command(const std::vector<std::string>& args, Io io) {
+  const std::optional<RunFlags> parsed = parse_run_flags(args, io);
+  if (!parsed) return 0;
+  const RunFlags& flags = *parsed;
+
+  // Every input is read and checked before anything starts or is written.
+  const ResolvedInputs inputs = resolve_inputs(flags.inputs);
+  const scenario::Scenario& scenario = inputs.scenario;
+  matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
+  const cluster::Profile profile = load_scenario_profile(scenario, flags.inputs);
+  const bool embedded = matrix::runs_embedded(inputs.dsn, {profile}, inputs.env);
+  if (embedded) matrix::check_embedded_profiles({profile});  // unknown settings: exit 2 now
+  faults::check_injectable(scenario.faults, embedded,
+                           embedded || (inputs.dsn && faults::is_tcp(inputs.dsn->target)));
+  const auto shard = resolve_shard(flags.shard, {});
+  require_shared_server(shard, embedded);
+  std::optional<scenario::ShardLoad> load;
+  if (shard) {
+    (void)matrix::slot_length(scenario, {});  // duration-bound workloads only
+    load = scenario::shard_load(scenario, shard->spec);
+  }
+  const std::string out_dir = flags.out.value_or("reports/" + scenario.name + "-" + timestamp());
+  const std::uint64_t seed = shared_seed(flags.seed, shard);
+
+  if (!scenario.matrix.empty()) {
+    fmt::print(io.err,
+               "note: run ignores the scenario's matrix: ({} axes); poolbench matrix runs it\n",
+               scenario.matrix.size());
+  }
+  print_effective_settings(scenario, io.err);
+
+  cluster::InterruptGuard interrupt_guard;
+  matrix::Servers servers(
+      {.dsn = inputs.dsn,
+       .env = inputs.env,
+       .auth = scenario.server.auth,
+       .ssl = scenario.server.ssl,
+       .note = [&](const std::string& line) { fmt::print(io.err, "{}\n", line); }});
+  const matrix::ServerTarget* server_ptr =
+      prepare_server(servers, profile, scenario, flags.reinit, interrupt_guard, io);
+  if (server_ptr == nullptr) return static_cast<int>(ExitCode::interrupted);
+  const matrix::ServerTarget& server = *server_ptr;
+  if (flags.dry_run) return dry_run(load ? load->scenario : scenario, server, io.out);
+
+  const matrix::CellOptions cell = cell_options({.flags = flags,
+                                                 .scenario = scenario,
+                                                 .shard = shard,
+                                                 .load = load,
+                                                 .seed = seed,
+                                                 .cluster = servers.cluster(),
+                                                 .guard = interrupt_guard},
+                                                io);
+  print_run_start(scenario, cell.threads, io);
+  matrix::CellOutcome outcome = matrix::run_cell(load ? load->scenario : scenario, server, cell);
+
+  const nlohmann::json results =
+      run_results(scenario, server, cell, shard, load, seed, outcome, io);
+  const std::string path = out_dir + "/results.json";
+  results::write_results(path, results);
   print_summary(outcome.cell, io.out);
   fmt::print(io.out, "\nresults: {}\n", path);
   if (shard) {

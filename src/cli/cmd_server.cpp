@@ -1,5 +1,6 @@
 // `poolbench server`: an embedded PostgreSQL in the foreground until SIGINT/SIGTERM.
 
+#include <chrono>
 #include <ostream>
 #include <thread>
 
@@ -17,6 +18,9 @@ namespace po = boost::program_options;
 
 namespace poolbench::cli {
 namespace {
+
+/// How often the foreground loop checks for Ctrl-C and a server that exited.
+constexpr std::chrono::milliseconds k_watch_interval{100};
 
 constexpr const char* k_help =
     R"(Usage: poolbench server [--profile NAME[+NAME...]] [--port N] [--auth scram|trust] [--ssl]
@@ -84,7 +88,7 @@ int run_server(const std::vector<std::string>& args, Io io) {
     io.out.flush();
     while (!guard.interrupted()) {
       if (!server.running()) throw RuntimeFailure("the embedded server exited unexpectedly");
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(k_watch_interval);
     }
     fmt::print(io.out, "Stopped.\n");
     return 0;

@@ -12,13 +12,14 @@ Command compare_command_entry();  // cmd_compare.cpp
 Command merge_command_entry();    // cmd_merge.cpp
 Command profiles_command();       // cmd_profiles.cpp
 Command server_command();         // cmd_server.cpp
+Command capture_command_entry();  // cmd_capture.cpp
 
 std::span<const Command> commands() {
   // One entry per implemented subcommand (each in its own cmd_*.cpp), in --help order.
   static const std::vector<Command> k_commands = {
       run_command_entry(),     matrix_command_entry(), report_command_entry(),
       compare_command_entry(), merge_command_entry(),  plan_command_entry(),
-      profiles_command(),      server_command(),
+      profiles_command(),      server_command(),       capture_command_entry(),
   };
   return k_commands;
 }

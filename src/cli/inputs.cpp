@@ -20,7 +20,7 @@ namespace {
 
 /// Applies pool settings from config.yaml / the DSN unless --set gave the key (later wins:
 /// --set is last).
-void apply_overrides(workload::Scenario& scenario, const pg::PoolOverrides& overrides) {
+void apply_overrides(scenario::Scenario& scenario, const pg::PoolOverrides& overrides) {
   auto from_set = [&](const char* key) {
     const auto it = scenario.origins.find(key);
     return it != scenario.origins.end() && it->second.file.starts_with("--set");
@@ -29,7 +29,7 @@ void apply_overrides(workload::Scenario& scenario, const pg::PoolOverrides& over
   auto take = [&](const char* key, const auto& override, auto& field) {
     if (override.value && !from_set(key)) {
       field = *override.value;
-      scenario.origins[key] = workload::SourceRef{override.source, 0, 0};
+      scenario.origins[key] = scenario::SourceRef{override.source, 0, 0};
     }
   };
   take("pool.pool_size", overrides.pool_size, p.pool_size);
@@ -46,7 +46,7 @@ ResolvedInputs resolve_inputs(const InputFlags& flags) {
   std::vector<std::string> sets = flags.sets;
   // --profile is --set server.profile, so it also fixes a server.profile matrix axis.
   if (flags.profile) sets.push_back("server.profile=" + *flags.profile);
-  inputs.scenario = workload::load_scenario(flags.scenario, sets);
+  inputs.scenario = scenario::load_scenario(flags.scenario, sets);
   inputs.env = pg::process_environment();
   inputs.dsn = pg::dsn_from_flag_or_env(flags.dsn, inputs.env);
   pg::PoolOverrides overrides;
@@ -63,7 +63,7 @@ ResolvedInputs resolve_inputs(const InputFlags& flags) {
   return inputs;
 }
 
-cluster::Profile load_scenario_profile(const workload::Scenario& scenario,
+cluster::Profile load_scenario_profile(const scenario::Scenario& scenario,
                                        const InputFlags& flags) {
   try {
     return cluster::load_profile(scenario.server.profile, cluster::profiles_dir());
@@ -76,7 +76,7 @@ cluster::Profile load_scenario_profile(const workload::Scenario& scenario,
   }
 }
 
-void print_effective_settings(const workload::Scenario& scenario, std::ostream& out) {
+void print_effective_settings(const scenario::Scenario& scenario, std::ostream& out) {
   const auto& p = scenario.pool.settings;
   auto origin = [&](const char* key) {
     const auto it = scenario.origins.find(key);
@@ -113,7 +113,7 @@ void write_report_next_to(const nlohmann::json& results, const std::filesystem::
   }
 }
 
-std::optional<matrix::ShardPlan> resolve_shard(const ShardFlags& flags, bool embedded,
+std::optional<matrix::ShardPlan> resolve_shard(const ShardFlags& flags,
                                                std::chrono::microseconds settle) {
   if (!flags.shard) {
     if (flags.start_at)
@@ -132,13 +132,16 @@ std::optional<matrix::ShardPlan> resolve_shard(const ShardFlags& flags, bool emb
   } else {
     plan.start_at = matrix::WallClock::now();
   }
-  if (embedded) {
+  return plan;
+}
+
+void require_shared_server(const std::optional<matrix::ShardPlan>& shard, bool embedded) {
+  if (shard && embedded) {
     throw InputError(
         "--shard: the shards of a distributed run share one server: give it with --dsn URL or "
         "POOLBENCH_DSN (an embedded server belongs to one process; poolbench server runs one "
         "for several)");
   }
-  return plan;
 }
 
 std::uint64_t shared_seed(std::uint64_t flag, const std::optional<matrix::ShardPlan>& shard) {
@@ -155,6 +158,11 @@ std::string timestamp() {
   char text[32];
   std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
   return text;
+}
+
+std::string run_id(const std::string& scenario_name, std::uint64_t seed) {
+  constexpr std::uint64_t k_seed_digits = 1'000'000;  // six decimal digits
+  return fmt::format("{}-{}", scenario_name, seed % k_seed_digits);
 }
 
 int worker_threads(int flag) {

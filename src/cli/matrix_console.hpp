@@ -12,7 +12,7 @@
 #include "matrix/budget_check.hpp"
 #include "matrix/expand.hpp"
 #include "matrix/orchestrator.hpp"
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 // What `poolbench matrix` prints: the plan (--dry-run), budget findings, one line per
 // finished cell with an ETA, and the final table of every cell with its SLO verdict.

@@ -12,9 +12,9 @@
 #include "matrix/servers.hpp"
 #include "pg/dsn.hpp"
 #include "pg/environment.hpp"
-#include "report/results.hpp"
+#include "results/document.hpp"
+#include "scenario/scenario.hpp"
 #include "util/duration.hpp"
-#include "workload/scenario.hpp"
 
 namespace poolbench::cli {
 namespace {
@@ -52,15 +52,19 @@ std::string validation_scenario_yaml(const analysis::Plan& plan, const ValidateO
 
 nlohmann::json validate_plan(const analysis::Plan& plan, const ValidateOptions& options) {
   const std::string yaml = validation_scenario_yaml(plan, options);
-  workload::Scenario scenario = workload::parse_scenario(yaml, "plan --validate");
+  scenario::Scenario scenario = scenario::parse_scenario(yaml, "plan --validate");
   const pg::EnvLookup env = pg::process_environment();
   const auto dsn = pg::dsn_from_flag_or_env(options.dsn, env);
   const cluster::Profile profile = cluster::load_profile("default", cluster::profiles_dir());
   cluster::InterruptGuard interrupt_guard;
-  matrix::Servers servers({dsn, env, scenario.server.auth, scenario.server.ssl, options.note});
+  matrix::Servers servers({.dsn = dsn,
+                           .env = env,
+                           .auth = scenario.server.auth,
+                           .ssl = scenario.server.ssl,
+                           .note = options.note});
   servers.verify_all({profile});
   const matrix::ServerTarget& server = servers.use(profile);
-  matrix::prepare_dataset(scenario, server, false);
+  matrix::prepare_dataset(scenario, server, matrix::Reinit::refuse);
   if (options.note) {
     options.note(fmt::format("Validating: {} req/s for {} through {} x ({} + {})...",
                              plan.inputs.rps, util::format_duration(options.duration),
@@ -74,11 +78,8 @@ nlohmann::json validate_plan(const analysis::Plan& plan, const ValidateOptions& 
   cell_options.interrupted = [&] { return interrupt_guard.interrupted(); };
   const matrix::CellOutcome outcome = matrix::run_cell(scenario, server, cell_options);
   // The analysis reads the same results layout every run writes.
-  const nlohmann::json results = {{"schema", "poolbench.results/1"},
-                                  {"host", report::host_json()},
-                                  {"scenario", workload::to_json(scenario)},
-                                  {"cells", nlohmann::json::array({outcome.cell})}};
-  const nlohmann::json analysis = analysis::analyze(results);
+  const nlohmann::json analysis = analysis::analyze(
+      results::analysis_document(scenario, nlohmann::json::array({outcome.cell})));
   const auto& s = outcome.cell["summary"];
   const auto& erlang = analysis["cells"][0]["erlang_c"];
   const auto& e = plan.recommended_erlang;
@@ -98,12 +99,16 @@ nlohmann::json validate_plan(const analysis::Plan& plan, const ValidateOptions& 
       {"measured",
        {{"connections_in_use", s["pool"]["mean_checked_out"]},
         {"p_wait", erlang.value("measured_p_wait", 0.0)},
-        {"mean_wait_ms", s["checkout_wait_ms"]["mean"]},
+        // The wait for a slot (queue_wait), as Erlang C's; not the pre-ping after it.
+        {"mean_wait_ms", erlang.value("measured_mean_wait_ms", 0.0)},
         {"timeout_rate", s["timeout_rate"]},
         {"throughput_rps", s["throughput_rps"]},
         {"p99_latency_ms", s["latency_ms"]["p99"]},
         {"errors", s["errors"]},
+        {"dropped", s["dropped"]},
         {"requests", s["requests"]}}},
+      {"invalid",
+       outcome.cell.contains("invalid") ? outcome.cell["invalid"]["reason"] : nlohmann::json()},
   };
 }
 
@@ -117,28 +122,35 @@ void print_validation(const nlohmann::json& v, std::ostream& out) {
   fmt::print(out, "  {:<28} {:>12.2f} {:>12.2f}   (seeds' formula / mean checked out)\n",
              "connections in use", p["connections_in_use"].get<double>(),
              m["connections_in_use"].get<double>());
-  fmt::print(out, "  {:<28} {:>12.4f} {:>12.4f}   (Erlang C; measured: waits > 1 ms)\n", "P(wait)",
-             p["p_wait"].get<double>(), m["p_wait"].get<double>());
-  fmt::print(out, "  {:<28} {:>12.3f} {:>12.3f}\n", "mean checkout wait ms",
+  fmt::print(out, "  {:<28} {:>12.4f} {:>12.4f}   (Erlang C; measured: slot waits > 1 ms)\n",
+             "P(wait)", p["p_wait"].get<double>(), m["p_wait"].get<double>());
+  fmt::print(out, "  {:<28} {:>12.3f} {:>12.3f}\n", "mean wait for a slot ms",
              p["mean_wait_ms"].get<double>(), m["mean_wait_ms"].get<double>());
   fmt::print(out, "  {:<28} {:>12.4f} {:>12.4f}\n", "timeout rate", p["timeout_rate"].get<double>(),
              m["timeout_rate"].get<double>());
   fmt::print(out, "  {:<28} {:>12.1f} {:>12.1f}\n", "throughput req/s",
              p["throughput_rps"].get<double>(), m["throughput_rps"].get<double>());
   if (!p["slo_p99_ms"].is_null()) {
+    // Dropped arrivals are requests never served: their latency is not in the p99.
+    const bool met = m["p99_latency_ms"].get<double>() <= p["slo_p99_ms"].get<double>() &&
+                     m["dropped"].get<long long>() == 0;
     fmt::print(out, "  {:<28} {:>12} {:>12.1f}   ({})\n", "p99 latency ms",
                fmt::format("<= {:.0f}", p["slo_p99_ms"].get<double>()),
-               m["p99_latency_ms"].get<double>(),
-               m["p99_latency_ms"].get<double>() <= p["slo_p99_ms"].get<double>() ? "SLO met"
-                                                                                  : "SLO missed");
+               m["p99_latency_ms"].get<double>(), met ? "SLO met" : "SLO missed");
   } else {
     fmt::print(out, "  {:<28} {:>12} {:>12.1f}\n", "p99 latency ms", "-",
                m["p99_latency_ms"].get<double>());
   }
   fmt::print(out,
-             "  ({} requests, {} errors. The run holds each connection a constant query time;\n"
-             "   Erlang C assumes exponential holds, so measured waits come out somewhat lower.)\n",
-             m["requests"].get<long long>(), m["errors"].get<long long>());
+             "  ({} requests, {} errors, {} dropped. The run holds each connection a constant "
+             "query time;\n   Erlang C assumes exponential holds, so measured waits come out "
+             "somewhat lower.)\n",
+             m["requests"].get<long long>(), m["errors"].get<long long>(),
+             m["dropped"].get<long long>());
+  if (v["invalid"].is_string()) {
+    fmt::print(out, "  INVALID: {} (the measured column is the load generator's limit)\n",
+               v["invalid"].get<std::string>());
+  }
 }
 
 }  // namespace poolbench::cli

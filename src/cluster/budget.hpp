@@ -9,14 +9,14 @@ namespace poolbench::cluster {
 
 /// The server's connection limits and the application pools that share it.
 struct ConnectionBudget {
-  int instances = 1;      ///< app processes, one pool each ("each application instance
-                          ///< needs its own pool")
-  int pool_size = 5;      ///< 0 = no limit (SQLAlchemy 2.0)
-  int max_overflow = 10;  ///< -1 = unlimited
-  int max_connections = 100;
-  int superuser_reserved_connections = 3;
-  int reserved_connections = 0;  ///< PostgreSQL >= 16; 0 when the server has none
-  int other_connections = 0;     ///< connections outside the pools (e.g. monitoring)
+  int instances = 1;          ///< app processes, one pool each ("each application instance
+                              ///< needs its own pool")
+  int pool_size = 5;          ///< 0 = no limit (SQLAlchemy 2.0)
+  int max_overflow = 10;      ///< -1 = unlimited
+  int max_connections = 100;  ///< PostgreSQL's default
+  int superuser_reserved_connections = 3;  ///< PostgreSQL's default
+  int reserved_connections = 0;            ///< PostgreSQL >= 16; 0 when the server has none
+  int other_connections = 0;               ///< connections outside the pools (e.g. monitoring)
   /// A heterogeneous fleet (instances with pools of their own): name, pool_size,
   /// max_overflow per instance. When not empty it replaces instances x (pool_size +
   /// max_overflow).

@@ -17,6 +17,7 @@
 #include "cluster/template_cache.hpp"
 #include "pg/masking.hpp"
 #include "pg/session.hpp"
+#include "util/fd.hpp"
 
 namespace poolbench::cluster {
 namespace {
@@ -24,22 +25,28 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* k_profile_conf = "poolbench-profile.conf";
+/// How long a fast shutdown (it checkpoints first) and an immediate one may take before the
+/// server is killed.
+constexpr auto k_fast_stop_timeout = std::chrono::seconds(60);
+constexpr auto k_immediate_stop_timeout = std::chrono::seconds(30);
+/// How long a reloaded setting may take to show in new sessions, and how often it is read.
+constexpr auto k_reload_wait = std::chrono::seconds(5);
+constexpr auto k_verify_poll_interval = std::chrono::milliseconds(50);
 
 /// A port the kernel considers free on 127.0.0.1 right now (it may be taken before the
 /// server binds it: start_server() retries on PortInUse).
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw RuntimeFailure("cannot create a socket to find a free port");
+  const util::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) throw RuntimeFailure("cannot create a socket to find a free port");
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
   int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0) {
     port = ntohs(address.sin_port);
   }
-  ::close(fd);
   if (port == 0) throw RuntimeFailure("cannot find a free TCP port on 127.0.0.1");
   return port;
 }
@@ -64,6 +71,14 @@ bool profile_wants_ssl(const Profile& profile) {
   info.type = VarType::boolean;
   const auto parsed = parse_value(info, setting->value);
   return parsed.value && parsed.value->text == "on";
+}
+
+/// Throws ProfileMismatch naming the settings of `profile` that did not take effect.
+void throw_on_mismatch(const Profile& profile, const ApplyResult& result) {
+  if (result.all_match()) return;
+  throw ProfileMismatch(fmt::format("profile '{}' did not take effect on the embedded server:\n{}",
+                                    profile.name, mismatch_message(result.checks)),
+                        result.checks);
 }
 
 }  // namespace
@@ -161,7 +176,7 @@ Cluster::Cluster(ClusterOptions options) : m_options(std::move(options)) {
   set_password();
   m_stop_id = StopRegistry::instance().add([this] { stop(); });
   try {
-    if (!m_profile.settings.empty()) verify(m_profile, true);
+    if (!m_profile.settings.empty()) throw_on_mismatch(m_profile, verify(m_profile));
   } catch (...) {
     // No destructor runs for a throwing constructor: unregister here (members clean up).
     StopRegistry::instance().remove(m_stop_id);
@@ -318,8 +333,11 @@ void Cluster::start_server() {
 void Cluster::set_password() {
   m_password = random_token(32);
   auto session = pg::Session::connect(admin_conninfo());
-  // Keep the password out of the server log and out of pg_stat_statements.
-  session.exec("SET log_statement = 'none'; SET pg_stat_statements.track_utility = off");
+  // Keep the password out of the server log and out of pg_stat_statements (a profile with
+  // log_min_duration_statement = 0 logs every statement whatever log_statement says).
+  session.exec(
+      "SET log_statement = 'none'; SET log_min_duration_statement = -1; "
+      "SET pg_stat_statements.track_utility = off");
   session.exec(fmt::format("ALTER ROLE {} PASSWORD '{}'", k_cluster_user, m_password));
   write_owned_file(passfile(),
                    fmt::format("127.0.0.1:{0}:*:{1}:{2}\nlocalhost:{0}:*:{1}:{2}\n", m_port,
@@ -327,11 +345,12 @@ void Cluster::set_password() {
                    std::nullopt);
 }
 
-void Cluster::restart(bool immediate) {
+void Cluster::restart(Shutdown mode) {
   std::lock_guard lock(m_mutex);
   if (!m_server) throw RuntimeFailure("the embedded server was stopped");
-  const bool stopped = immediate ? m_server->stop_immediate(std::chrono::seconds(30))
-                                 : m_server->stop_fast(std::chrono::seconds(60));
+  const bool stopped = mode == Shutdown::immediate
+                           ? m_server->stop_immediate(k_immediate_stop_timeout)
+                           : m_server->stop_fast(k_fast_stop_timeout);
   if (!stopped) m_server->stop_escalating();
   if (std::this_thread::get_id() == m_owner) {
     start_server();
@@ -364,7 +383,7 @@ bool Cluster::needs_restart(const Profile& from, const Profile& to) const {
   return false;
 }
 
-ApplyResult Cluster::apply_profile(const Profile& profile, bool throw_on_mismatch) {
+ApplyResult Cluster::apply_profile(const Profile& profile, OnMismatch on_mismatch) {
   validate_profile(profile, m_catalog);
   bool restarted = false;
   {
@@ -377,7 +396,7 @@ ApplyResult Cluster::apply_profile(const Profile& profile, bool throw_on_mismatc
     write_profile_conf(profile);
     if (ssl_changed) write_harness_conf();
     if (needs_restart(m_profile, profile)) {
-      if (!m_server->stop_fast(std::chrono::seconds(60))) m_server->stop_escalating();
+      if (!m_server->stop_fast(k_fast_stop_timeout)) m_server->stop_escalating();
       start_server();
       restarted = true;
     } else {
@@ -385,28 +404,23 @@ ApplyResult Cluster::apply_profile(const Profile& profile, bool throw_on_mismatc
     }
     m_profile = profile;
   }
-  ApplyResult result = verify(profile, false);
+  ApplyResult result = verify(profile);
   result.restarted = restarted;
   const bool pending = std::any_of(result.checks.begin(), result.checks.end(),
                                    [](const auto& c) { return c.note == "pending restart"; });
   if (pending && !restarted) {
     restart();
-    result = verify(profile, false);
+    result = verify(profile);
     result.restarted = true;
   }
-  if (throw_on_mismatch && !result.all_match()) {
-    throw ProfileMismatch(
-        fmt::format("profile '{}' did not take effect on the embedded server:\n{}", profile.name,
-                    mismatch_message(result.checks)),
-        result.checks);
-  }
+  if (on_mismatch == OnMismatch::fail) throw_on_mismatch(profile, result);
   return result;
 }
 
-ApplyResult Cluster::verify(const Profile& profile, bool throw_on_mismatch) {
+ApplyResult Cluster::verify(const Profile& profile) {
   // A reload is asynchronous: poll (new sessions see the postmaster's reloaded values) for a
   // bounded time before calling a difference a mismatch.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + k_reload_wait;
   ApplyResult result;
   for (;;) {
     auto session = pg::Session::connect(admin_conninfo());
@@ -419,15 +433,9 @@ ApplyResult Cluster::verify(const Profile& profile, bool throw_on_mismatch) {
                                        row[0].value_or(""), row[1].value_or(""),
                                        row[2].value_or(""), row[3].value_or("")));
     }
-    result.checks = compare_settings(session, profile, m_catalog, true);
+    result.checks = compare_settings(session, profile, m_catalog, ServerKind::embedded);
     if (result.all_match() || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (throw_on_mismatch && !result.all_match()) {
-    throw ProfileMismatch(
-        fmt::format("profile '{}' did not take effect on the embedded server:\n{}", profile.name,
-                    mismatch_message(result.checks)),
-        result.checks);
+    std::this_thread::sleep_for(k_verify_poll_interval);
   }
   return result;
 }

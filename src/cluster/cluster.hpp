@@ -39,6 +39,12 @@ struct ClusterOptions {
   std::chrono::seconds start_timeout{60};
 };
 
+/// How Cluster::restart() stops the server: a fast shutdown (a checkpoint first) or an
+/// immediate one (none: crash recovery at the start).
+enum class Shutdown { fast, immediate };
+/// What Cluster::apply_profile() does when a setting did not take effect.
+enum class OnMismatch { fail, report };
+
 /// What apply_profile() found, one check per profile setting.
 struct ApplyResult {
   std::vector<SettingCheck> checks;
@@ -101,16 +107,17 @@ class Cluster {
   /// The profile applied last (empty name: none).
   const Profile& profile() const noexcept { return m_profile; }
 
-  /// Fast (or, with `immediate`, immediate: no checkpoint, crash recovery at the start)
-  /// shutdown and start again on the same port. Any thread. Throws RuntimeFailure.
-  void restart(bool immediate = false);
+  /// Fast (or immediate: no checkpoint, crash recovery at the start) shutdown and start
+  /// again on the same port. Any thread. Throws RuntimeFailure.
+  void restart(Shutdown mode = Shutdown::fast);
   /// Asks the server to reread its configuration (SIGHUP; takes effect asynchronously).
   void reload();
   /// Replaces the applied profile with `profile` (validated first: InputError): writes its
   /// settings, restarts when a changed setting needs it (postmaster context), else reloads,
   /// then reads pg_settings and verifies every setting in normalized units. A mismatch
-  /// throws ProfileMismatch naming the settings unless `throw_on_mismatch` is false.
-  ApplyResult apply_profile(const Profile& profile, bool throw_on_mismatch = true);
+  /// throws ProfileMismatch naming the settings (OnMismatch::fail) or is only reported in
+  /// the result (OnMismatch::report).
+  ApplyResult apply_profile(const Profile& profile, OnMismatch on_mismatch = OnMismatch::fail);
 
   /// Stops the server and removes its directory. Idempotent, noexcept, any thread.
   void stop() noexcept;
@@ -122,7 +129,9 @@ class Cluster {
   void ensure_certificate();
   void start_server();
   void set_password();
-  ApplyResult verify(const Profile& profile, bool throw_on_mismatch);
+  /// The applied settings compared with `profile`'s, polled until they match or a bounded
+  /// time passed (a reload takes effect asynchronously).
+  ApplyResult verify(const Profile& profile);
   bool needs_restart(const Profile& from, const Profile& to) const;
 
   ClusterOptions m_options;

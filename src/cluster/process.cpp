@@ -20,35 +20,22 @@
 #include <unistd.h>
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace poolbench::cluster {
 namespace {
 
-/// One RAII owner per file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const noexcept { return m_fd; }
-  void reset() noexcept {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-  }
+using util::Fd;
 
- private:
-  int m_fd = -1;
-};
+/// getpwnam_r's buffer for one passwd entry (sysconf's _SC_GETPW_R_SIZE_MAX is a hint).
+constexpr std::size_t k_passwd_buffer_bytes = 16384;
+/// The child's exit status when exec (or a step before it) failed; the errno goes to the
+/// parent through the report pipe. 127 is what a shell uses for "command not found".
+constexpr int k_exit_exec_failed = 127;
+/// The child's exit status when the parent died before PR_SET_PDEATHSIG took effect.
+constexpr int k_exit_parent_gone = 126;
+/// Descriptors below this are closed in the child before exec (those of other threads).
+constexpr int k_inherited_fd_limit = 1024;
 
 std::string errno_text(int error) {
   return std::strerror(error);
@@ -57,7 +44,7 @@ std::string errno_text(int error) {
 std::optional<RunAs> lookup_user(const char* name) {
   struct passwd pwd {};
   struct passwd* found = nullptr;
-  std::vector<char> buffer(16384);
+  std::vector<char> buffer(k_passwd_buffer_bytes);
   if (getpwnam_r(name, &pwd, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
     return std::nullopt;
   }
@@ -78,7 +65,7 @@ struct ChildPlan {
 [[noreturn]] void child_fail(int report_fd, int error) {
   const int value = error;
   [[maybe_unused]] auto written = ::write(report_fd, &value, sizeof value);
-  _exit(127);
+  _exit(k_exit_exec_failed);
 }
 
 [[noreturn]] void run_child(const ChildPlan& plan, int report_fd) {
@@ -98,15 +85,16 @@ struct ChildPlan {
   // Set after the user switch: a credential change clears the parent-death signal.
   if (plan.parent_death_signal != 0) {
     ::prctl(PR_SET_PDEATHSIG, plan.parent_death_signal);
-    if (::getppid() != plan.parent) _exit(126);
+    if (::getppid() != plan.parent) _exit(k_exit_parent_gone);
   }
   if (::chdir(plan.working_dir.c_str()) != 0) child_fail(report_fd, errno);
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd < 0 || ::dup2(null_fd, 0) < 0) child_fail(report_fd, errno);
   const int out = plan.output_fd >= 0 ? plan.output_fd : ::open("/dev/null", O_WRONLY);
   if (out < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) child_fail(report_fd, errno);
-  // Descriptors poolbench holds (sockets of other threads, files) stay with poolbench.
-  for (int fd = 3; fd < 1024; ++fd) {
+  // Descriptors poolbench holds (sockets of other threads, files) stay with poolbench: their
+  // owners are in the parent; here, between fork and exec, only raw calls are safe.
+  for (int fd = STDERR_FILENO + 1; fd < k_inherited_fd_limit; ++fd) {
     if (fd != report_fd) ::close(fd);
   }
   ::execv(plan.argv[0], plan.argv.data());
@@ -127,12 +115,10 @@ pid_t spawn_process(const std::vector<std::string>& argv, const std::optional<Ru
   plan.parent_death_signal = parent_death_signal;
   plan.parent = ::getpid();
 
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
+  auto [report_read, report_write] = util::make_pipe(O_CLOEXEC);
+  if (!report_read.valid()) {
     throw RuntimeFailure(fmt::format("cannot start {}: pipe: {}", argv[0], errno_text(errno)));
   }
-  Fd report_read(report[0]);
-  Fd report_write(report[1]);
   const pid_t pid = ::fork();
   if (pid < 0) {
     throw RuntimeFailure(fmt::format("cannot start {}: fork: {}", argv[0], errno_text(errno)));
@@ -238,12 +224,10 @@ void ChildProcess::signal(int signal_number) noexcept {
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::optional<RunAs>& run_as,
                           std::chrono::seconds timeout) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  auto [read_end, write_end] = util::make_pipe(O_CLOEXEC);
+  if (!read_end.valid()) {
     throw RuntimeFailure(fmt::format("cannot run {}: pipe: {}", argv.at(0), errno_text(errno)));
   }
-  Fd read_end(pipe_fds[0]);
-  Fd write_end(pipe_fds[1]);
   ChildProcess child = ChildProcess::adopt(spawn_process(argv, run_as, {}, write_end.get(), 0));
   write_end.reset();
 

@@ -173,8 +173,8 @@ fs::path resolve_one(const std::string& part, const fs::path& profiles_dir) {
 
 }  // namespace
 
-const ProfileSetting* Profile::find(std::string_view name) const {
-  const std::string key = util::to_lower(name);
+const ProfileSetting* Profile::find(std::string_view setting_name) const {
+  const std::string key = util::to_lower(setting_name);
   for (const auto& setting : settings) {
     if (setting.name == key) return &setting;
   }

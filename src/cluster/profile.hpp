@@ -30,7 +30,7 @@ struct Profile {
   /// Unique names, in first-appearance order; a later file's value (and location) wins.
   std::vector<ProfileSetting> settings;
 
-  const ProfileSetting* find(std::string_view name) const;
+  const ProfileSetting* find(std::string_view setting_name) const;
 };
 
 /// A shipped profile: its name, the first comment line of its file and the file.

@@ -1,5 +1,6 @@
 #include "cluster/runtime_dir.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -70,7 +71,11 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
 }  // namespace
 
 fs::path runtime_root() {
-  const fs::path root = fmt::format("/tmp/poolbench-{}", ::geteuid());
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread that could setenv
+  const char* own = std::getenv(k_runtime_dir_variable);
+  const fs::path root = own != nullptr && *own == '/'
+                            ? fs::path(own)
+                            : fs::path(fmt::format("/tmp/poolbench-{}", ::geteuid()));
   if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
     throw RuntimeFailure(fmt::format("cannot create {}: {}", root.string(), std::strerror(errno)));
   }

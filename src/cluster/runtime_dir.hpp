@@ -7,13 +7,23 @@
 #include "cluster/process.hpp"
 
 // Directories of running embedded clusters (data, Unix socket, password file, log) under
-// /tmp/poolbench-<uid>/, and removal of what a killed run left behind.
+// /tmp/poolbench-<uid>/ (or $POOLBENCH_RUNTIME_DIR), and removal of what a killed run left
+// behind.
 
 namespace poolbench::cluster {
 
-/// /tmp/poolbench-<uid> (mode 0755 so the server user can reach its own subdirectories),
-/// created if missing. Throws RuntimeFailure when it exists but is not ours (another user or
-/// a symlink): a shared /tmp must not let someone else plant our directories.
+/// The environment variable that gives a process its own runtime root: an absolute path (a
+/// short one: the server's socket lives about 40 bytes below it, under the 107-byte limit, and
+/// every directory above it must be searchable by the server user when poolbench runs as
+/// root). Every poolbench process removes the stale clusters of its runtime root when it
+/// starts one; processes that share none (e.g. concurrent tests that kill a run and then
+/// look for what it left) do not race over each other's directories.
+inline constexpr const char* k_runtime_dir_variable = "POOLBENCH_RUNTIME_DIR";
+
+/// $POOLBENCH_RUNTIME_DIR when it holds an absolute path, else /tmp/poolbench-<uid> (mode
+/// 0755 so the server user can reach its own subdirectories), created if missing (not its
+/// parents). Throws RuntimeFailure when it exists but is not ours (another user, a symlink,
+/// or writable by others): a shared /tmp must not let someone else plant our directories.
 std::filesystem::path runtime_root();
 
 /// `length` random characters from [a-z0-9] (std::random_device).

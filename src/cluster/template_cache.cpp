@@ -15,29 +15,30 @@
 #include "cluster/runtime_dir.hpp"
 #include "pg/session.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace poolbench::cluster {
 namespace {
+
+/// How long making the template may take: initdb, the first start, the final shutdown.
+constexpr auto k_initdb_timeout = std::chrono::seconds(300);
+constexpr auto k_template_start_timeout = std::chrono::seconds(120);
+constexpr auto k_template_stop_timeout = std::chrono::seconds(60);
 
 namespace fs = std::filesystem;
 
 /// An flock held for the object's lifetime (released by close, also when the process dies).
 class FileLock {
  public:
-  explicit FileLock(const fs::path& file) {
-    m_fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
+  explicit FileLock(const fs::path& file)
+      : m_fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (!m_fd.valid() || ::flock(m_fd.get(), LOCK_EX) != 0) {
       throw RuntimeFailure(fmt::format("cannot lock {}: {}", file.string(), std::strerror(errno)));
     }
   }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  ~FileLock() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
 
  private:
-  int m_fd = -1;
+  util::Fd m_fd;
 };
 
 std::string cache_key(const std::string& version, const fs::path& bindir) {
@@ -77,7 +78,7 @@ void build_template(const ServerBinaries& binaries, const std::optional<RunAs>& 
   const auto init =
       run_command({binaries.initdb().string(), "-D", data.string(), "-U", k_cluster_user, "-A",
                    "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
-                  user, std::chrono::seconds(300));
+                  user, k_initdb_timeout);
   if (init.exit_code != 0) {
     throw RuntimeFailure(fmt::format("initdb failed (exit {}):\n{}", init.exit_code, init.output));
   }
@@ -91,7 +92,7 @@ void build_template(const ServerBinaries& binaries, const std::optional<RunAs>& 
                    user);
   const fs::path log = staging / "template.log";
   Postmaster server(binaries, data, log, user);
-  server.start(std::chrono::seconds(120));
+  server.start(k_template_start_timeout);
   const std::string base =
       fmt::format("host={} port=5432 user={}", socket_dir.path().string(), k_cluster_user);
   SettingsCatalog catalog;
@@ -105,7 +106,7 @@ void build_template(const ServerBinaries& binaries, const std::optional<RunAs>& 
   if (catalog.find("shared_buffers") == nullptr) {
     throw RuntimeFailure("the template server's pg_settings is empty");
   }
-  if (!server.stop_fast(std::chrono::seconds(60))) {
+  if (!server.stop_fast(k_template_stop_timeout)) {
     throw RuntimeFailure("the template server did not shut down");
   }
   std::ofstream out(staging / "pg_settings.json");

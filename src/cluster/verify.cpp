@@ -62,14 +62,19 @@ double setting_number(pg::Session& session, const std::string& name, double byte
 }  // namespace
 
 std::vector<SettingCheck> compare_settings(pg::Session& session, const Profile& profile,
-                                           const SettingsCatalog& catalog, bool embedded) {
+                                           const SettingsCatalog& catalog, ServerKind server) {
+  const bool embedded = server == ServerKind::embedded;
   std::vector<std::string> names;
   for (const auto& setting : profile.settings) names.push_back(setting.name);
   const auto rows = names.empty() ? std::map<std::string, ServerRow>{} : read_rows(session, names);
 
   std::vector<SettingCheck> checks;
   for (const auto& setting : profile.settings) {
-    SettingCheck check{setting.name, setting.value, "(absent)", setting.where(), false, {}};
+    SettingCheck check{.name = setting.name,
+                       .expected = setting.value,
+                       .actual = "(absent)",
+                       .where = setting.where(),
+                       .note = {}};
     const auto row = rows.find(setting.name);
     if (row != rows.end()) check.actual = row->second.shown;
     if (embedded && is_harness_setting(setting.name)) {

@@ -22,12 +22,16 @@ struct SettingCheck {
   std::string note;      ///< e.g. "set by the embedded server (skipped)", "pending restart"
 };
 
-/// Reads pg_settings once for every setting of `profile` and compares. `embedded` marks the
-/// harness-owned settings (is_harness_setting) as skipped instead of comparing them, and
-/// treats shared_preload_libraries as "contains the profile's libraries" (the harness adds
+/// Which server compare_settings() reads: the embedded one, whose harness sets some settings
+/// itself, or any other.
+enum class ServerKind { embedded, other };
+
+/// Reads pg_settings once for every setting of `profile` and compares. On the embedded
+/// server the harness-owned settings (is_harness_setting) are skipped instead of compared,
+/// and shared_preload_libraries means "contains the profile's libraries" (the harness adds
 /// pg_stat_statements). Throws PgError.
 std::vector<SettingCheck> compare_settings(pg::Session& session, const Profile& profile,
-                                           const SettingsCatalog& catalog, bool embedded);
+                                           const SettingsCatalog& catalog, ServerKind server);
 
 /// The checks that do not match, named in one message ("shared_buffers: profile 512MB,
 /// server 128MB (prod.conf:9)"), empty when all match.

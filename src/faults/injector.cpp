@@ -1,8 +1,13 @@
 #include "faults/injector.hpp"
 
 #include <cctype>
+#include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -15,6 +20,13 @@
 
 namespace poolbench::faults {
 namespace {
+
+/// exhaust_connections opens sessions until the server refuses one, for at most this long
+/// and at most this many (a server without a connection limit must not take the host down).
+constexpr auto k_exhaust_fill_limit = std::chrono::seconds(10);
+constexpr std::size_t k_exhaust_max_sessions = 10'000;
+/// exhaust_connections' concurrent connects.
+constexpr int k_exhaust_connectors = 4;
 
 double seconds_between(FaultInjector::Clock::time_point from, FaultInjector::Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -40,6 +52,61 @@ std::string first_line(const std::string& message) {
   return end == std::string::npos ? message : message.substr(0, end);
 }
 
+/// The sessions exhaust_connections holds, and the server's refusal of the next.
+struct Filled {
+  std::vector<pg::Session> held;
+  std::string refused;
+};
+
+/// exhaust_connections' fill: opens sessions until the server refuses one, `stopped()` says
+/// so, or a limit is reached.
+Filled fill_server(const std::string& conninfo, const std::function<bool()>& stopped) {
+  // Several connects at once, as a connection storm opens them: one after the other, a
+  // loaded machine's SCRAM handshakes took 6 s to fill 77 slots, most of a short run.
+  Filled filled;
+  std::mutex filled_mutex;
+  bool done = false;  // guarded by filled_mutex: refused, the cap or the fill limit reached
+  std::exception_ptr failure;  // guarded by filled_mutex: what no connector expected
+  const auto fill_until = FaultInjector::Clock::now() + k_exhaust_fill_limit;
+  auto connect_until_refused = [&] {
+    while (FaultInjector::Clock::now() < fill_until) {
+      if (stopped()) return;
+      {
+        std::lock_guard lock(filled_mutex);
+        if (done) return;
+      }
+      try {
+        pg::Session session = pg::Session::connect(conninfo, std::chrono::seconds(2));
+        std::lock_guard lock(filled_mutex);
+        filled.held.push_back(std::move(session));
+        done = done || filled.held.size() >= k_exhaust_max_sessions;
+      } catch (const pg::PgError& e) {
+        // The server's words, without the conninfo libpq puts before them.
+        const std::string message = first_line(e.what());
+        const auto fatal = message.find("FATAL:");
+        std::lock_guard lock(filled_mutex);
+        if (filled.refused.empty()) {
+          filled.refused =
+              fmt::format("{}{}", e.sqlstate().empty() ? "" : e.sqlstate() + " ",
+                          fatal == std::string::npos ? message : message.substr(fatal));
+        }
+        done = true;
+        return;
+      } catch (...) {
+        std::lock_guard lock(filled_mutex);
+        if (!failure) failure = std::current_exception();
+        done = true;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> connectors;
+  for (int i = 0; i < k_exhaust_connectors; ++i) connectors.emplace_back(connect_until_refused);
+  for (auto& connector : connectors) connector.join();
+  if (failure) std::rethrow_exception(failure);  // recorded as the fault's error
+  return filled;
+}
+
 }  // namespace
 
 bool is_tcp(const pg::ConnectionTarget& target) {
@@ -49,16 +116,16 @@ bool is_tcp(const pg::ConnectionTarget& target) {
          host->find(',') == std::string::npos;
 }
 
-void check_injectable(const std::vector<workload::Fault>& faults, bool embedded, bool tcp_server) {
+void check_injectable(const std::vector<scenario::Fault>& faults, bool embedded, bool tcp_server) {
   for (const auto& fault : faults) {
-    if (fault.kind == workload::FaultKind::restart && !embedded) {
+    if (fault.kind == scenario::FaultKind::restart && !embedded) {
       throw InputError(fmt::format(
           "{}: faults: restart needs the embedded server (poolbench cannot restart a --dsn "
           "server); run without --dsn, or restart your server yourself and use "
           "terminate_backends here",
           fault.where.to_string()));
     }
-    if (fault.kind == workload::FaultKind::network_delay && !tcp_server) {
+    if (fault.kind == scenario::FaultKind::network_delay && !tcp_server) {
       throw InputError(fmt::format(
           "{}: faults: network_delay needs a TCP server (host=name or address): poolbench puts "
           "a delaying proxy on 127.0.0.1 in front of it, which a Unix socket cannot have",
@@ -67,7 +134,7 @@ void check_injectable(const std::vector<workload::Fault>& faults, bool embedded,
   }
 }
 
-FaultInjector::FaultInjector(std::vector<workload::Fault> faults, FaultTargets targets)
+FaultInjector::FaultInjector(std::vector<scenario::Fault> faults, FaultTargets targets)
     : m_faults(std::move(faults)), m_targets(std::move(targets)) {}
 
 FaultInjector::~FaultInjector() {
@@ -128,10 +195,10 @@ void FaultInjector::run() noexcept {
 }
 
 void FaultInjector::inject(FaultRecord& record) {
-  const workload::Fault& fault = record.fault;
+  const scenario::Fault& fault = record.fault;
   const auto lift_at = Clock::now() + fault.duration;  // lasting faults but exhaust
   switch (fault.kind) {
-    case workload::FaultKind::terminate_backends: {
+    case scenario::FaultKind::terminate_backends: {
       auto session = pg::Session::connect(m_targets.conninfo);
       const auto rows = session.query(
           "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -141,15 +208,16 @@ void FaultInjector::inject(FaultRecord& record) {
           fmt::format("terminated {} backends of this run", rows.rows.at(0).at(0).value_or("0"));
       return;
     }
-    case workload::FaultKind::restart: {
+    case scenario::FaultKind::restart: {
       if (m_targets.cluster == nullptr) throw RuntimeFailure("no embedded server to restart");
-      m_targets.cluster->restart(fault.immediate);
+      m_targets.cluster->restart(fault.immediate ? cluster::Shutdown::immediate
+                                                 : cluster::Shutdown::fast);
       record.detail = fmt::format("{} shutdown, then start: the server was away for {:.2f} s",
                                   fault.immediate ? "immediate" : "fast",
                                   seconds_between(lift_at, Clock::now()));
       return;
     }
-    case workload::FaultKind::stall: {
+    case scenario::FaultKind::stall: {
       auto session = pg::Session::connect(m_targets.conninfo);
       session.exec("SET lock_timeout = '10s'");
       session.exec("BEGIN");
@@ -163,37 +231,21 @@ void FaultInjector::inject(FaultRecord& record) {
           seconds_between(locked, Clock::now()), seconds_between(lift_at - fault.duration, locked));
       return;
     }
-    case workload::FaultKind::exhaust_connections: {
-      // Fill up first (until the server refuses; at most 10 s), then hold for the duration.
-      std::vector<pg::Session> held;
-      std::string refused;
-      const auto fill_until = Clock::now() + std::chrono::seconds(10);
-      while (Clock::now() < fill_until && held.size() < 10000) {
-        {
-          std::lock_guard lock(m_mutex);
-          if (m_stop) break;
-        }
-        try {
-          held.push_back(pg::Session::connect(m_targets.conninfo, std::chrono::seconds(2)));
-        } catch (const pg::PgError& e) {
-          // The server's words, without the conninfo libpq puts before them.
-          const std::string message = first_line(e.what());
-          const auto fatal = message.find("FATAL:");
-          refused = fmt::format("{}{}", e.sqlstate().empty() ? "" : e.sqlstate() + " ",
-                                fatal == std::string::npos ? message : message.substr(fatal));
-          break;
-        }
-      }
+    case scenario::FaultKind::exhaust_connections: {
+      // Fill up first (until the server refuses), then hold for the duration.
+      Filled filled = fill_server(m_targets.conninfo, [this] {
+        std::lock_guard lock(m_mutex);
+        return m_stop;
+      });
       const auto full = Clock::now();
       wait_until(full + fault.duration);
       record.detail = fmt::format(
-          "held {} connections from {:.2f} s until {:.2f} s{}", held.size(),
+          "held {} connections from {:.2f} s until {:.2f} s{}", filled.held.size(),
           seconds_between(m_measure_start, full), seconds_between(m_measure_start, Clock::now()),
-          refused.empty() ? "" : fmt::format("; the next was refused: {}", refused));
-      held.clear();
+          filled.refused.empty() ? "" : fmt::format("; the next was refused: {}", filled.refused));
       return;
     }
-    case workload::FaultKind::network_delay: {
+    case scenario::FaultKind::network_delay: {
       if (m_targets.proxy == nullptr) throw RuntimeFailure("no delay proxy");
       m_targets.proxy->set_delay(fault.delay);
       wait_until(lift_at);

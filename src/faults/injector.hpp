@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "pg/dsn.hpp"
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 // Injects a scenario's faults during the measurement, each at its offset from the
 // measurement start, on a thread of its own, and records what it did. The run never stops
@@ -45,7 +45,7 @@ struct FaultTargets {
 
 /// One injected fault, as it happened.
 struct FaultRecord {
-  workload::Fault fault;
+  scenario::Fault fault;
   double start_s = 0;  ///< since the measurement start, when the injection began
   double end_s = 0;    ///< when it was over (restart: the server accepts connections again)
   double start_unix_s = 0;
@@ -62,13 +62,13 @@ bool is_tcp(const pg::ConnectionTarget& target);
 /// Checks before anything runs that every fault can be injected on these targets: restart
 /// needs the embedded server, network_delay a TCP server (not a Unix socket). Throws
 /// InputError naming the fault.
-void check_injectable(const std::vector<workload::Fault>& faults, bool embedded, bool tcp_server);
+void check_injectable(const std::vector<scenario::Fault>& faults, bool embedded, bool tcp_server);
 
 class FaultInjector {
  public:
   using Clock = std::chrono::steady_clock;
 
-  FaultInjector(std::vector<workload::Fault> faults, FaultTargets targets);
+  FaultInjector(std::vector<scenario::Fault> faults, FaultTargets targets);
   FaultInjector(const FaultInjector&) = delete;
   FaultInjector& operator=(const FaultInjector&) = delete;
   ~FaultInjector();
@@ -86,7 +86,7 @@ class FaultInjector {
   void inject(FaultRecord& record);
   PoolSnapshot snapshot() const;
 
-  std::vector<workload::Fault> m_faults;
+  std::vector<scenario::Fault> m_faults;
   FaultTargets m_targets;
   Clock::time_point m_measure_start;
   std::vector<FaultRecord> m_records;  // written by the thread; read after join

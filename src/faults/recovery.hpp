@@ -8,7 +8,7 @@
 #include "workload/generator.hpp"
 
 // What each injected fault did to the run, from the per-second time series (results.json,
-// a cell's `faults`, DESIGN.md): for each fault
+// a cell's `faults`, docs/results.md): for each fault
 //   kind, at_s (when it began, since the measurement start), end_s (when it was over),
 //   baseline_rps: mean throughput of the (up to 5) whole seconds before it that no earlier
 //     fault disturbed (none: the previous fault's baseline, as it had not recovered);

@@ -18,8 +18,10 @@ int setting_or(const cluster::Profile& profile, std::string_view name, int fallb
 
 cluster::ConnectionBudget embedded_limits(const cluster::Profile& profile) {
   cluster::ConnectionBudget limits;
-  limits.max_connections = setting_or(profile, "max_connections", 100);
-  limits.superuser_reserved_connections = setting_or(profile, "superuser_reserved_connections", 3);
+  // What the profile does not set is PostgreSQL's default (ConnectionBudget's).
+  limits.max_connections = setting_or(profile, "max_connections", limits.max_connections);
+  limits.superuser_reserved_connections =
+      setting_or(profile, "superuser_reserved_connections", limits.superuser_reserved_connections);
   return limits;
 }
 
@@ -34,7 +36,7 @@ std::vector<CellBudget> check_cell_budgets(
     budget.max_overflow = cell.scenario.pool.settings.max_overflow;
     budget.other_connections = k_harness_connections;
     if (!cell.scenario.pool.fleet.empty()) {
-      for (const auto& instance : workload::resolve_instances(cell.scenario)) {
+      for (const auto& instance : scenario::resolve_instances(cell.scenario)) {
         budget.fleet.push_back(
             {instance.name, instance.settings.pool_size, instance.settings.max_overflow});
       }

@@ -8,8 +8,9 @@
 #include "cluster/profile.hpp"
 #include "matrix/expand.hpp"
 
-// The max_connections budget of every cell, checked before a matrix runs (seed 004:
-// "instances x (pool_size + max_overflow) must stay below max_connections").
+// The max_connections budget of every cell, checked before a matrix runs: each application
+// instance has its own pool (seed 003, docs/seeds.md), so instances x (pool_size +
+// max_overflow) must stay below max_connections.
 
 namespace poolbench::matrix {
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/slo.hpp"
+#include "analysis/validity.hpp"
 #include "faults/delay_proxy.hpp"
 #include "faults/injector.hpp"
 #include "faults/recovery.hpp"
@@ -14,11 +16,11 @@
 #include "pg/pg_connection.hpp"
 #include "pg/session.hpp"
 #include "pool/queue_pool.hpp"
-#include "report/results.hpp"
+#include "results/cell.hpp"
+#include "script/script.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 #include "workload/recorder.hpp"
-#include "workload/script.hpp"
 
 namespace poolbench::matrix {
 namespace {
@@ -29,7 +31,7 @@ constexpr const char* k_server_states_sql =
     "WHERE application_name = $1";
 
 /// Where `key` was set ("file.yaml:4:3", "--set ..."), or the scenario file when it was not.
-std::string where_set(const workload::Scenario& scenario, const char* key) {
+std::string where_set(const scenario::Scenario& scenario, const char* key) {
   const auto it = scenario.origins.find(key);
   return it == scenario.origins.end() ? scenario.file : it->second.to_string();
 }
@@ -71,6 +73,9 @@ nlohmann::json read_statements(pg::Session& session, std::int64_t completed) {
 
 /// Advisory lock key of dataset preparation ("poolbench" as ASCII digits, any fixed value).
 constexpr const char* k_dataset_lock_key = "7080111108";
+/// Waiting for --start-at: SIGINT is checked this often; the last stretch is one sleep_until.
+constexpr auto k_interrupt_poll_interval = std::chrono::milliseconds(20);
+constexpr auto k_start_at_final_sleep = std::chrono::milliseconds(50);
 
 /// Sleeps until `at` (wall clock) in short steps; returns how late it was when called after
 /// `at` (seconds, 0 when on time). Stops early when interrupted.
@@ -79,9 +84,9 @@ double wait_until(std::chrono::system_clock::time_point at,
   using WallClock = std::chrono::system_clock;
   const auto now = WallClock::now();
   if (now > at) return std::chrono::duration<double>(now - at).count();
-  while (WallClock::now() + std::chrono::milliseconds(50) < at) {
+  while (WallClock::now() + k_start_at_final_sleep < at) {
     if (interrupted && interrupted()) return 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(k_interrupt_poll_interval);
   }
   std::this_thread::sleep_until(at);
   return 0;
@@ -94,11 +99,11 @@ struct PoolRoute {
   pg::ConnectionTarget target;
 };
 
-PoolRoute route_pools(const workload::Scenario& scenario, const ServerTarget& server, bool faulty) {
+PoolRoute route_pools(const scenario::Scenario& scenario, const ServerTarget& server, bool faulty) {
   PoolRoute route{nullptr, server.target};
   const bool delays =
       faulty && std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const auto& f) {
-        return f.kind == workload::FaultKind::network_delay;
+        return f.kind == scenario::FaultKind::network_delay;
       });
   if (!delays) return route;
   const auto host =
@@ -121,27 +126,91 @@ PoolRoute route_pools(const workload::Scenario& scenario, const ServerTarget& se
   return route;
 }
 
+/// pg_stat_activity of this run's connections (GeneratorOptions::sample_server), through the
+/// monitoring connection. When a fault took that connection (`reconnect`), it tries again
+/// once a second (refused at once while the server is down).
+struct ServerSampler {
+  std::optional<pg::Session>* monitor;
+  std::string conninfo;  ///< holds the password: never print
+  std::string application_name;
+  bool reconnect = false;
+  std::chrono::steady_clock::time_point next_reconnect{};
+
+  std::optional<workload::ServerStates> operator()() {
+    std::optional<pg::Session>& session = *monitor;
+    if (!session && reconnect && std::chrono::steady_clock::now() >= next_reconnect) {
+      next_reconnect = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      try {
+        session.emplace(pg::Session::connect(conninfo, std::chrono::seconds(2)));
+      } catch (const pg::PgError&) {
+      }
+    }
+    if (!session) return std::nullopt;
+    try {
+      const auto rows = session->query(k_server_states_sql, {application_name});
+      const auto& row = rows.rows.at(0);
+      return workload::ServerStates{std::stoi(row[0].value_or("0")),
+                                    std::stoi(row[1].value_or("0")),
+                                    std::stoi(row[2].value_or("0"))};
+    } catch (const std::exception&) {
+      session.reset();  // the server went away: stop asking
+      return std::nullopt;
+    }
+  }
+};
+
+/// Each pool's counters over the measurement window and the warmup before it.
+std::vector<results::PoolWindow> pool_windows(const std::vector<pool::QueuePool*>& pools,
+                                              const std::vector<pool::PoolCounters>& at_start,
+                                              const workload::GeneratorResult& measured) {
+  std::vector<results::PoolWindow> windows;
+  for (std::size_t p = 0; p < pools.size(); ++p) {
+    const auto peak = p < measured.pool_peaks.size() ? measured.pool_peaks[p]
+                                                     : workload::GeneratorResult::PoolPeak{};
+    windows.push_back(results::pool_window(at_start[p], pools[p]->counters(), peak));
+  }
+  return windows;
+}
+
 }  // namespace
 
+void mark_validity(nlohmann::json& cell) {
+  if (cell.value("status", std::string()) != "ok" || !cell.contains("summary")) return;
+  if (const auto reason = analysis::generator_fell_behind(cell["summary"])) {
+    cell["invalid"] = {{"reason", *reason}};
+  } else {
+    cell.erase("invalid");
+  }
+}
+
 std::vector<workload::CompiledTransaction> compile_transactions(
-    const workload::Scenario& scenario) {
+    const scenario::Scenario& scenario) {
   std::vector<workload::CompiledTransaction> out;
   for (const auto& transaction : scenario.transactions) {
-    workload::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
+    script::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
     out.push_back(
-        {transaction.name, transaction.weight, workload::parse_script(transaction.script, where)});
+        {transaction.name, transaction.weight, script::parse_script(transaction.script, where)});
   }
   return out;
 }
 
-workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
-                                        const ServerTarget& server, bool allow_reinit) {
+workload::DatasetReport prepare_dataset(const scenario::Scenario& scenario,
+                                        const ServerTarget& server, workload::Reinit reinit) {
+  // A replay runs the captured application's statements against the tables already there:
+  // pgbench tables are made only when the scenario asks (docs/capture.md).
+  if (scenario.workload.mode == scenario::LoadMode::replay &&
+      scenario.origins.count("dataset.scale") == 0 && scenario.dataset.setup.empty()) {
+    workload::DatasetReport none;
+    none.reused = true;
+    none.summary = "dataset: none (a replay runs against the tables already on the server)";
+    return none;
+  }
   try {
     auto session = pg::Session::connect(server.target.conninfo());
     // Session-level: released with the session whatever happens below.
     session.query("SELECT pg_advisory_lock($1)", {k_dataset_lock_key});
     return scenario.dataset.setup.empty()
-               ? workload::prepare_pgbench_dataset(session, scenario.dataset.scale, allow_reinit)
+               ? workload::prepare_pgbench_dataset(session, scenario.dataset.scale, reinit)
                : workload::run_setup_sql(session, scenario.dataset.setup,
                                          where_set(scenario, "dataset.setup"));
   } catch (const pg::PgError& e) {
@@ -150,7 +219,23 @@ workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
   }
 }
 
-CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& server,
+namespace {
+
+/// The session that samples the server's statistics during the cell; none (with a note) when
+/// it cannot connect: the server_* time series are then empty.
+std::optional<pg::Session> open_monitor(const ServerTarget& server, const CellOptions& options) {
+  try {
+    return pg::Session::connect(server.target.conninfo());
+  } catch (const pg::PgError&) {
+    if (options.note)
+      options.note("warning: no monitoring connection: server_* time series are empty");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& server,
                      const CellOptions& options) {
   const bool faulty = options.inject_faults && !scenario.faults.empty();
   if (faulty)
@@ -161,107 +246,88 @@ CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& ser
   const pg::ConnectionTarget& pool_target = route.target;
   pg::PgConnectionFactory factory(pool_target, options.run_id);
   workload::RecordingFactory recording(factory);
-  const auto instances = workload::resolve_instances(scenario);
+  const auto instances = scenario::resolve_instances(scenario);
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
   std::vector<pool::QueuePool*> pool_ptrs;
-  std::vector<double> shares;
   for (const auto& instance : instances) {
     pools.push_back(std::make_unique<pool::QueuePool>(instance.settings, recording));
     pool_ptrs.push_back(pools.back().get());
-    shares.push_back(instance.share);
   }
-  std::optional<pg::Session> monitor;
-  try {
-    monitor.emplace(pg::Session::connect(server.target.conninfo()));
-  } catch (const pg::PgError&) {
-    if (options.note)
-      options.note("warning: no monitoring connection: server_* time series are empty");
-  }
+  std::optional<pg::Session> monitor = open_monitor(server, options);
   std::optional<faults::FaultInjector> injector;
   if (faulty) {
     injector.emplace(scenario.faults,
-                     faults::FaultTargets{server.target.conninfo(), factory.application_name(),
-                                          options.cluster, proxy.get(), pool_ptrs});
+                     faults::FaultTargets{.conninfo = server.target.conninfo(),
+                                          .application_name = factory.application_name(),
+                                          .cluster = options.cluster,
+                                          .proxy = proxy.get(),
+                                          .pools = pool_ptrs});
   }
 
   workload::GeneratorOptions generator;
   generator.transactions = compile_transactions(scenario);
   generator.pools = pool_ptrs;
-  generator.pool_shares = shares;
+  for (const auto& instance : instances) generator.pool_shares.push_back(instance.share);
   generator.threads = options.threads;
   generator.random_seed = options.seed;
   generator.interrupted = options.interrupted;
   generator.on_progress = options.on_progress;
   bool statements = false;
+  // The pools' counters when the measurement starts: what came before is the warmup's.
+  std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
+  const bool warms_up = !scenario.workload.transactions && scenario.workload.warmup.count() > 0;
   generator.on_measure_start = [&] {
     if (injector) injector->start(std::chrono::steady_clock::now());
     recording.start_recording();
+    if (warms_up) {
+      for (std::size_t p = 0; p < pool_ptrs.size(); ++p)
+        at_measure_start[p] = pool_ptrs[p]->counters();
+    }
     statements = monitor && (!options.reset_statements || reset_statements(*monitor));
   };
-  const std::string application_name = factory.application_name();
-  auto next_reconnect = std::chrono::steady_clock::now();
-  generator.sample_server = [&]() -> std::optional<workload::ServerStates> {
-    if (!monitor && faulty && std::chrono::steady_clock::now() >= next_reconnect) {
-      // A restart or terminate fault took the monitoring connection too: once a second, try
-      // again (refused at once while the server is down).
-      next_reconnect = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      try {
-        monitor.emplace(pg::Session::connect(server.target.conninfo(), std::chrono::seconds(2)));
-      } catch (const pg::PgError&) {
-      }
-    }
-    if (!monitor) return std::nullopt;
-    try {
-      const auto rows = monitor->query(k_server_states_sql, {application_name});
-      const auto& row = rows.rows.at(0);
-      return workload::ServerStates{std::stoi(row[0].value_or("0")),
-                                    std::stoi(row[1].value_or("0")),
-                                    std::stoi(row[2].value_or("0"))};
-    } catch (const std::exception&) {
-      monitor.reset();  // the server went away: stop asking
-      return std::nullopt;
-    }
-  };
+  generator.sample_server = ServerSampler{.monitor = &monitor,
+                                          .conninfo = server.target.conninfo(),
+                                          .application_name = factory.application_name(),
+                                          .reconnect = faulty};
   const double late_s = options.start_at ? wait_until(*options.start_at, options.interrupted) : 0;
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
   const std::vector<faults::FaultRecord> fault_records =
       injector ? injector->finish() : std::vector<faults::FaultRecord>{};
-  nlohmann::json server_statements = nullptr;
-  if (statements && monitor) {
-    server_statements = read_statements(*monitor, measured.counters.completed());
-  }
+  const nlohmann::json server_statements =
+      statements && monitor ? read_statements(*monitor, measured.counters.completed()) : nullptr;
   monitor.reset();
+  std::vector<pool::PoolCounters> pool_counters;
+  for (const pool::QueuePool* pool : pool_ptrs) pool_counters.push_back(pool->counters());
   CellOutcome outcome;
   outcome.interrupted = measured.interrupted;
   outcome.late_s = late_s;
-  outcome.cell = report::cell_json(scenario, measured, report::sum_pool_counters(pool_ptrs),
-                                   recording.take_histogram(), server.settings, options.repetition,
-                                   options.extra_params);
+  const auto windows = pool_windows(pool_ptrs, at_measure_start, measured);
+  outcome.cell = results::cell_json(scenario, measured, results::sum_windows(windows),
+                                    recording.take_histogram(), server.settings, options.repetition,
+                                    options.extra_params);
   if (!server_statements.is_null())
     outcome.cell["summary"]["server_statements"] = server_statements;
   if (instances.size() > 1) {
-    outcome.cell["summary"]["instances"] = report::instances_json(instances, measured, pool_ptrs);
+    outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);
   }
+  mark_validity(outcome.cell);
   if (faulty) outcome.cell["faults"] = faults::fault_results(fault_records, measured.timeseries);
   return outcome;
 }
 
-std::vector<std::string> slo_misses(const workload::Scenario& scenario,
+std::vector<std::string> slo_misses(const scenario::Scenario& scenario,
                                     const nlohmann::json& cell) {
-  std::vector<std::string> misses;
-  const auto& s = cell["summary"];
-  if (scenario.slo.timeout_rate && s["timeout_rate"].get<double>() > *scenario.slo.timeout_rate) {
-    misses.push_back(fmt::format("slo.timeout_rate: limit {}, measured {:.4f}",
-                                 *scenario.slo.timeout_rate, s["timeout_rate"].get<double>()));
-  }
+  analysis::SloLimits limits;
+  limits.timeout_rate = scenario.slo.timeout_rate;
   if (scenario.slo.p99_latency) {
-    const double limit_ms =
+    limits.p99_latency_ms =
         std::chrono::duration<double, std::milli>(*scenario.slo.p99_latency).count();
-    const double p99 = s["latency_ms"]["p99"].get<double>();
-    if (p99 > limit_ms) {
-      misses.push_back(fmt::format("slo.p99_latency: limit {}, measured {:.2f}ms",
-                                   util::format_duration(*scenario.slo.p99_latency), p99));
-    }
+  }
+  limits.drop_rate = scenario.slo.drop_rate;
+  limits.error_rate = scenario.slo.error_rate;
+  std::vector<std::string> misses;
+  for (auto& miss : analysis::slo_misses(limits, cell["summary"])) {
+    misses.push_back(std::move(miss.text));
   }
   return misses;
 }

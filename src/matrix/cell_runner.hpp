@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "matrix/servers.hpp"
+#include "scenario/scenario.hpp"
 #include "workload/dataset.hpp"
 #include "workload/generator.hpp"
-#include "workload/scenario.hpp"
 
 // One cell, shared by `poolbench run` (its one cell) and `poolbench matrix` (each cell):
 // fresh pools against a server target, the generator's warmup and measurement, and the
@@ -22,15 +22,19 @@ namespace poolbench::matrix {
 
 /// The scenario's transactions parsed as pgbench scripts. Throws InputError naming the
 /// scenario file, transaction and line.
-std::vector<workload::CompiledTransaction> compile_transactions(const workload::Scenario& scenario);
+std::vector<workload::CompiledTransaction> compile_transactions(const scenario::Scenario& scenario);
+
+/// Whether prepare_dataset() may drop tables of another scale (workload::Reinit).
+using workload::Reinit;
 
 /// The cell's dataset: pgbench tables at dataset.scale (reused when there) or the scenario's
-/// dataset.setup SQL. `allow_reinit`: tables of another scale may be dropped (embedded
+/// dataset.setup SQL. Reinit::allow: tables of another scale may be dropped (embedded
 /// server, or --reinit). Runs under a server-wide advisory lock, so processes sharing a
 /// server (shards) prepare it one after the other: the first creates, the others reuse.
-/// Throws InputError / RuntimeFailure (masked).
-workload::DatasetReport prepare_dataset(const workload::Scenario& scenario,
-                                        const ServerTarget& server, bool allow_reinit);
+/// A replay (workload.mode: replay) without dataset: keys prepares nothing. Throws InputError
+/// / RuntimeFailure (masked).
+workload::DatasetReport prepare_dataset(const scenario::Scenario& scenario,
+                                        const ServerTarget& server, Reinit reinit);
 
 struct CellOptions {
   int threads = 1;
@@ -63,11 +67,16 @@ struct CellOutcome {
 /// Runs one cell: one fresh QueuePool per instance (closed at the end), the monitoring
 /// connection for pg_stat_activity, the generator. Request-level failures are counted, not
 /// thrown.
-CellOutcome run_cell(const workload::Scenario& scenario, const ServerTarget& server,
+CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& server,
                      const CellOptions& options);
 
+/// Marks a finished cell `invalid` ({"reason": ...}) when its summary shows that the load
+/// generator fell behind (analysis/validity.hpp); removes the mark otherwise.
+void mark_validity(nlohmann::json& cell);
+
 /// The scenario's slo: limits the cell missed, one line each ("slo.timeout_rate: limit 0,
-/// measured 0.0312"); empty when all were met or none is set.
-std::vector<std::string> slo_misses(const workload::Scenario& scenario, const nlohmann::json& cell);
+/// measured 0.0312"; analysis/slo.hpp: timeout_rate, p99_latency, drop_rate, error_rate);
+/// empty when all were met or none is set.
+std::vector<std::string> slo_misses(const scenario::Scenario& scenario, const nlohmann::json& cell);
 
 }  // namespace poolbench::matrix

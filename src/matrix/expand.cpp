@@ -34,17 +34,17 @@ std::vector<std::string> split_values(std::string_view text) {
   return values;
 }
 
-workload::MatrixAxis parse_override(const workload::Scenario& base, const std::string& text) {
+scenario::MatrixAxis parse_override(const scenario::Scenario& base, const std::string& text) {
   const std::string flag = "--matrix " + text;
   const auto equals = text.find('=');
   if (equals == std::string::npos || equals == 0) {
     throw InputError(fmt::format("{}: expected key.path=[value,value,...]", flag));
   }
-  workload::MatrixAxis axis;
+  scenario::MatrixAxis axis;
   axis.key = std::string(util::trim(std::string_view(text).substr(0, equals)));
-  axis.at = workload::SourceRef{"--matrix " + axis.key, 0, 0};
-  if (!workload::is_scenario_key(axis.key)) {
-    const std::string suggestion = util::closest_match(axis.key, workload::scenario_keys());
+  axis.at = scenario::SourceRef{"--matrix " + axis.key, 0, 0};
+  if (!scenario::is_scenario_key(axis.key)) {
+    const std::string suggestion = util::closest_match(axis.key, scenario::scenario_keys());
     throw InputError(fmt::format(
         "{}: unknown key '{}'{}", flag, axis.key,
         suggestion.empty() ? std::string() : fmt::format(" (did you mean {}?)", suggestion)));
@@ -52,13 +52,13 @@ workload::MatrixAxis parse_override(const workload::Scenario& base, const std::s
   axis.values = split_values(std::string_view(text).substr(equals + 1));
   for (const auto& value : axis.values) {
     if (value.empty()) throw InputError(fmt::format("{}: an empty value in the list", flag));
-    workload::Scenario probe = base;
-    workload::set_scenario_key(probe, axis.key, value, axis.at);
+    scenario::Scenario probe = base;
+    scenario::set_scenario_key(probe, axis.key, value, axis.at);
   }
   return axis;
 }
 
-bool given_with_set(const workload::Scenario& base, const std::string& key) {
+bool given_with_set(const scenario::Scenario& base, const std::string& key) {
   const auto it = base.origins.find(key);
   return it != base.origins.end() && it->second.file.starts_with("--set");
 }
@@ -81,16 +81,16 @@ CellOrder parse_cell_order(const std::string& text) {
   throw InputError(fmt::format("--order {}: expected product or random", text));
 }
 
-std::vector<workload::MatrixAxis> effective_axes(const workload::Scenario& base,
+std::vector<scenario::MatrixAxis> effective_axes(const scenario::Scenario& base,
                                                  const std::vector<std::string>& overrides) {
-  std::vector<workload::MatrixAxis> axes;
+  std::vector<scenario::MatrixAxis> axes;
   for (const auto& axis : base.matrix) {
     if (!given_with_set(base, axis.key)) axes.push_back(axis);
   }
   for (const auto& text : overrides) {
-    workload::MatrixAxis axis = parse_override(base, text);
+    scenario::MatrixAxis axis = parse_override(base, text);
     const auto it = std::find_if(axes.begin(), axes.end(),
-                                 [&](const workload::MatrixAxis& a) { return a.key == axis.key; });
+                                 [&](const scenario::MatrixAxis& a) { return a.key == axis.key; });
     if (it != axes.end()) {
       *it = std::move(axis);
     } else {
@@ -100,7 +100,7 @@ std::vector<workload::MatrixAxis> effective_axes(const workload::Scenario& base,
   return axes;
 }
 
-std::vector<Cell> expand_matrix(const workload::Scenario& base, const ExpandOptions& options) {
+std::vector<Cell> expand_matrix(const scenario::Scenario& base, const ExpandOptions& options) {
   const auto axes = effective_axes(base, options.axis_overrides);
   std::size_t combinations = 1;
   for (const auto& axis : axes) combinations *= axis.values.size();
@@ -114,19 +114,19 @@ std::vector<Cell> expand_matrix(const workload::Scenario& base, const ExpandOpti
       rest /= axes[a].values.size();
     }
     std::vector<std::pair<std::string, std::string>> params;
-    workload::Scenario scenario = base;
+    scenario::Scenario scenario = base;
     for (std::size_t a = 0; a < axes.size(); ++a) {
       if (axes[a].settings.empty()) {
         const std::string& value = axes[a].values[digit[a]];
         params.emplace_back(axes[a].key, value);
-        workload::set_scenario_key(scenario, axes[a].key, value, axes[a].at);
+        scenario::set_scenario_key(scenario, axes[a].key, value, axes[a].at);
         continue;
       }
       // A composite axis: its keys become parameters of their own (--set still wins).
       for (const auto& [key, value] : axes[a].settings[digit[a]]) {
         if (given_with_set(base, key)) continue;
         params.emplace_back(key, value);
-        workload::set_scenario_key(scenario, key, value, axes[a].at);
+        scenario::set_scenario_key(scenario, key, value, axes[a].at);
       }
     }
     for (int repetition = 0; repetition < std::max(1, base.repetitions); ++repetition) {

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 // Matrix expansion: a resolved scenario's `matrix:` axes (plus --matrix and --set overrides)
 // into the list of cells `poolbench matrix` runs. Pure functions, no I/O.
@@ -34,20 +34,20 @@ struct Cell {
   std::string id;
   std::vector<std::pair<std::string, std::string>> params;  ///< axis key path -> value
   int repetition = 0;
-  workload::Scenario scenario;  ///< the base scenario with this cell's values set
+  scenario::Scenario scenario;  ///< the base scenario with this cell's values set
 };
 
 /// The axes after overrides: --matrix replaces or adds axes (values validated like
 /// --set); an axis whose key was given with --set is dropped (--set fixes the key).
 /// Throws InputError naming the flag and key.
-std::vector<workload::MatrixAxis> effective_axes(const workload::Scenario& base,
+std::vector<scenario::MatrixAxis> effective_axes(const scenario::Scenario& base,
                                                  const std::vector<std::string>& overrides);
 
 /// Expands `base` into its cells: every combination of the effective axes times
 /// `base.repetitions`, each repetition of a point adjacent in product order. Cells are
 /// grouped by server.profile (first-appearance order) so an embedded server restarts only
 /// when the profile changes. A scenario without axes gives `repetitions` cells.
-std::vector<Cell> expand_matrix(const workload::Scenario& base, const ExpandOptions& options);
+std::vector<Cell> expand_matrix(const scenario::Scenario& base, const ExpandOptions& options);
 
 /// "pool_size=5 max_overflow=0 profile=ssd" (last key path segment, values), for progress lines.
 std::string describe_params(const std::vector<std::pair<std::string, std::string>>& params);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "results/document.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::matrix {
@@ -16,14 +17,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* k_results_schema = "poolbench.results/1";
-
 /// The shard's "shard" object, checked; refuses a file that is not a shard's results.
 const json& shard_of(const ShardResults& shard) {
   const json& r = shard.results;
-  if (!r.is_object() || r.value("schema", std::string()) != k_results_schema) {
+  if (!r.is_object() || r.value("schema", std::string()) != results::k_schema) {
     throw InputError(
-        fmt::format("{}: not a poolbench results file (schema {})", shard.name, k_results_schema));
+        fmt::format("{}: not a poolbench results file (schema {})", shard.name, results::k_schema));
   }
   if (!r.contains("shard") || !r["shard"].is_object()) {
     throw InputError(fmt::format(
@@ -92,13 +91,11 @@ std::string cell_key(const json& cell, std::size_t position) {
                                                        : fmt::format("#{}", position);
 }
 
-}  // namespace
-
-json merge_shards(const std::vector<ShardResults>& shards) {
-  if (shards.empty()) throw InputError("poolbench merge: give the shards' results.json files");
+/// The shards in index order, refusing duplicates, gaps and runs other than the first's.
+std::vector<const ShardResults*> by_shard_index(const std::vector<ShardResults>& shards,
+                                                int count) {
   // By index, refusing duplicates and gaps.
   std::map<int, const ShardResults*> by_index;
-  const int count = shard_of(shards.front())["count"].get<int>();
   for (const auto& shard : shards) {
     const json& s = shard_of(shard);
     check_same_run(shards.front(), shard);
@@ -123,6 +120,15 @@ json merge_shards(const std::vector<ShardResults>& shards) {
   }
   std::vector<const ShardResults*> ordered;
   for (const auto& [index, shard] : by_index) ordered.push_back(shard);
+  return ordered;
+}
+
+}  // namespace
+
+json merge_shards(const std::vector<ShardResults>& shards) {
+  if (shards.empty()) throw InputError("poolbench merge: give the shards' results.json files");
+  const int count = shard_of(shards.front())["count"].get<int>();
+  const std::vector<const ShardResults*> ordered = by_shard_index(shards, count);
 
   // Cells by key, in the order of shard 0; every shard must hold the same ones.
   const ShardResults& zero = *ordered.front();

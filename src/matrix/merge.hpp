@@ -14,7 +14,9 @@
 //   pool connects, ...); throughput_rps and timeout_rate recomputed from the sums over the
 //   longest shard measurement (the shards measure the same slot);
 // - pool gauges summed (shards are separate pools): mean_checked_out, max_checked_out
-//   (an upper bound of the simultaneous maximum), max_overflow_used;
+//   (an upper bound of the simultaneous maximum), max_overflow_used; pool.warmup summed;
+// - summary.generator: every shard's worker threads; the merged cell is `invalid` when the
+//   merged summary shows the generator fell behind or any shard's cell was invalid;
 // - time series: rows matched on the shared grid (the second of unix_s after the cell's
 //   scheduled measurement start), per-second latency_hist merged and p50/p99 recomputed,
 //   counters and gauges summed (server_* too: each shard counts its own backends);

@@ -4,13 +4,15 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "matrix/cell_runner.hpp"
 #include "matrix/merge.hpp"
 #include "metrics/hdr_codec.hpp"
 #include "metrics/summary.hpp"
-#include "report/results.hpp"
+#include "results/cell.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::matrix {
@@ -18,13 +20,12 @@ namespace {
 
 using nlohmann::json;
 
-/// Histogram names and the summary key each one is summarised under.
+/// Histogram names and the summary key each one is summarised under. queue_wait is absent
+/// from shards written before it was measured: merged only when every shard has it.
 constexpr std::pair<const char*, const char*> k_histograms[] = {
-    {"latency", "latency_ms"},
-    {"checkout_wait", "checkout_wait_ms"},
-    {"hold", "hold_ms"},
-    {"connect", "connect_ms"},
-    {"schedule_lag", "schedule_lag_ms"}};
+    {"latency", "latency_ms"},       {"checkout_wait", "checkout_wait_ms"},
+    {"queue_wait", "queue_wait_ms"}, {"hold", "hold_ms"},
+    {"connect", "connect_ms"},       {"schedule_lag", "schedule_lag_ms"}};
 
 std::string cell_name(const json& cell) {
   return cell.contains("id") ? cell["id"].get<std::string>() : std::string("of the run");
@@ -81,21 +82,60 @@ std::int64_t sum_int(const std::vector<const json*>& objects, const char* key) {
   return total;
 }
 
+/// The pool counters of summary.pool (or of its "warmup"), summed over shards.
+json summed_pool_counters(const std::vector<const json*>& pools) {
+  json out = json::object();
+  for (const char* key : {"max_checked_out", "max_overflow_used", "connects", "recycles",
+                          "invalidations", "preping_failures"}) {
+    out[key] = sum_int(pools, key);
+  }
+  return out;
+}
+
 json merged_pool(const std::vector<ShardCell>& cells) {
   std::vector<const json*> pools;
+  std::vector<const json*> warmups;
   double mean_checked_out = 0;
   for (const auto& c : cells) {
     const json& pool = require(c, require(c, *c.cell, "summary"), "pool");
     pools.push_back(&pool);
+    if (pool.contains("warmup") && pool["warmup"].is_object()) warmups.push_back(&pool["warmup"]);
     mean_checked_out += number(c, pool, "mean_checked_out");
   }
-  return {{"max_checked_out", sum_int(pools, "max_checked_out")},
-          {"max_overflow_used", sum_int(pools, "max_overflow_used")},
-          {"mean_checked_out", mean_checked_out},
-          {"connects", sum_int(pools, "connects")},
-          {"recycles", sum_int(pools, "recycles")},
-          {"invalidations", sum_int(pools, "invalidations")},
-          {"preping_failures", sum_int(pools, "preping_failures")}};
+  json out = summed_pool_counters(pools);
+  out["mean_checked_out"] = mean_checked_out;
+  if (!warmups.empty()) out["warmup"] = summed_pool_counters(warmups);
+  return out;
+}
+
+/// summary.generator over shards: every shard's worker threads.
+json merged_generator(const std::vector<const json*>& summaries) {
+  json out = {{"worker_cpu_s", json::array()}, {"worker_cpu_busy", json::array()}};
+  for (const json* s : summaries) {
+    const json generator = s->value("generator", json::object());
+    for (const char* key : {"worker_cpu_s", "worker_cpu_busy"}) {
+      const json values = generator.is_object() ? generator.value(key, json::array()) : json();
+      if (!values.is_array()) continue;
+      for (const auto& value : values) out[key].push_back(value);
+    }
+  }
+  out["threads"] = out["worker_cpu_busy"].size();
+  return out;
+}
+
+/// Marks the merged cell invalid when the merged numbers show the generator fell behind,
+/// or when any shard's did (its share of the load was then not the scenario's).
+void merge_validity(json& merged, const std::vector<ShardCell>& cells) {
+  merged.erase("invalid");
+  mark_validity(merged);
+  for (std::size_t i = 0; i < cells.size() && !merged.contains("invalid"); ++i) {
+    const json& shard = *cells[i].cell;
+    if (!shard.contains("invalid")) continue;
+    const json& reason = shard["invalid"].value("reason", json());
+    merged["invalid"] = {
+        {"reason", fmt::format("shard {}: {}", i,
+                               reason.is_string() ? reason.get<std::string>() : "invalid")}};
+  }
 }
 
 /// The server-wide pg_stat_statements reading with the most calls (the last shard to read
@@ -156,8 +196,13 @@ json merged_summary(const std::vector<ShardCell>& cells,
   if (!timeout_message.empty()) summary["timeout_message"] = timeout_message;
   summary["retries"] = sum_int(summaries, "retries");
   summary["unfinished"] = sum_int(summaries, "unfinished");
-  for (const auto& [name, key] : k_histograms) summary[key] = stats_json(histograms.at(name));
+  for (const auto& [name, key] : k_histograms) {
+    if (const auto it = histograms.find(name); it != histograms.end()) {
+      summary[key] = stats_json(it->second);
+    }
+  }
   summary["pool"] = merged_pool(cells);
+  summary["generator"] = merged_generator(summaries);
   if (json statements = merged_statements(cells, counters.completed()); !statements.is_null()) {
     summary["server_statements"] = std::move(statements);
   }
@@ -246,7 +291,7 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
       row.p99_ms = static_cast<double>(s.latency.value_at_percentile_us(99)) / 1000.0;
     }
     row.latency_hist = metrics::encode_hdr_v2_base64(s.latency);
-    json item = report::timeseries_row_json(row);
+    json item = results::timeseries_row_json(row);
     // A server state is summed over the shards that sampled it, null when none did.
     item["server_active"] = nullable(s.server_active);
     item["server_idle"] = nullable(s.server_idle);
@@ -255,6 +300,34 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
     out.push_back(std::move(item));
   }
   return out;
+}
+
+/// The shards' `clients` columns one after the other (a "shard" column says whose: client ids
+/// repeat across shards), and the fairness over all of them; nothing when no shard has any.
+void merge_clients(json& out, const std::vector<ShardCell>& cells) {
+  json merged = json::object();
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const json* clients =
+        cells[i].cell->contains("clients") ? &(*cells[i].cell)["clients"] : nullptr;
+    if (clients == nullptr || !clients->is_object()) continue;
+    for (const auto& [column, values] : clients->items()) {
+      if (!values.is_array()) refuse(cells[i], fmt::format("clients.{} is not an array", column));
+      for (const auto& value : values) merged[column].push_back(value);
+    }
+    for (std::size_t n = 0; n < clients->value("id", json::array()).size(); ++n) {
+      merged["shard"].push_back(static_cast<int>(i));
+    }
+  }
+  out.erase("clients");
+  if (merged.empty()) return;
+  std::vector<std::int64_t> completed;
+  std::vector<std::int64_t> timeouts;
+  for (const auto& value : merged.value("completed", json::array())) completed.push_back(value);
+  for (const auto& value : merged.value("timeouts", json::array())) timeouts.push_back(value);
+  if (completed.size() == timeouts.size() && !completed.empty()) {
+    out["summary"]["fairness"] = results::fairness_json(metrics::fairness_of(completed, timeouts));
+  }
+  out["clients"] = std::move(merged);
 }
 
 json merge_cell(const std::vector<ShardCell>& cells) {
@@ -269,6 +342,12 @@ json merge_cell(const std::vector<ShardCell>& cells) {
   std::map<std::string, metrics::HdrHistogram> histograms;
   json encoded = json::object();
   for (const auto& [name, key] : k_histograms) {
+    if (std::string_view(name) == "queue_wait" &&
+        !std::all_of(cells.begin(), cells.end(), [&](const ShardCell& c) {
+          return require(c, *c.cell, "histograms").contains(name);
+        })) {
+      continue;
+    }
     metrics::HdrHistogram merged;
     for (const auto& c : cells) {
       merged.merge(decode(c, require(c, require(c, *c.cell, "histograms"), name),
@@ -288,6 +367,7 @@ json merge_cell(const std::vector<ShardCell>& cells) {
   out["summary"] = merged_summary(cells, histograms);
   out["histograms"] = std::move(encoded);
   out["timeseries"] = merge_timeseries(cells);
+  merge_clients(out, cells);
   json shards = json::array();
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const ShardCell& c = cells[i];
@@ -297,6 +377,7 @@ json merge_cell(const std::vector<ShardCell>& cells) {
     shards.push_back(std::move(entry));
   }
   out["shards"] = std::move(shards);
+  merge_validity(out, cells);
   return out;
 }
 

@@ -7,14 +7,17 @@
 
 #include "analysis/analyze.hpp"
 #include "matrix/cell_runner.hpp"
-#include "report/results.hpp"
+#include "results/document.hpp"
+#include "scenario/shard_split.hpp"
 #include "util/error.hpp"
-#include "workload/shard_split.hpp"
 
 namespace poolbench::matrix {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// The settle pause between cells checks for SIGINT this often.
+constexpr auto k_settle_step = std::chrono::milliseconds(20);
 
 double seconds(std::chrono::microseconds d) {
   return std::chrono::duration<double>(d).count();
@@ -25,7 +28,7 @@ bool settle(std::chrono::microseconds duration, const std::function<bool()>& int
   const auto until = Clock::now() + duration;
   while (Clock::now() < until) {
     if (interrupted && interrupted()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(k_settle_step);
   }
   return true;
 }
@@ -57,6 +60,85 @@ class Eta {
   double m_actual_done_s = 0;
 };
 
+/// A shard's cell starting later than this after its slot gets a warning.
+constexpr double k_late_start_warning_s = 0.5;
+
+/// The shared schedule: slot starts by position among all planned cells (finished ones
+/// included), so every shard computes the same ones. Empty when not sharded.
+std::vector<WallClock::time_point> shard_slot_starts(const std::vector<Cell>& cells,
+                                                     const MatrixSettings& settings) {
+  std::vector<WallClock::time_point> slot_starts;
+  if (settings.shard) {
+    auto at = settings.shard->start_at;
+    for (const auto& cell : cells) {
+      slot_starts.push_back(at);
+      at += std::chrono::duration_cast<WallClock::duration>(
+          slot_length(cell.scenario, settings.shard->settle));
+    }
+  }
+  return slot_starts;
+}
+
+/// One cell's options (without a shard's start): seed and run id by cell index, its params.
+CellOptions cell_options(const Cell& cell, const MatrixSettings& settings,
+                         const MatrixCallbacks& callbacks, cluster::Cluster* cluster) {
+  CellOptions options;
+  options.threads = settings.threads;
+  options.seed = settings.seed + static_cast<std::uint64_t>(cell.index);
+  options.run_id = fmt::format("{}-c{}", settings.run_id, cell.index);
+  options.repetition = cell.repetition;
+  for (const auto& [key, value] : cell.params) options.extra_params[key] = value;
+  options.interrupted = callbacks.interrupted;
+  options.note = callbacks.note;
+  options.cluster = cluster;
+  options.inject_faults = !settings.shard || settings.shard->spec.index == 0;
+  return options;
+}
+
+/// The server of `cell` started or switched to its profile, and its dataset prepared; null
+/// when SIGINT stopped the embedded server meanwhile (a cell starting just then finds it
+/// gone).
+const ServerTarget* prepare_cell_server(const Cell& cell,
+                                        const std::map<std::string, cluster::Profile>& profiles,
+                                        Servers& servers, const MatrixSettings& settings,
+                                        const MatrixCallbacks& callbacks) {
+  try {
+    const ServerTarget* server = &servers.use(profiles.at(cell.scenario.server.profile));
+    const auto dataset =
+        prepare_dataset(cell.scenario, *server,
+                        server->embedded || settings.reinit ? Reinit::allow : Reinit::refuse);
+    if (!dataset.reused && callbacks.note) callbacks.note(dataset.summary);
+    return server;
+  } catch (const RuntimeFailure&) {
+    if (!callbacks.interrupted || !callbacks.interrupted()) throw;
+    return nullptr;
+  }
+}
+
+/// After the last cell: the SLO misses counted, the matrix marked complete (unless
+/// interrupted) and, unless a shard's, the analysis stored.
+void finish_matrix(const std::vector<Cell>& cells, ResultStore& store,
+                   const MatrixSettings& settings, const MatrixCallbacks& callbacks,
+                   MatrixOutcome& outcome) {
+  for (const auto& cell : cells) {
+    const nlohmann::json* stored = store.find(cell.id);
+    if (stored != nullptr && stored->value("status", "") == "ok" &&
+        !slo_misses(cell.scenario, *stored).empty()) {
+      ++outcome.slo_misses;
+    }
+  }
+  if (!outcome.interrupted) store.set_matrix_field("complete", true);
+  if (settings.shard) return;  // the analysis belongs to the merged results
+  // The models and verdicts over what was measured (also for an interrupted matrix: the
+  // cells that finished are findings too). Derived data: `poolbench report` recomputes it.
+  try {
+    store.set_field("analysis", analysis::analyze(store.document()));
+  } catch (const Error& e) {
+    // Derived data: the measured cells are stored already; `poolbench report` retries it.
+    if (callbacks.note) callbacks.note(fmt::format("warning: no analysis: {}", e.what()));
+  }
+}
+
 }  // namespace
 
 double planned_seconds(const Cell& cell, std::chrono::microseconds settle_time) {
@@ -64,7 +146,7 @@ double planned_seconds(const Cell& cell, std::chrono::microseconds settle_time) 
   return seconds(w.warmup) + (w.transactions ? 0.0 : seconds(w.duration)) + seconds(settle_time);
 }
 
-nlohmann::json matrix_document(const workload::Scenario& base, const std::vector<Cell>& cells,
+nlohmann::json matrix_document(const scenario::Scenario& base, const std::vector<Cell>& cells,
                                const ServerTarget& first_server, std::uint64_t seed,
                                const std::string& order, const std::string& run_id) {
   nlohmann::json ids = nlohmann::json::array();
@@ -83,22 +165,18 @@ nlohmann::json matrix_document(const workload::Scenario& base, const std::vector
       axes[key] = values;
     }
   }
-  return {{"schema", "poolbench.results/1"},
-          {"dsn", first_server.masked},
-          {"tool", report::tool_json()},
-          {"host", report::host_json()},
-          {"server", first_server.info},
-          {"scenario", workload::to_json(base)},
-          {"run_id", run_id},
-          {"seed", seed},
-          {"matrix",
-           {{"scenario_hash", scenario_hash(base)},
-            {"axes", axes},
-            {"repetitions", std::max(1, base.repetitions)},
-            {"order", order},
-            {"cells_planned", cells.size()},
-            {"cell_ids", ids},
-            {"complete", false}}}};
+  nlohmann::json document = results::run_document(base, {.masked_dsn = first_server.masked,
+                                                         .server = first_server.info,
+                                                         .run_id = run_id,
+                                                         .seed = seed});
+  document["matrix"] = {{"scenario_hash", scenario_hash(base)},
+                        {"axes", axes},
+                        {"repetitions", std::max(1, base.repetitions)},
+                        {"order", order},
+                        {"cells_planned", cells.size()},
+                        {"cell_ids", ids},
+                        {"complete", false}};
+  return document;
 }
 
 MatrixOutcome run_matrix(const std::vector<Cell>& cells,
@@ -114,17 +192,7 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     planned_total_s += planned_seconds(cell, settings.settle);
   }
   Eta eta(planned_total_s);
-  // The shared schedule: slot starts by position among all planned cells (finished ones
-  // included), so every shard computes the same ones.
-  std::vector<WallClock::time_point> slot_starts;
-  if (settings.shard) {
-    auto at = settings.shard->start_at;
-    for (const auto& cell : cells) {
-      slot_starts.push_back(at);
-      at += std::chrono::duration_cast<WallClock::duration>(
-          slot_length(cell.scenario, settings.shard->settle));
-    }
-  }
+  const std::vector<WallClock::time_point> slot_starts = shard_slot_starts(cells, settings);
   const auto interrupted = [&] { return callbacks.interrupted && callbacks.interrupted(); };
   for (std::size_t position = 0; position < cells.size(); ++position) {
     const Cell& cell = cells[position];
@@ -134,39 +202,24 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
       break;
     }
     const auto started = Clock::now();
-    const ServerTarget* server_ptr = nullptr;
-    try {
-      server_ptr = &servers.use(profiles.at(cell.scenario.server.profile));
-      const auto dataset =
-          prepare_dataset(cell.scenario, *server_ptr, server_ptr->embedded || settings.reinit);
-      if (!dataset.reused && callbacks.note) callbacks.note(dataset.summary);
-    } catch (const RuntimeFailure&) {
-      // SIGINT stops the embedded server at once: a cell starting just then finds it gone.
-      if (!interrupted()) throw;
+    const ServerTarget* server_ptr =
+        prepare_cell_server(cell, profiles, servers, settings, callbacks);
+    if (server_ptr == nullptr) {  // interrupted while the server started
       outcome.interrupted = true;
       break;
     }
     const ServerTarget& server = *server_ptr;
-    CellOptions options;
-    options.threads = settings.threads;
-    options.seed = settings.seed + static_cast<std::uint64_t>(cell.index);
-    options.run_id = fmt::format("{}-c{}", settings.run_id, cell.index);
-    options.repetition = cell.repetition;
-    for (const auto& [key, value] : cell.params) options.extra_params[key] = value;
-    options.interrupted = callbacks.interrupted;
-    options.note = callbacks.note;
-    options.cluster = servers.cluster();
-    options.inject_faults = !settings.shard || settings.shard->spec.index == 0;
-    std::optional<workload::ShardLoad> load;
+    CellOptions options = cell_options(cell, settings, callbacks, servers.cluster());
+    std::optional<scenario::ShardLoad> load;
     if (settings.shard) {
-      load = workload::shard_load(cell.scenario, settings.shard->spec);
+      load = scenario::shard_load(cell.scenario, settings.shard->spec);
       options.start_at = slot_starts[position];
       options.reset_statements = settings.shard->spec.index == 0;
     }
     CellOutcome result = run_cell(load ? load->scenario : cell.scenario, server, options);
     if (load) {
       result.cell["shard"] = cell_shard_json(*load, slot_starts[position], result.late_s);
-      if (result.late_s > 0.5 && callbacks.note) {
+      if (result.late_s > k_late_start_warning_s && callbacks.note) {
         callbacks.note(fmt::format(
             "warning: cell {} started {:.1f} s after its slot: its load overlaps the other "
             "shards' only partly",
@@ -185,31 +238,19 @@ MatrixOutcome run_matrix(const std::vector<Cell>& cells,
     const nlohmann::json& stored = *store.find(cell.id);
     auto misses = slo_misses(cell.scenario, stored);
     if (callbacks.on_cell) {
-      callbacks.on_cell(
-          CellReport{cell, stored, std::move(misses), outcome.ran, to_run, eta.left_s()});
+      callbacks.on_cell(CellReport{.cell = cell,
+                                   .result = stored,
+                                   .slo_misses = std::move(misses),
+                                   .position = outcome.ran,
+                                   .to_run = to_run,
+                                   .eta_s = eta.left_s()});
     }
     if (!settled) {
       outcome.interrupted = true;
       break;
     }
   }
-  for (const auto& cell : cells) {
-    const nlohmann::json* stored = store.find(cell.id);
-    if (stored != nullptr && stored->value("status", "") == "ok" &&
-        !slo_misses(cell.scenario, *stored).empty()) {
-      ++outcome.slo_misses;
-    }
-  }
-  if (!outcome.interrupted) store.set_matrix_field("complete", true);
-  if (settings.shard) return outcome;  // the analysis belongs to the merged results
-  // The models and verdicts over what was measured (also for an interrupted matrix: the
-  // cells that finished are findings too). Derived data: `poolbench report` recomputes it.
-  try {
-    store.set_field("analysis", analysis::analyze(store.document()));
-  } catch (const Error& e) {
-    // Derived data: the measured cells are stored already; `poolbench report` retries it.
-    if (callbacks.note) callbacks.note(fmt::format("warning: no analysis: {}", e.what()));
-  }
+  finish_matrix(cells, store, settings, callbacks, outcome);
   return outcome;
 }
 

@@ -61,7 +61,7 @@ struct MatrixOutcome {
 double planned_seconds(const Cell& cell, std::chrono::microseconds settle);
 
 /// The top-level keys of a matrix results.json (all but "cells").
-nlohmann::json matrix_document(const workload::Scenario& base, const std::vector<Cell>& cells,
+nlohmann::json matrix_document(const scenario::Scenario& base, const std::vector<Cell>& cells,
                                const ServerTarget& first_server, std::uint64_t seed,
                                const std::string& order, const std::string& run_id);
 

@@ -1,20 +1,18 @@
 #include "matrix/result_store.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <zlib.h>
 
-#include "util/atomic_file.hpp"
+#include "results/file.hpp"
 #include "util/error.hpp"
 #include "version.hpp"
 
 namespace poolbench::matrix {
 
-std::string scenario_hash(const workload::Scenario& scenario) {
-  nlohmann::json json = workload::to_json(scenario);
+std::string scenario_hash(const scenario::Scenario& scenario) {
+  nlohmann::json json = scenario::to_json(scenario);
   json.erase("file");
   const std::string text = json.dump();
   // CRC-32 and Adler-32 of the canonical JSON (nlohmann sorts object keys): 64 bits, plenty
@@ -112,22 +110,7 @@ void ResultStore::set_matrix_field(const std::string& key, const nlohmann::json&
 }
 
 void ResultStore::write() const {
-  util::write_file_atomically(m_file, m_document.dump(2) + "\n");
-}
-
-std::optional<nlohmann::json> read_results(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's "; last read: '...'" may quote kilobytes of a histogram: the position is enough.
-    std::string what = e.what();
-    what = what.substr(0, what.find("; last read:"));
-    throw InputError(fmt::format("{}: not a results file (invalid JSON: {})", file.string(), what));
-  }
+  results::write_results(m_file, m_document);
 }
 
 }  // namespace poolbench::matrix

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 // The results file of a matrix: results.json with every finished cell, rewritten atomically
 // after each cell, so a crash or SIGKILL loses at most the cell that was running, and
@@ -17,7 +17,7 @@ namespace poolbench::matrix {
 
 /// A stable fingerprint of a resolved scenario (its JSON without the file path): resume
 /// refuses results written for another scenario. Hex text.
-std::string scenario_hash(const workload::Scenario& scenario);
+std::string scenario_hash(const scenario::Scenario& scenario);
 
 /// Throws InputError naming `file` unless `previous` (a results.json already read) can be
 /// resumed by a matrix whose resolved scenario has `scenario_hash_now`: the results of a
@@ -62,9 +62,5 @@ class ResultStore {
   nlohmann::json m_document;
   std::set<std::string> m_done;
 };
-
-/// Reads a results.json written earlier, or nullopt when there is none. A file that is not
-/// JSON is an InputError naming it.
-std::optional<nlohmann::json> read_results(const std::filesystem::path& file);
 
 }  // namespace poolbench::matrix

@@ -127,7 +127,7 @@ void Servers::verify_all(const std::vector<cluster::Profile>& profiles) {
   if (profiles.empty()) return;
   note(fmt::format("Starting an embedded PostgreSQL (profile {})...", profiles.front().name));
   cluster::ClusterOptions options;
-  options.auth = m_options.auth == workload::ServerAuth::trust ? cluster::AuthMode::trust
+  options.auth = m_options.auth == scenario::ServerAuth::trust ? cluster::AuthMode::trust
                                                                : cluster::AuthMode::scram;
   options.ssl = m_options.ssl;
   options.profile = profiles.front();
@@ -166,12 +166,12 @@ ServerTarget Servers::describe_embedded(const cluster::Profile& profile) {
   server.embedded = true;
   try {
     auto session = pg::Session::connect(server.target.conninfo());
-    for (const auto& check :
-         cluster::compare_settings(session, profile, m_cluster->catalog(), true)) {
+    for (const auto& check : cluster::compare_settings(session, profile, m_cluster->catalog(),
+                                                       cluster::ServerKind::embedded)) {
       server.settings[check.name] = check.actual;
     }
     server.limits = cluster::read_connection_limits(session);
-    server.info = server_info(session, server.limits, true);
+    server.info = server_info(session, server.limits, server.embedded);
   } catch (const pg::PgError& e) {
     throw RuntimeFailure(fmt::format("embedded PostgreSQL: {}", e.what()));
   }
@@ -195,7 +195,8 @@ ServerTarget Servers::prepare_external(const cluster::Profile& profile) {
     const bool superuser =
         session.query("SHOW is_superuser").rows.at(0).at(0).value_or("off") == "on";
     std::string options = server.target.get("options").value_or("");
-    for (const auto& check : cluster::compare_settings(session, profile, catalog, false)) {
+    for (const auto& check :
+         cluster::compare_settings(session, profile, catalog, cluster::ServerKind::other)) {
       if (check.matches || !session_settable(catalog.find(check.name), superuser)) continue;
       const auto* setting = profile.find(check.name);
       if (!options.empty()) options += ' ';
@@ -206,7 +207,8 @@ ServerTarget Servers::prepare_external(const cluster::Profile& profile) {
       server.target.set("options", options);
       session = pg::Session::connect(server.target.conninfo());
     }
-    const auto checks = cluster::compare_settings(session, profile, catalog, false);
+    const auto checks =
+        cluster::compare_settings(session, profile, catalog, cluster::ServerKind::other);
     if (const std::string mismatch = cluster::mismatch_message(checks); !mismatch.empty()) {
       throw InputError(fmt::format(
           "server.profile {}: the server at {} ({}) does not match the profile, and poolbench "
@@ -216,7 +218,7 @@ ServerTarget Servers::prepare_external(const cluster::Profile& profile) {
     }
     for (const auto& check : checks) server.settings[check.name] = check.actual;
     server.limits = cluster::read_connection_limits(session);
-    server.info = server_info(session, server.limits, false);
+    server.info = server_info(session, server.limits, server.embedded);
     if (!server.session_settings.empty()) server.info["session_settings"] = server.session_settings;
   } catch (const pg::PgError& e) {
     throw runtime_failure(e);

@@ -13,7 +13,7 @@
 #include "cluster/profile.hpp"
 #include "pg/dsn.hpp"
 #include "pg/environment.hpp"
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 // The servers cells run against: one embedded cluster whose profile is switched between
 // cells (restarted only when a changed setting needs it), or --dsn servers, one per profile
@@ -38,7 +38,7 @@ struct ServerTarget {
 struct ServerOptions {
   std::optional<pg::ParsedDsn> dsn;                         ///< --dsn, POOLBENCH_DSN or config.yaml
   pg::EnvLookup env;                                        ///< for POOLBENCH_DSN_<PROFILE>
-  workload::ServerAuth auth = workload::ServerAuth::scram;  ///< embedded only
+  scenario::ServerAuth auth = scenario::ServerAuth::scram;  ///< embedded only
   bool ssl = false;                                         ///< embedded only
   /// One line for the console ("Starting an embedded PostgreSQL ..."); may be empty.
   std::function<void(const std::string&)> note;

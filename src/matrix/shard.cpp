@@ -34,9 +34,9 @@ std::int64_t fraction_us(const std::string& digits) {
 
 }  // namespace
 
-workload::ShardSpec parse_shard(std::string_view text) {
+scenario::ShardSpec parse_shard(std::string_view text) {
   const auto slash = text.find('/');
-  workload::ShardSpec spec;
+  scenario::ShardSpec spec;
   if (slash == std::string_view::npos || !parse_int(text.substr(0, slash), spec.index) ||
       !parse_int(text.substr(slash + 1), spec.count) || spec.count < 1 || spec.index < 0 ||
       spec.index >= spec.count) {
@@ -98,7 +98,7 @@ double unix_seconds(WallClock::time_point at) {
   return std::chrono::duration<double>(at.time_since_epoch()).count();
 }
 
-std::chrono::microseconds slot_length(const workload::Scenario& cell,
+std::chrono::microseconds slot_length(const scenario::Scenario& cell,
                                       std::chrono::microseconds settle) {
   if (cell.workload.transactions) {
     throw InputError(
@@ -118,7 +118,7 @@ nlohmann::json shard_json(const ShardPlan& plan) {
           {"settle_s", std::chrono::duration<double>(plan.settle).count()}};
 }
 
-nlohmann::json cell_shard_json(const workload::ShardLoad& load, WallClock::time_point slot_start,
+nlohmann::json cell_shard_json(const scenario::ShardLoad& load, WallClock::time_point slot_start,
                                double late_s) {
   nlohmann::json out = {{"instances", load.instances},
                         {"total_pools", load.total_pools},
@@ -127,7 +127,7 @@ nlohmann::json cell_shard_json(const workload::ShardLoad& load, WallClock::time_
                          unix_seconds(slot_start + std::chrono::duration_cast<WallClock::duration>(
                                                        load.scenario.workload.warmup))},
                         {"late_s", late_s}};
-  if (load.scenario.workload.mode == workload::LoadMode::closed) {
+  if (load.scenario.workload.mode == scenario::LoadMode::closed) {
     out["clients"] = load.clients;
   } else {
     out["rate_per_s"] = load.rate_per_s;

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/scenario.hpp"
-#include "workload/shard_split.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/shard_split.hpp"
 
 // The shared schedule of a distributed run (`poolbench run|matrix --shard I/N --start-at
 // T`): every shard computes the same slots from the same inputs, so cell j of every shard
@@ -25,7 +25,7 @@ using WallClock = std::chrono::system_clock;
 inline constexpr std::chrono::seconds k_slot_margin{3};
 
 /// "I/N" with 0 <= I < N, N >= 1. Throws InputError naming --shard otherwise.
-workload::ShardSpec parse_shard(std::string_view text);
+scenario::ShardSpec parse_shard(std::string_view text);
 
 /// RFC 3339 in UTC ("2026-01-31T12:00:00Z", fractional seconds allowed, "+00:00" for "Z")
 /// or Unix seconds ("1769860800", fraction allowed). Throws InputError naming --start-at.
@@ -39,12 +39,12 @@ double unix_seconds(WallClock::time_point at);
 
 /// The length of a cell's slot. Throws InputError for a cell bound by workload.transactions
 /// (its length is not known in advance, so shards could not share a schedule).
-std::chrono::microseconds slot_length(const workload::Scenario& cell,
+std::chrono::microseconds slot_length(const scenario::Scenario& cell,
                                       std::chrono::microseconds settle);
 
 /// A shard of a distributed run: who it is and when slot 0 starts.
 struct ShardPlan {
-  workload::ShardSpec spec;
+  scenario::ShardSpec spec;
   WallClock::time_point start_at;
   std::chrono::microseconds settle{0};  ///< part of every slot (matrix --settle)
 };
@@ -56,7 +56,7 @@ nlohmann::json shard_json(const ShardPlan& plan);
 /// A cell's "shard" entry: this shard's load ({"clients"} or {"rate_per_s"}), its
 /// instances, the pools of all shards together, when its slot and its measurement were
 /// due ("slot_start_unix_s", "measure_start_unix_s") and how late it started ("late_s").
-nlohmann::json cell_shard_json(const workload::ShardLoad& load, WallClock::time_point slot_start,
+nlohmann::json cell_shard_json(const scenario::ShardLoad& load, WallClock::time_point slot_start,
                                double late_s);
 
 }  // namespace poolbench::matrix

@@ -1,6 +1,6 @@
 #pragma once
 
-// HdrHistogram's V2 serialization ("HISTF..." strings), REFERENCES.md §3:
+// HdrHistogram's V2 serialization ("HISTF..." strings), docs/references.md §3:
 //   compressed blob = int32 cookie 0x1c849314, int32 length, zlib stream (RFC 1950) of the
 //   uncompressed blob;
 //   uncompressed blob = 40-byte big-endian header (int32 cookie 0x1c849313, int32 payload
@@ -40,7 +40,8 @@ inline constexpr std::size_t k_max_decoded_counts_len = std::size_t{1} << 22;
 
 /// The uncompressed V2 blob (header + payload).
 std::vector<std::uint8_t> encode_hdr_v2(const HdrHistogram& histogram);
-/// The compressed V2 blob (zlib, default level).
+/// The compressed V2 blob (zlib, fastest level: each second's histogram is compressed on a
+/// load generator thread).
 std::vector<std::uint8_t> encode_hdr_v2_compressed(const HdrHistogram& histogram);
 /// Base64 of the compressed V2 blob: "HISTF..." (no line breaks).
 std::string encode_hdr_v2_base64(const HdrHistogram& histogram);

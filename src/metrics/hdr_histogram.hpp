@@ -4,7 +4,7 @@
 // our V2 encodings (metrics/hdr_codec.hpp) decode to the same buckets in HdrHistogram's own
 // tools (Java, C, JS). Written for poolbench; the algorithms follow HdrHistogram_c
 // (`hdr_calculate_bucket_config`, `counts_index`, `hdr_value_at_index`) and Java's
-// `AbstractHistogram` (percentile rule), see REFERENCES.md §3.
+// `AbstractHistogram` (percentile rule), see docs/references.md §3.
 //
 // Values are integers in microseconds everywhere in poolbench (the class itself is
 // unit-agnostic; every value parameter and result below is named `_us`).
@@ -110,7 +110,7 @@ class HdrHistogram {
   /// equivalent value (HdrHistogram's rule), saturating above our highest trackable value.
   void merge(const HdrHistogram& other) noexcept;
 
-  /// Empties the histogram (keeps the config and the allocation). O(counts_len).
+  /// Empties the histogram (keeps the config and the allocation). O(counts up to max).
   void reset() noexcept;
 
   /// The value at `percentile` (0..100; outside values are clamped, NaN counts as 0), as
@@ -155,7 +155,10 @@ class HdrHistogram {
     for (std::size_t i = 0; i <= last; ++i) {
       if (m_counts[i] != 0) {
         const std::int64_t lowest = value_at_index(i);
-        visit(HdrBucket{i, lowest, highest_equivalent_value_us(lowest), m_counts[i]});
+        visit(HdrBucket{.index = i,
+                        .lowest_us = lowest,
+                        .highest_us = highest_equivalent_value_us(lowest),
+                        .count = m_counts[i]});
       }
     }
   }

@@ -1,8 +1,8 @@
 #pragma once
 
-// Per-run/per-interval building blocks of results.json (DESIGN.md, Measurements and
+// Per-run/per-interval building blocks of results.json (docs/results.md, What is measured and
 // Results): the outcome counters and the millisecond summary of a histogram, with their
-// JSON forms using DESIGN.md's key names.
+// JSON forms using docs/results.md's key names.
 
 #include <cstdint>
 #include <map>
@@ -17,7 +17,7 @@ namespace poolbench::metrics {
 
 /// Outcome counters of requests (one request = one execution of a transaction script).
 /// Invariants, kept by construction: requests() = completed + timeouts + errors + dropped,
-/// and errors = the sum of errors_by_sqlstate (every error has a SQLSTATE; DESIGN.md: a lost
+/// and errors = the sum of errors_by_sqlstate (every error has a SQLSTATE; docs/results.md: a lost
 /// connection without one counts as 08006, a failed connect as 08001).
 /// Thread safety: none; one per worker thread, merged after the threads join.
 class Counters {
@@ -39,7 +39,7 @@ class Counters {
   const std::map<std::string, std::int64_t, std::less<>>& errors_by_sqlstate() const noexcept {
     return m_errors_by_sqlstate;
   }
-  /// timeouts / requests (a fraction, DESIGN.md's `timeout_rate`); 0 when there were no
+  /// timeouts / requests (a fraction, docs/results.md's `timeout_rate`); 0 when there were no
   /// requests.
   double timeout_rate() const noexcept;
 
@@ -54,7 +54,7 @@ class Counters {
 };
 
 /// JSON: {"requests", "completed", "timeouts", "errors", "dropped", "errors_by_sqlstate":
-/// {"57P01": 3, ...}} (DESIGN.md's summary keys; timeout_rate and throughput_rps need the
+/// {"57P01": 3, ...}} (docs/results.md's summary keys; timeout_rate and throughput_rps need the
 /// run's duration and are written by the caller).
 void to_json(nlohmann::json& json, const Counters& counters);
 /// Reads what to_json writes; throws poolbench::InputError naming the key when a key is
@@ -62,7 +62,7 @@ void to_json(nlohmann::json& json, const Counters& counters);
 /// invariants above do not hold.
 void from_json(const nlohmann::json& json, Counters& counters);
 
-/// A histogram summarised in milliseconds (DESIGN.md's `latency_ms`, `checkout_wait_ms`,
+/// A histogram summarised in milliseconds (docs/results.md's `latency_ms`, `checkout_wait_ms`,
 /// `hold_ms`, `connect_ms`, `schedule_lag_ms`). Percentiles and max are highest equivalent
 /// values (HdrHistogram::value_at_percentile_us, max_us), the mean is HdrHistogram's
 /// bucket-median mean. All 0 for an empty histogram (the caller's counters tell whether

@@ -16,6 +16,10 @@
 namespace poolbench::pg {
 namespace {
 
+/// TCP ports: 1..65535, at most five digits.
+constexpr int k_max_port = 65535;
+constexpr std::size_t k_port_digits = 5;
+
 /// The scheme of a URL (`postgresql+asyncpg`, `sqlite`), or empty for a key=value string.
 /// A scheme is letters/digits/+-. before ':' followed by "//", or one of the non-URI forms
 /// SQLAlchemy knows (`sqlite:` alone).
@@ -145,7 +149,8 @@ void check_values_libpq_checks_late(const ConnectionTarget& target, std::string_
       std::size_t end = port->find(',', start);
       if (end == std::string::npos) end = port->size();
       const std::string one = port->substr(start, end - start);
-      in_range = one.empty() || (one.size() <= 5 && std::stoi(one) >= 1 && std::stoi(one) <= 65535);
+      in_range = one.empty() || (one.size() <= k_port_digits && std::stoi(one) >= 1 &&
+                                 std::stoi(one) <= k_max_port);
       start = end + 1;
     }
     if (!in_range) {

@@ -3,7 +3,8 @@
 #include <string>
 #include <string_view>
 
-// The error taxonomy of poolbench's libpq layer (DESIGN.md, The pool; REFERENCES.md §5).
+// The error taxonomy of poolbench's libpq layer (docs/results.md, What is measured;
+// docs/references.md §5).
 //
 //   connection  SQLSTATE class 08, 57P01-57P03, or a lost connection (PQstatus ==
 //               CONNECTION_BAD, usually with no SQLSTATE at all): poisons the connection,

@@ -44,11 +44,16 @@ std::size_t scheme_prefix_length(std::string_view text) {
   return text.substr(i, 3) == "://" ? i + 3 : 0;
 }
 
-/// End of a keyword value starting at `i`. In a URI query a value ends at '&' or '#'; in a
-/// key=value string it is single-quoted (backslash escapes) or ends at whitespace.
-std::size_t value_end(std::string_view text, std::size_t i, bool uri_query) {
+/// Where `password=` keywords appear: their values are delimited differently.
+enum class KeywordSyntax {
+  conninfo,   ///< a key=value string: single-quoted (backslash escapes) or up to whitespace
+  uri_query,  ///< a URI's query: up to '&' or '#', no spaces around '='
+};
+
+/// End of a keyword value starting at `i` (KeywordSyntax says how values end).
+std::size_t value_end(std::string_view text, std::size_t i, KeywordSyntax syntax) {
   std::size_t end = i;
-  if (uri_query) {
+  if (syntax == KeywordSyntax::uri_query) {
     while (end < text.size() && text[end] != '&' && text[end] != '#') ++end;
     return end;
   }
@@ -63,9 +68,10 @@ std::size_t value_end(std::string_view text, std::size_t i, bool uri_query) {
 
 /// Spans of the values of `password=` and `sslpassword=` keywords (case-insensitive), offset
 /// by `base`.
-void keyword_spans(std::string_view text, bool uri_query, std::size_t base,
+void keyword_spans(std::string_view text, KeywordSyntax syntax, std::size_t base,
                    std::vector<Span>& spans) {
   static constexpr std::string_view k_keyword = "password";
+  const bool uri_query = syntax == KeywordSyntax::uri_query;
   std::size_t pos = 0;
   while (pos + k_keyword.size() <= text.size()) {
     if (!iequals(text.substr(pos, k_keyword.size()), k_keyword)) {
@@ -83,7 +89,7 @@ void keyword_spans(std::string_view text, bool uri_query, std::size_t base,
     }
     ++i;
     while (!uri_query && i < text.size() && is_space(text[i])) ++i;
-    const std::size_t end = value_end(text, i, uri_query);
+    const std::size_t end = value_end(text, i, syntax);
     if (end > i) spans.emplace_back(base + i, base + end);
     pos = end > i ? end : i;
   }
@@ -103,7 +109,8 @@ void uri_spans(std::string_view uri, std::size_t authority_start, std::size_t ba
       spans.emplace_back(base + colon + 1, base + at);
     }
   }
-  if (query != std::string_view::npos) keyword_spans(uri.substr(query), true, base + query, spans);
+  if (query != std::string_view::npos)
+    keyword_spans(uri.substr(query), KeywordSyntax::uri_query, base + query, spans);
 }
 
 std::vector<Span> dsn_spans(std::string_view dsn) {
@@ -112,7 +119,7 @@ std::vector<Span> dsn_spans(std::string_view dsn) {
   while (start < dsn.size() && is_space(dsn[start])) ++start;
   const std::size_t prefix = scheme_prefix_length(dsn.substr(start));
   if (prefix == 0) {
-    keyword_spans(dsn, false, 0, spans);
+    keyword_spans(dsn, KeywordSyntax::conninfo, 0, spans);
   } else {
     uri_spans(dsn.substr(start), prefix, start, spans);
   }
@@ -137,12 +144,12 @@ std::vector<Span> text_spans(std::string_view text) {
     }
     std::size_t end = pos + 3;
     while (end < text.size() && !ends_uri_in_text(text[end])) ++end;
-    keyword_spans(text.substr(scanned, start - scanned), false, scanned, spans);
+    keyword_spans(text.substr(scanned, start - scanned), KeywordSyntax::conninfo, scanned, spans);
     uri_spans(text.substr(start, end - start), pos + 3 - start, start, spans);
     scanned = end;
     pos = end;
   }
-  keyword_spans(text.substr(scanned), false, scanned, spans);
+  keyword_spans(text.substr(scanned), KeywordSyntax::conninfo, scanned, spans);
   return spans;
 }
 

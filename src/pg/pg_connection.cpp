@@ -17,6 +17,17 @@ namespace {
 /// connection (the pool then closes it).
 constexpr std::chrono::milliseconds k_cancel_drain_timeout{10'000};
 
+/// connect_timeout as libpq applies it: whole seconds, at least 2 when positive; 0, a
+/// negative or unreadable value means no limit.
+std::chrono::milliseconds libpq_connect_timeout(const std::string& value) {
+  constexpr std::chrono::seconds k_libpq_minimum_timeout{2};
+  char* end = nullptr;
+  const long seconds = std::strtol(value.c_str(), &end, 10);
+  if (end == value.c_str() || seconds <= 0) return std::chrono::milliseconds{0};
+  return std::max<std::chrono::milliseconds>(std::chrono::seconds(seconds),
+                                             k_libpq_minimum_timeout);
+}
+
 bool is_error_status(ExecStatusType status) {
   return status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
          status == PGRES_NONFATAL_ERROR;
@@ -60,7 +71,10 @@ void copy_rows(const PGresult* result, Rows& rows) {
 PgConnection::PgConnection(ConnHandle conn, std::string password)
     : m_conn(std::move(conn)), m_password(std::move(password)) {}
 
-PgConnection::~PgConnection() = default;
+PgConnection::~PgConnection() {
+  // PQfinish sends Terminate; in blocking mode a full socket buffer would make it wait.
+  if (m_conn) PQsetnonblocking(m_conn.get(), 1);
+}
 
 std::string PgConnection::masked(const char* message) const {
   return mask_secret(message == nullptr ? "" : message, m_password);
@@ -140,8 +154,12 @@ bool PgConnection::send_prepared_raw(const std::string& name, int count,
 }
 
 bool PgConnection::send_query(const std::string& sql) noexcept {
+  return send_simple_query(sql.c_str());
+}
+
+bool PgConnection::send_simple_query(const char* sql) noexcept {
   if (pending() || !m_conn) return false;
-  return begin_send(PQsendQuery(m_conn.get(), sql.c_str()));
+  return begin_send(PQsendQuery(m_conn.get(), sql));
 }
 
 bool PgConnection::send_params(const std::string& sql,
@@ -221,6 +239,18 @@ StatementOutcome PgConnection::take_outcome() noexcept {
   StatementOutcome outcome = std::move(m_outcome);
   m_outcome = StatementOutcome{};
   m_state = State::idle;
+  if (!m_preparing.empty()) {
+    if (outcome.ok) {
+      try {
+        m_prepared.push_back(std::move(m_preparing));
+      } catch (...) {
+        outcome.ok = false;
+        outcome.failure =
+            PgFailure{ErrorKind::statement, std::string(k_sqlstate_client_error), "out of memory"};
+      }
+    }
+    m_preparing.clear();
+  }
   return outcome;
 }
 
@@ -259,7 +289,17 @@ StatementOutcome PgConnection::execute_prepared(const std::string& name,
   return wait(rows_out);
 }
 
-bool PgConnection::is_prepared(std::string_view name) const noexcept {
+bool PgConnection::send_prepare(const std::string& name, const std::string& sql) noexcept {
+  if (pending() || !m_conn) return false;
+  try {
+    m_preparing = name;
+  } catch (...) {
+    return false;
+  }
+  return begin_send(PQsendPrepare(m_conn.get(), name.c_str(), sql.c_str(), 0, nullptr));
+}
+
+bool PgConnection::is_prepared(const std::string& name) const noexcept {
   return std::find(m_prepared.begin(), m_prepared.end(), name) != m_prepared.end();
 }
 
@@ -338,13 +378,17 @@ PgConnectionFactory::PgConnectionFactory(ConnectionTarget target, const std::str
   bool has_timeout = false;
   for (const auto& [keyword, value] : m_target.params()) {
     if (keyword == "application_name") continue;
-    has_timeout = has_timeout || keyword == "connect_timeout";
+    if (keyword == "connect_timeout") {
+      has_timeout = true;
+      m_connect_timeout = libpq_connect_timeout(value);
+    }
     m_keywords.push_back(keyword);
     m_values.push_back(value);
   }
   if (!has_timeout) {
     m_keywords.emplace_back("connect_timeout");
     m_values.push_back(std::to_string(connect_timeout.count()));
+    m_connect_timeout = libpq_connect_timeout(m_values.back());
   }
   m_keywords.emplace_back("application_name");
   m_values.push_back(m_application_name);

@@ -35,6 +35,8 @@ class PgConnection final : public StatementConnection {
   /// Takes ownership of an established connection. `password` is masked out of every
   /// message (empty when none).
   PgConnection(ConnHandle conn, std::string password);
+  /// Closes without waiting: the Terminate message is queued in non-blocking mode, so the
+  /// close never waits for the server (a pool closes connections on event-loop threads).
   ~PgConnection() override;
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -56,7 +58,9 @@ class PgConnection final : public StatementConnection {
   /// trip). Parameter types are inferred by the server. nullopt on success.
   std::optional<PgFailure> prepare(const std::string& name,
                                    const std::string& sql) noexcept override;
-  bool is_prepared(std::string_view name) const noexcept;
+  bool is_prepared(const std::string& name) const noexcept override;
+  /// PQsendPrepare: the non-blocking form of prepare() (what the load generator uses).
+  bool send_prepare(const std::string& name, const std::string& sql) noexcept override;
 
   // --- non-blocking execution ---
   /// Sends the prepared statement `name` with text parameters ($1..). Returns false when
@@ -69,6 +73,7 @@ class PgConnection final : public StatementConnection {
                          const char* const* values) noexcept override;
   /// Sends `sql` with the simple protocol (may contain several statements; no parameters).
   bool send_query(const std::string& sql) noexcept;
+  bool send_simple_query(const char* sql) noexcept override;
   /// Sends `sql` with the extended protocol and text parameters (unnamed statement).
   bool send_params(const std::string& sql, std::span<const std::string> params) noexcept;
   /// The socket to wait on for readability while busy; -1 when the connection is dead.
@@ -111,7 +116,8 @@ class PgConnection final : public StatementConnection {
 
   ConnHandle m_conn;
   std::string m_password;
-  std::vector<std::string> m_prepared;    ///< names prepared on this connection
+  std::vector<std::string> m_prepared;  ///< names prepared on this connection
+  std::string m_preparing;  ///< the name send_prepare() sent, until its outcome is taken
   std::vector<const char*> m_param_ptrs;  ///< reused per send: no allocation when warm
   State m_state = State::idle;
   StatementOutcome m_outcome;
@@ -119,10 +125,10 @@ class PgConnection final : public StatementConnection {
   bool m_broken = false;
 };
 
-/// Creates PgConnections for the pool. Every connection sets application_name to
-/// `poolbench/<run id>` (overriding the DSN's) and connect_timeout (unless the DSN gives
-/// one). Thread-safe: connect() only reads immutable state.
-class PgConnectionFactory : public pool::ConnectionFactory {
+/// Creates PgConnections for the pool, blocking (connect()) or not (start_connect()). Every
+/// connection sets application_name to `poolbench/<run id>` (overriding the DSN's) and
+/// connect_timeout (unless the DSN gives one). Thread-safe: it only reads immutable state.
+class PgConnectionFactory : public AsyncConnectionFactory {
  public:
   PgConnectionFactory(ConnectionTarget target, const std::string& run_id,
                       std::chrono::seconds connect_timeout = std::chrono::seconds(10));
@@ -135,6 +141,10 @@ class PgConnectionFactory : public pool::ConnectionFactory {
   pool::ConnectResult connect() noexcept override;
   /// Same, with the concrete type (for the generator and tests).
   std::unique_ptr<PgConnection> connect_pg(PgFailure* failure) noexcept;
+  /// PQconnectStartParams with the same parameters; PQconnectPoll drives the attempt.
+  std::unique_ptr<ConnectAttempt> start_connect() noexcept override;
+  /// connect_timeout as libpq reads it (1 s counts as 2; 0 or less: no limit).
+  std::chrono::milliseconds connect_timeout() const noexcept override { return m_connect_timeout; }
 
   const std::string& application_name() const noexcept { return m_application_name; }
   const ConnectionTarget& target() const noexcept { return m_target; }
@@ -146,6 +156,7 @@ class PgConnectionFactory : public pool::ConnectionFactory {
   std::vector<std::string> m_values;
   std::vector<const char*> m_keyword_ptrs;  ///< NULL-terminated, into m_keywords
   std::vector<const char*> m_value_ptrs;    ///< NULL-terminated, into m_values
+  std::chrono::milliseconds m_connect_timeout{0};
 };
 
 }  // namespace poolbench::pg

@@ -8,7 +8,7 @@
 
 // Pool settings given by the seeds' configuration forms (`?pool_size=` in a DSN, the
 // seeds' config.yaml, DATABASE_POOL_* variables), each with where it came from, so the CLI
-// can apply them in DESIGN.md's order and print the effective settings with their source.
+// can apply them in docs/cli.md's order and print the effective settings with their source.
 
 namespace poolbench::pg {
 
@@ -30,7 +30,7 @@ struct Override {
   }
 };
 
-/// SQLAlchemy QueuePool settings (REFERENCES.md §1). Sentinels as SQLAlchemy has them:
+/// SQLAlchemy QueuePool settings (docs/references.md §1). Sentinels as SQLAlchemy has them:
 /// pool_size 0 = no limit, max_overflow -1 = unlimited, pool_recycle negative = never.
 /// Durations in microseconds, as pool::PoolSettings has them (`pool_timeout: 0.25` is 250 ms).
 struct PoolOverrides {

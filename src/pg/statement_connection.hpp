@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,14 +13,19 @@
 // The seam between the load generator and a server: what the generator drives on a pooled
 // connection to run one prepared statement without blocking. Implemented by the libpq
 // connection (pg_connection.hpp) and by the in-process fake server
-// (workload/fake_server.hpp), so the generator is tested and benchmarked without a database.
+// (tests/support/fake_server.hpp), so the generator is tested and benchmarked without a
+// database.
 // No libpq type appears here.
 //
 // One statement, non-blocking:
-//   prepare(name, sql)                     once per connection (a no-op when done already)
+//   send_prepare(name, sql)                once per connection and name (is_prepared()
+//                                          false), waited for like a statement
 //   send_prepared_raw(name, n, values)     false: the outcome is ready at once (an error,
 //                                          or an in-process fake that answers at send time)
 //   wait until socket() is readable, consume() until done, take_outcome()
+// The pool's own round trips go the same way: send_simple_query("SELECT 1") for a pre-ping,
+// send_simple_query("ROLLBACK") for the reset on check-in. A connection is opened without
+// blocking by an AsyncConnectionFactory's ConnectAttempt.
 //
 // Thread safety: one thread at a time (whoever holds the pool's lease).
 
@@ -48,6 +55,17 @@ class StatementConnection : public pool::Connection {
   /// trip the first time). nullopt on success.
   virtual std::optional<PgFailure> prepare(const std::string& name,
                                            const std::string& sql) noexcept = 0;
+  /// True once `name` was prepared on this connection.
+  virtual bool is_prepared(const std::string& name) const noexcept = 0;
+  /// Sends the preparation of `sql` as `name` without waiting for the answer (the parse
+  /// may wait for a lock the statement's tables are under: it must not block the loop).
+  /// Same contract as send_prepared_raw(): false when the outcome is ready at once. The
+  /// name counts as prepared once an ok outcome is taken.
+  virtual bool send_prepare(const std::string& name, const std::string& sql) noexcept = 0;
+  /// Sends `sql`, one statement without parameters (simple protocol: the pre-ping's
+  /// `SELECT 1`, the reset's `ROLLBACK`), without waiting for the answer. Same contract as
+  /// send_prepared_raw(): false when the outcome is ready at once.
+  virtual bool send_simple_query(const char* sql) noexcept = 0;
   /// Sends the prepared statement `name` with text parameters (`values[i]` NULL = SQL
   /// NULL), without waiting for the answer and without allocating. Returns false when the
   /// send failed or another statement is still pending; the outcome is then ready
@@ -71,6 +89,45 @@ class StatementConnection : public pool::Connection {
 
  private:
   std::uint64_t m_serial;
+};
+
+/// What a connection being opened waits for next.
+enum class ConnectWait {
+  readable,  ///< wait until socket() is readable, then advance()
+  writable,  ///< wait until socket() is writable, then advance()
+  done,      ///< finished: take()
+};
+
+/// One connection being opened without blocking (libpq: PQconnectStartParams, then
+/// PQconnectPoll whenever the socket is ready). Destroying an unfinished attempt abandons it
+/// (its socket is closed). Used by one thread at a time.
+class ConnectAttempt {
+ public:
+  virtual ~ConnectAttempt() = default;
+  /// What to wait for before the next advance().
+  virtual ConnectWait waiting_for() const noexcept = 0;
+  /// The descriptor to wait on; it may change after advance() (libpq tries the next
+  /// address on a new socket). -1 when the attempt failed (advance() then finishes it).
+  virtual int socket() const noexcept = 0;
+  /// Makes progress once socket() is ready as waiting_for() asked (a call before that
+  /// does nothing). Never blocks.
+  virtual void advance() noexcept = 0;
+  /// The opened connection (a StatementConnection) or the failure, once waiting_for() is
+  /// done. Call once.
+  virtual pool::ConnectResult take() noexcept = 0;
+};
+
+/// A pool ConnectionFactory that can also open connections without blocking: the load
+/// generator connects this way on its event loop, so a slow connect stalls only the
+/// request waiting for it. Thread-safe, like connect().
+class AsyncConnectionFactory : public pool::ConnectionFactory {
+ public:
+  /// Starts opening a connection. Never throws; a failure to start shows in the attempt
+  /// (null only when out of memory).
+  virtual std::unique_ptr<ConnectAttempt> start_connect() noexcept = 0;
+  /// How long an attempt may take before its caller abandons it as failed (libpq enforces
+  /// connect_timeout only in its blocking connect); zero = no limit.
+  virtual std::chrono::milliseconds connect_timeout() const noexcept = 0;
 };
 
 }  // namespace poolbench::pg

@@ -15,10 +15,11 @@ using std::chrono::microseconds;
 struct Waiter {
   Clock::time_point enqueued_at;
   Clock::time_point deadline;
-  WakeFn wake;                 // empty for a blocking acquire, which waits on `cv`
-  std::condition_variable cv;  // blocking acquire only
-  bool queued = false;         // in QueuePool::m_waiters (at `position`)
-  bool woken = false;          // removed from the queue by a wake-up; not yet polled
+  WakeFn wake;                                 // empty for a blocking acquire, which waits on `cv`
+  ConnectionWork work = ConnectionWork::pool;  // who connects and pings for it
+  std::condition_variable cv;                  // blocking acquire only
+  bool queued = false;                         // in QueuePool::m_waiters (at `position`)
+  bool woken = false;  // removed from the queue by a wake-up; not yet polled
   std::list<std::shared_ptr<Waiter>>::iterator position;
   std::unique_ptr<Record> handed;  // Fairness::fifo: a connection handed to this waiter
   bool slot_granted = false;       // Fairness::fifo: a slot reserved (counted in m_open)
@@ -39,11 +40,22 @@ Lease& Lease::operator=(Lease&& other) noexcept {
 }
 
 void Lease::release() noexcept {
-  if (m_record) m_pool->checkin(std::move(m_record), false);
+  if (m_record) m_pool->checkin(std::move(m_record), QueuePool::Checkin::release);
 }
 
 void Lease::invalidate() noexcept {
-  if (m_record) m_pool->checkin(std::move(m_record), true);
+  if (m_record) m_pool->checkin(std::move(m_record), QueuePool::Checkin::invalidate);
+}
+
+bool Lease::needs_reset() const noexcept {
+  return m_record && !m_record->connection->is_broken() && m_record->connection->in_transaction();
+}
+
+void Lease::release_after_reset(ResetOutcome outcome) noexcept {
+  if (!m_record) return;
+  m_pool->checkin(std::move(m_record), outcome == ResetOutcome::rolled_back
+                                           ? QueuePool::Checkin::release
+                                           : QueuePool::Checkin::reset_failed);
 }
 
 // ---------------------------------------------------------------------------- Ticket
@@ -96,9 +108,12 @@ void QueuePool::note_checked_out_locked() noexcept {
   }
 }
 
-QueuePool::Taken QueuePool::take_locked(bool may_barge) {
+bool QueuePool::may_barge_locked() const noexcept {
+  return m_settings.fairness == Fairness::sqlalchemy || m_waiters.empty();
+}
+
+QueuePool::Taken QueuePool::take_locked() {
   Taken taken;
-  if (!may_barge) return taken;
   if (!m_idle.empty()) {
     if (m_settings.use_lifo) {
       taken.record = std::move(m_idle.back());
@@ -176,7 +191,7 @@ QueuePool::Taken QueuePool::complete_locked(const WaiterPtr& waiter_ptr, Clock::
   } else {
     // A waiter that runs may take what is there, even at its deadline: a timeout that
     // expires just as a slot frees takes the slot rather than fail.
-    taken = take_locked(true);
+    taken = take_locked();
   }
   if (taken.grant != Grant::none) {
     dequeue_locked(waiter);
@@ -216,81 +231,12 @@ void QueuePool::slot_freed_after_failure() noexcept {
   deliver_wake(to_wake);
 }
 
-bool QueuePool::replace_connection(Record& record, AcquireResult& failure) {
-  record.connection.reset();  // close the old one (if any) before opening its replacement
-  const Clock::time_point started = m_clock.now();
-  ConnectResult connected = m_factory.connect();
-  const Clock::time_point finished = m_clock.now();
-  {
-    std::lock_guard lock(m_mutex);
-    m_counters.connect_time += duration_cast<microseconds>(finished - started);
-    if (connected.connection) {
-      ++m_counters.connects;
-    } else {
-      ++m_counters.connect_failures;
-    }
-  }
-  if (!connected.connection) {
-    slot_freed_after_failure();
-    failure.status = AcquireStatus::connect_failed;
-    failure.error = std::move(connected.error);
-    failure.sqlstate = connected.sqlstate.empty() ? "08001" : std::move(connected.sqlstate);
-    return false;
-  }
-  record.connection = std::move(connected.connection);
-  record.created = started;  // SQLAlchemy takes starttime before connecting, too
-  record.fresh = true;
-  return true;
-}
-
-AcquireResult QueuePool::finish(Taken taken) {
-  AcquireResult result;
-  if (taken.grant == Grant::slot) {
-    taken.record = std::make_unique<Record>();
-    if (!replace_connection(*taken.record, result)) return result;
-  } else {
-    Record& record = *taken.record;
-    const auto invalidated_before = m_invalidated_before.load(std::memory_order_relaxed);
-    if (m_settings.pool_recycle.count() >= 0 || invalidated_before != 0) {
-      const Clock::time_point now = m_clock.now();
-      const bool stale =
-          invalidated_before != 0 && record.created.time_since_epoch().count() < invalidated_before;
-      const bool old = m_settings.pool_recycle.count() >= 0 &&
-                       now - record.created > m_settings.pool_recycle;  // strict, as SQLAlchemy
-      if (stale || old) {
-        {
-          std::lock_guard lock(m_mutex);
-          ++m_counters.recycles;
-        }
-        if (!replace_connection(record, result)) return result;
-      }
-    }
-    if (m_settings.pool_pre_ping && !record.fresh && !record.connection->ping()) {
-      // A dead connection suggests the server dropped the others too: like SQLAlchemy,
-      // invalidate the pool's generation so older ones are replaced at their checkout.
-      const Clock::time_point now = m_clock.now();
-      m_invalidated_before.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-      {
-        std::lock_guard lock(m_mutex);
-        ++m_counters.preping_failures;
-        ++m_counters.invalidations;
-        ++m_invalid;
-      }
-      // Replaced once; the new connection is fresh and not pinged (SQLAlchemy's 2 attempts).
-      if (!replace_connection(record, result)) return result;
-    }
-  }
-  taken.record->fresh = false;
-  result.lease = Lease(this, std::move(taken.record));
-  return result;
-}
-
 AcquireResult QueuePool::acquire() {
   std::unique_lock lock(m_mutex);
-  Taken taken = take_locked(m_settings.fairness == Fairness::sqlalchemy || m_waiters.empty());
+  Taken taken = may_barge_locked() ? take_locked() : Taken{};
   if (taken.grant != Grant::none) {
     lock.unlock();
-    return finish(std::move(taken));
+    return finish(std::move(taken), ConnectionWork::pool, microseconds{0});
   }
   auto waiter = std::make_shared<Waiter>();
   waiter->enqueued_at = m_clock.now();
@@ -312,26 +258,25 @@ AcquireResult QueuePool::acquire() {
     }
     if (taken.grant != Grant::none) {
       lock.unlock();
-      AcquireResult result = finish(std::move(taken));
-      result.queued = queued;
-      return result;
+      return finish(std::move(taken), ConnectionWork::pool, queued);
     }
   }
 }
 
-AsyncAcquire QueuePool::acquire_async(WakeFn wake) {
+AsyncAcquire QueuePool::acquire_async(WakeFn wake, ConnectionWork work) {
   AsyncAcquire async;
   std::unique_lock lock(m_mutex);
-  Taken taken = take_locked(m_settings.fairness == Fairness::sqlalchemy || m_waiters.empty());
+  Taken taken = may_barge_locked() ? take_locked() : Taken{};
   if (taken.grant != Grant::none) {
     lock.unlock();
-    async.result = finish(std::move(taken));
+    async.result = finish(std::move(taken), work, microseconds{0});
     return async;
   }
   auto waiter = std::make_shared<Waiter>();
   waiter->enqueued_at = m_clock.now();
   waiter->deadline = waiter->enqueued_at + m_settings.pool_timeout;
   waiter->wake = std::move(wake);
+  waiter->work = work;
   enqueue_locked(waiter);
   ++m_counters.waits;
   async.ticket.m_pool = this;
@@ -339,7 +284,7 @@ AsyncAcquire QueuePool::acquire_async(WakeFn wake) {
   return async;
 }
 
-AsyncAcquire QueuePool::exchange_async(Lease returning, WakeFn wake) {
+AsyncAcquire QueuePool::exchange_async(Lease returning, WakeFn wake, ConnectionWork work) {
   if (returning && returning.m_pool == this) {
     const Connection& connection = returning.connection();
     if (!connection.is_broken() && !connection.in_transaction()) {
@@ -348,16 +293,37 @@ AsyncAcquire QueuePool::exchange_async(Lease returning, WakeFn wake) {
         // checkin()'s keep-it branch (no waiter to wake), then take_locked() as an acquire.
         m_idle.push_back(std::move(returning.m_record));
         returning.m_pool = nullptr;
-        Taken taken = take_locked(/*may_barge=*/true);
+        Taken taken = take_locked();
         lock.unlock();
         AsyncAcquire async;
-        async.result = finish(std::move(taken));
+        async.result = finish(std::move(taken), work, microseconds{0});
         return async;
       }
     }
   }
   returning.release();
-  return acquire_async(std::move(wake));
+  return acquire_async(std::move(wake), work);
+}
+
+bool QueuePool::try_exchange(Lease& lease) noexcept {
+  if (!lease || lease.m_pool != this) return false;
+  const Connection& connection = lease.connection();
+  if (connection.is_broken() || connection.in_transaction()) return false;
+  std::lock_guard lock(m_mutex);
+  if (!m_waiters.empty() || !can_keep_idle_locked()) return false;
+  // take_locked() right after the check-in would take the returned record under use_lifo
+  // or when nothing else is idle, else the oldest idle one.
+  const bool own = m_settings.use_lifo || m_idle.empty();
+  if (needs_work(own ? *lease.m_record : *m_idle.front())) return false;
+  if (!own) {
+    m_idle.push_back(std::move(lease.m_record));
+    lease.m_record = std::move(m_idle.front());
+    m_idle.pop_front();
+  }
+  ++m_counters.checkouts;
+  note_checked_out_locked();
+  lease.m_record->fresh = false;  // as hand_out()
+  return true;
 }
 
 std::optional<AcquireResult> QueuePool::poll(Ticket& ticket) {
@@ -368,14 +334,13 @@ std::optional<AcquireResult> QueuePool::poll(Ticket& ticket) {
   Taken taken = complete_locked(ticket.m_waiter, now, timed_out);
   if (taken.grant == Grant::none && !timed_out) return std::nullopt;
   const auto queued = duration_cast<microseconds>(now - ticket.m_waiter->enqueued_at);
+  const ConnectionWork work = ticket.m_waiter->work;
   ticket.m_waiter.reset();
-  AcquireResult result;
-  if (timed_out) {
-    result = timeout_result_locked();
-  } else {
+  if (!timed_out) {
     lock.unlock();
-    result = finish(std::move(taken));
+    return finish(std::move(taken), work, queued);
   }
+  AcquireResult result = timeout_result_locked();
   result.queued = queued;
   return result;
 }
@@ -404,13 +369,14 @@ void QueuePool::cancel(Ticket& ticket) noexcept {
     }
   }
   deliver_wake(to_wake);
-  if (handed) checkin(std::move(handed), false);  // goes to the next waiter
+  if (handed) checkin(std::move(handed), Checkin::release);  // goes to the next waiter
 }
 
-void QueuePool::checkin(std::unique_ptr<Record> record, bool invalidate) noexcept {
+void QueuePool::checkin(std::unique_ptr<Record> record, Checkin how) noexcept {
   Connection& connection = *record->connection;
-  const bool lost = connection.is_broken();
-  bool broken = invalidate || lost;
+  // A failed reset closes the connection without invalidating the generation, as below.
+  const bool lost = how != Checkin::reset_failed && connection.is_broken();
+  bool broken = how != Checkin::release || lost;
   if (!broken && connection.in_transaction()) {
     // Reset on return. SQLAlchemy rolls back unconditionally; only an open transaction needs it.
     broken = !connection.rollback() || connection.is_broken();
@@ -422,7 +388,7 @@ void QueuePool::checkin(std::unique_ptr<Record> record, bool invalidate) noexcep
   // pool_size + max_overflow connections from this pool, not even for a moment.
   if (broken) {
     record.reset();
-    release_slot(/*invalidated=*/true);
+    release_slot(SlotFreed::invalidated);
     return;
   }
   WaiterPtr to_wake;
@@ -447,16 +413,16 @@ void QueuePool::checkin(std::unique_ptr<Record> record, bool invalidate) noexcep
   deliver_wake(to_wake);
   if (record) {
     record.reset();
-    release_slot(/*invalidated=*/false);
+    release_slot(SlotFreed::closed);
   }
 }
 
-void QueuePool::release_slot(bool invalidated) noexcept {
+void QueuePool::release_slot(SlotFreed why) noexcept {
   WaiterPtr to_wake;
   {
     std::lock_guard lock(m_mutex);
     --m_open;
-    if (invalidated) {
+    if (why == SlotFreed::invalidated) {
       ++m_counters.invalidations;
       ++m_invalid;
     }

@@ -29,6 +29,12 @@ struct Record {
   bool fresh = true;
 };
 
+/// What the caller of Lease::release_after_reset() found when it rolled the connection back.
+enum class ResetOutcome {
+  rolled_back,  ///< the connection is idle again: checked in as usual
+  failed,       ///< the rollback failed: the connection is closed as invalidated
+};
+
 /// A checked-out connection. Move-only; checks the connection back in when destroyed.
 /// Must not outlive its pool. Not thread-safe (one holder at a time, like the connection).
 class Lease {
@@ -55,6 +61,16 @@ class Lease {
   /// is freed and one waiter is woken to use it.
   void invalidate() noexcept;
 
+  /// True when release() would roll the connection back (a transaction is open or failed,
+  /// and the connection is not broken). A caller that must not block (an event loop) rolls
+  /// back itself, without waiting, and then calls release_after_reset().
+  bool needs_reset() const noexcept;
+  /// Checks in a connection the caller rolled back itself: `rolled_back` is release();
+  /// `failed` closes it as release() does when its own rollback fails (counted as an
+  /// invalidation; the pool's generation is not invalidated, as in SQLAlchemy, whose failed
+  /// reset invalidates the connection record only).
+  void release_after_reset(ResetOutcome outcome) noexcept;
+
  private:
   friend class QueuePool;
   Lease(QueuePool* pool, std::unique_ptr<Record> record) noexcept
@@ -63,17 +79,74 @@ class Lease {
   std::unique_ptr<Record> m_record;
 };
 
+/// Who does the connection work an acquire may need (connect, pre-ping).
+enum class ConnectionWork {
+  /// The pool, in the calling thread, which blocks meanwhile: every result is final.
+  pool,
+  /// The caller, without blocking its thread (an event loop): a result may be
+  /// AcquireStatus::needs_work, whose `work` says what to do; the caller does it and reports
+  /// the outcome with QueuePool::connected() or QueuePool::pinged(), which give the next
+  /// result. The accounting is the same as with `pool`: the slot of a connection being
+  /// opened is reserved (and counted) before the connect starts.
+  caller,
+};
+
+/// What a ConnectionWork::caller acquire left to its caller. Move-only; must not outlive
+/// its pool. Destroying one whose work was not reported abandons the acquire: a connection
+/// waiting for its ping is closed, the slot is freed and a waiter is woken (nothing is
+/// counted as failed or invalidated).
+class PendingCheckout {
+ public:
+  enum class Need {
+    connect,  ///< open a connection (ConnectionFactory's kind) into the reserved slot
+    ping,     ///< pre-ping connection() (SQLAlchemy sends `SELECT 1`)
+  };
+
+  PendingCheckout() = default;
+  PendingCheckout(PendingCheckout&& other) noexcept;
+  PendingCheckout& operator=(PendingCheckout&& other) noexcept;
+  PendingCheckout(const PendingCheckout&) = delete;
+  PendingCheckout& operator=(const PendingCheckout&) = delete;
+  ~PendingCheckout() {
+    if (m_record) abandon();
+  }
+
+  explicit operator bool() const noexcept { return m_record != nullptr; }
+  Need need() const noexcept { return m_need; }
+  /// Need::ping: the connection to ping.
+  Connection& connection() const noexcept { return *m_record->connection; }
+  template <class T>
+  T& as() const noexcept {
+    return static_cast<T&>(*m_record->connection);
+  }
+
+ private:
+  friend class QueuePool;
+  void abandon() noexcept;
+
+  QueuePool* m_pool = nullptr;
+  std::unique_ptr<Record> m_record;
+  Need m_need = Need::connect;
+  Clock::time_point m_started;            ///< Need::connect: when the connect was handed out
+  std::chrono::microseconds m_queued{0};  ///< the acquire's time in the queue so far
+};
+
 enum class AcquireStatus {
   ok,
   timeout,         ///< pool_timeout expired: `error` is SQLAlchemy's exact message
   connect_failed,  ///< creating (or replacing) a connection failed: `error`, `sqlstate`
+  needs_work,      ///< ConnectionWork::caller only: do `work`, then report it to the pool
 };
+
+/// A pre-ping's outcome, as the caller of QueuePool::pinged() found it.
+enum class PingOutcome { alive, dead };
 
 /// The outcome of one acquire. Hot path: returned, never thrown.
 struct AcquireResult {
   AcquireStatus status = AcquireStatus::ok;
   Lease lease;                          ///< set when status == ok
-  std::string error;                    ///< message when status != ok
+  PendingCheckout work;                 ///< set when status == needs_work
+  std::string error;                    ///< message when status is timeout or connect_failed
   std::string sqlstate;                 ///< for connect_failed ("08001" when unknown)
   std::chrono::microseconds queued{0};  ///< time spent waiting in the queue (0: served at once)
 
@@ -144,7 +217,7 @@ struct PoolCounters {
   int max_overflow_used = 0;
 };
 
-/// A connection pool with SQLAlchemy QueuePool semantics (DESIGN.md, The pool):
+/// A connection pool with SQLAlchemy QueuePool semantics (docs/pool.md):
 /// connections are created lazily up to pool_size; when all pooled ones are out, overflow
 /// connections up to max_overflow; when pool_size + max_overflow are out, acquires wait up to
 /// pool_timeout in arrival order. Deliberate differences from SQLAlchemy are listed in
@@ -169,9 +242,10 @@ class QueuePool {
   AcquireResult acquire();
 
   /// Completes at once when a connection is idle or may be created (creating it in this
-  /// thread), else queues the request: `wake` is called when it should be polled, and the
-  /// caller polls it at its deadline in any case.
-  AsyncAcquire acquire_async(WakeFn wake);
+  /// thread, or with ConnectionWork::caller handing the connect to the caller), else queues
+  /// the request: `wake` is called when it should be polled, and the caller polls it at its
+  /// deadline in any case. The ticket's poll() results follow the same `work` mode.
+  AsyncAcquire acquire_async(WakeFn wake, ConnectionWork work = ConnectionWork::pool);
 
   /// Checks `returning` in and acquires again, as `returning.release()` then acquire_async()
   /// would with no other thread acting in between (an interleaving SQLAlchemy's QueuePool
@@ -181,12 +255,32 @@ class QueuePool {
   /// it is exactly release() then acquire_async(). This is how a worker thread keeps talking
   /// to the same backend between back-to-back requests instead of swapping connections with
   /// another thread in the instant between its check-in and its checkout.
-  AsyncAcquire exchange_async(Lease returning, WakeFn wake);
+  AsyncAcquire exchange_async(Lease returning, WakeFn wake,
+                              ConnectionWork work = ConnectionWork::pool);
+  /// exchange_async()'s common case without its result and ticket: when `lease` (of this
+  /// pool) is neither broken nor in a transaction, nobody waits, and the connection the
+  /// exchange would hand out needs no connection work (no recycle, no pre-ping), checks
+  /// `lease` in and out again in one step, leaves the connection handed out in `lease` (its
+  /// own under use_lifo or when no other is idle) and returns true, with exactly
+  /// exchange_async()'s accounting. Otherwise returns false and changes nothing: call
+  /// exchange_async() then. A back-to-back request's checkout, without allocation or a
+  /// std::function.
+  bool try_exchange(Lease& lease) noexcept;
 
   /// Advances a queued acquire: the result when it completed (ok, timeout at or after its
   /// deadline, or connect failure); nullopt while it still waits (it may have gone back to
   /// the end of the queue, with its original deadline, under Fairness::sqlalchemy).
   std::optional<AcquireResult> poll(Ticket& ticket);
+
+  /// Reports the connect a PendingCheckout (Need::connect) asked for, `result` being the
+  /// factory's kind of ConnectResult: ok with the lease (a fresh connection is not pinged),
+  /// or connect_failed (the slot freed and the oldest waiter woken, as a failed connect()).
+  /// The connect's time counts from when the work was handed out.
+  AcquireResult connected(PendingCheckout pending, ConnectResult result);
+  /// Reports the pre-ping a PendingCheckout (Need::ping) asked for: alive gives the lease;
+  /// dead invalidates the pool's generation, closes the connection and asks for its
+  /// replacement (needs_work with Need::connect), as SQLAlchemy retries a failed ping once.
+  AcquireResult pinged(PendingCheckout pending, PingOutcome outcome);
 
   /// Withdraws a queued acquire (e.g. its client stopped); a connection already handed to
   /// it is checked back in.
@@ -198,10 +292,21 @@ class QueuePool {
   PoolStatus status() const;
   PoolCounters counters() const;
   const PoolSettings& settings() const noexcept { return m_settings; }
+  /// The factory connections are made with (its concrete type may also open them without
+  /// blocking, for a ConnectionWork::caller).
+  ConnectionFactory& factory() const noexcept { return m_factory; }
 
  private:
   friend class Lease;
+  friend class PendingCheckout;
   using WaiterPtr = std::shared_ptr<Waiter>;
+
+  /// How a connection comes back (Lease::release, invalidate, release_after_reset).
+  enum class Checkin {
+    release,       ///< kept (or closed when broken, or when pool_size are idle)
+    invalidate,    ///< closed (SQLAlchemy's hard invalidate)
+    reset_failed,  ///< closed: the caller's rollback failed
+  };
 
   /// What the locked part of an acquire decided.
   enum class Grant { none, record, slot };
@@ -213,11 +318,26 @@ class QueuePool {
   bool can_open_locked() const noexcept;
   /// A returned connection is kept idle (not closed) while fewer than pool_size are idle.
   bool can_keep_idle_locked() const noexcept;
-  Taken take_locked(bool may_barge);
+  /// A new acquire may take what is free ahead of the queued waiters: always under
+  /// Fairness::sqlalchemy (SQLAlchemy's barging), under Fairness::fifo only when none waits.
+  bool may_barge_locked() const noexcept;
+  /// Takes an idle record (LIFO or FIFO per use_lifo) or, when none is idle and the pool may
+  /// grow, a slot to connect in; Grant::none when neither.
+  Taken take_locked();
   Taken complete_locked(const WaiterPtr& waiter, Clock::time_point now, bool& timed_out);
-  AcquireResult finish(Taken taken);
-  AcquireResult connect_new();
-  bool replace_connection(Record& record, AcquireResult& failure);
+  /// Outside the lock: what a granted record or slot needs before it is handed out, done
+  /// here (ConnectionWork::pool) or handed to the caller.
+  AcquireResult finish(Taken taken, ConnectionWork work, std::chrono::microseconds queued);
+  /// True when the record must be replaced at checkout: older than pool_recycle, or
+  /// created before the pool's generation was invalidated.
+  bool must_replace(const Record& record) const noexcept;
+  /// True when `record` cannot be handed out as it is: replaced (must_replace) or pinged.
+  bool needs_work(const Record& record) const noexcept;
+  /// ConnectionWork::pool: does the work in this thread until the result is final.
+  AcquireResult do_work(AcquireResult result);
+  /// A needs_work result asking for `need` (a connect starts its clock now).
+  AcquireResult work_result(PendingCheckout pending, PendingCheckout::Need need);
+  AcquireResult hand_out(std::unique_ptr<Record> record, std::chrono::microseconds queued);
   AcquireResult timeout_result_locked();
   void enqueue_locked(const WaiterPtr& waiter);
   void dequeue_locked(Waiter& waiter) noexcept;
@@ -225,10 +345,16 @@ class QueuePool {
   void note_checked_out_locked() noexcept;
   void account_wait_locked(const Waiter& waiter, Clock::time_point now) noexcept;
   static void deliver_wake(const WaiterPtr& waiter) noexcept;
-  void checkin(std::unique_ptr<Record> record, bool invalidate) noexcept;
+  void checkin(std::unique_ptr<Record> record, Checkin how) noexcept;
+  /// Frees the slot of an acquire that failed or was abandoned (its checkout is uncounted)
+  /// and wakes a waiter for it.
   void slot_freed_after_failure() noexcept;
+  /// Closes the record of an abandoned PendingCheckout and frees its slot.
+  void abandon(std::unique_ptr<Record> record) noexcept;
+  /// What the freeing of a slot counts.
+  enum class SlotFreed { closed, invalidated };
   /// Frees the slot of a connection that was just closed and wakes a waiter for it.
-  void release_slot(bool invalidated) noexcept;
+  void release_slot(SlotFreed why) noexcept;
 
   const PoolSettings m_settings;
   ConnectionFactory& m_factory;

@@ -6,7 +6,7 @@
 
 namespace poolbench::pool {
 
-/// Who gets a connection that is checked in while clients wait (DESIGN.md, The pool).
+/// Who gets a connection that is checked in while clients wait (docs/pool.md).
 enum class Fairness {
   /// What SQLAlchemy's QueuePool does: the connection goes back to the idle queue and the
   /// oldest waiter is woken, but any acquire that runs before that waiter does takes it; the

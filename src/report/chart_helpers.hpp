@@ -133,7 +133,9 @@ inline Chart skipped(std::string name, std::string title, std::string why) {
 
 // The planners, one per chart (charts_sizing.cpp, charts_cells.cpp).
 Chart pool_sizing_chart(const ReportModel& model);
-Chart heatmap_chart(const ReportModel& model, bool timeouts);
+/// What a heat map colours its cells by.
+enum class HeatmapValue { p99_latency, timeouts };
+Chart heatmap_chart(const ReportModel& model, HeatmapValue value);
 Chart throughput_chart(const ReportModel& model);
 Chart percentiles_chart(const ReportModel& model);
 Chart timeseries_chart(const ReportModel& model, const ChartOptions& options);

@@ -27,8 +27,8 @@ std::vector<Chart> plan_charts(const ReportModel& model, const ChartOptions& opt
     return charts;
   }
   charts.push_back(chart_detail::pool_sizing_chart(model));
-  charts.push_back(chart_detail::heatmap_chart(model, false));
-  charts.push_back(chart_detail::heatmap_chart(model, true));
+  charts.push_back(chart_detail::heatmap_chart(model, chart_detail::HeatmapValue::p99_latency));
+  charts.push_back(chart_detail::heatmap_chart(model, chart_detail::HeatmapValue::timeouts));
   charts.push_back(chart_detail::throughput_chart(model));
   charts.push_back(chart_detail::percentiles_chart(model));
   charts.push_back(chart_detail::timeseries_chart(model, options));

@@ -269,8 +269,7 @@ std::string render_compare_junit(const Comparison& comparison, const std::string
   return render_template("junit.xml", std::string(k_junit_xml_template), view, Escaping::xml);
 }
 
-nlohmann::json benchmark_action_json(const Comparison& comparison, bool bigger) {
-  const auto wanted = bigger ? analysis::Better::bigger : analysis::Better::smaller;
+nlohmann::json benchmark_action_json(const Comparison& comparison, analysis::Better wanted) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& cell : comparison.cells) {
     for (const auto& metric : cell.metrics) {

@@ -38,9 +38,11 @@ nlohmann::json compare_json(const analysis::Comparison& comparison);
 std::string render_compare_junit(const analysis::Comparison& comparison,
                                  const std::string& timestamp, const std::string& hostname);
 
-/// github-action-benchmark input for one tool: `bigger` false -> the customSmallerIsBetter
-/// metrics (latencies, checkout waits, timeout and error rates), true -> customBiggerIsBetter
-/// (throughput). Values are the current run's medians; names "CELL METRIC".
-nlohmann::json benchmark_action_json(const analysis::Comparison& comparison, bool bigger);
+/// github-action-benchmark input for one tool: Better::smaller -> the customSmallerIsBetter
+/// metrics (latencies, checkout waits, timeout and error rates), Better::bigger ->
+/// customBiggerIsBetter (throughput). Values are the current run's medians; names
+/// "CELL METRIC".
+nlohmann::json benchmark_action_json(const analysis::Comparison& comparison,
+                                     analysis::Better better);
 
 }  // namespace poolbench::report

@@ -35,9 +35,9 @@ std::string render_cells_csv(const ReportModel& model) {
   std::vector<std::string> header = {"id", "repetition", "status"};
   header.insert(header.end(), model.param_names.begin(), model.param_names.end());
   for (const char* name :
-       {"requests", "timeouts", "errors", "throughput_rps", "timeout_rate", "latency_p50_ms",
-        "latency_p99_ms", "latency_max_ms", "checkout_wait_p99_ms", "hold_mean_ms",
-        "mean_checked_out", "max_checked_out", "verdict", "verdict_reason"}) {
+       {"requests", "timeouts", "errors", "dropped", "throughput_rps", "timeout_rate", "drop_rate",
+        "error_rate", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "checkout_wait_p99_ms",
+        "hold_mean_ms", "mean_checked_out", "max_checked_out", "verdict", "verdict_reason"}) {
     header.emplace_back(name);
   }
   std::string out;
@@ -46,9 +46,9 @@ std::string render_cells_csv(const ReportModel& model) {
     std::vector<std::string> fields = {row.id, fmt::format("{}", row.repetition), row.status};
     fields.insert(fields.end(), row.param_values.begin(), row.param_values.end());
     for (const double value :
-         {row.requests, row.timeouts, row.errors, row.throughput_rps, row.timeout_rate,
-          row.latency_p50_ms, row.latency_p99_ms, row.latency_max_ms, row.checkout_wait_p99_ms,
-          row.hold_mean_ms, row.mean_checked_out, row.max_checked_out}) {
+         {row.requests, row.timeouts, row.errors, row.dropped, row.throughput_rps, row.timeout_rate,
+          row.drop_rate, row.error_rate, row.latency_p50_ms, row.latency_p99_ms, row.latency_max_ms,
+          row.checkout_wait_p99_ms, row.hold_mean_ms, row.mean_checked_out, row.max_checked_out}) {
       fields.push_back(number(value));
     }
     fields.push_back(row.verdict.kind == VerdictKind::none ? "" : row.verdict.text);

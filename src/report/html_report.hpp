@@ -1,9 +1,10 @@
 #pragma once
 
-// index.html: one self-contained page (inline CSS, inline SVG charts, no scripts, nothing
-// fetched) rendered from the Mustache template src/report/templates/index.html.mustache,
-// which is compiled in. Every value goes through the template engine's HTML escaping; only
-// the gnuplot SVGs are inserted raw ({{{svg}}}).
+// index.html: one self-contained page (inline CSS, inline SVG charts, inline scripts: the
+// sizing calculator and an error box; nothing fetched) rendered from the Mustache template
+// src/report/templates/index.html.mustache, which is compiled in. Every value goes through
+// the template engine's HTML escaping (the calculator's data too, in an attribute); only the
+// gnuplot SVGs and the calculator's own script (templates/calculator.js) are inserted raw.
 
 #include <string>
 #include <vector>

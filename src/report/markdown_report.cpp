@@ -62,6 +62,9 @@ std::string render_summary_md(const ReportModel& model) {
                   : model.verdict_source == "slo"    ? "verdicts from the SLO"
                                                      : "no SLO, no verdicts");
   out += fmt::format("{}\n\n", fmt::join(facts, " · "));
+  if (const std::string note = invalid_note(model); !note.empty()) {
+    out += "**Invalid cells.** " + note + "\n\n";
+  }
 
   const std::vector<std::string> params = table_params(model);
   std::vector<std::string> header;
@@ -74,21 +77,23 @@ std::string render_summary_md(const ReportModel& model) {
     header.push_back(name);
     rule.emplace_back("---");
   }
-  for (const char* name : {"rps", "p99 ms", "timeouts"}) {
+  for (const char* name : {"rps", "p99 ms", "timeouts", "dropped", "errors"}) {
     header.emplace_back(name);
     rule.emplace_back("---:");
   }
   header.emplace_back("verdict");
   rule.emplace_back("---");
   out += table_row(header) + table_row(rule);
-  for (const auto& row : model.cells) {
+  for (const CellRow* row : rows_invalid_first(model)) {
     std::vector<std::string> fields;
-    if (params.empty()) fields.push_back(row.label);
-    for (const auto& name : params) fields.push_back(param_value(model, row, name));
-    fields.push_back(format_rps(row.throughput_rps));
-    fields.push_back(format_ms(row.latency_p99_ms));
-    fields.push_back(format_percent(row.timeout_rate));
-    fields.push_back(row.verdict.text);
+    if (params.empty()) fields.push_back(row->label);
+    for (const auto& name : params) fields.push_back(param_value(model, *row, name));
+    fields.push_back(format_rps(row->throughput_rps));
+    fields.push_back(format_ms(row->latency_p99_ms));
+    fields.push_back(format_percent(row->timeout_rate));
+    fields.push_back(format_percent(row->drop_rate));
+    fields.push_back(format_percent(row->error_rate));
+    fields.push_back(row->verdict.text);
     out += table_row(fields);
   }
 

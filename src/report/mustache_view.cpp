@@ -9,7 +9,11 @@ namespace {
 
 namespace mustache = kainjow::mustache;
 
-mustache::data to_mustache(const nlohmann::json& value, bool in_list = false) {
+/// Where a JSON value sits: an empty string is false (a section skips it) except as a list
+/// item, where it stays an item.
+enum class Position { value, list_item };
+
+mustache::data to_mustache(const nlohmann::json& value, Position position = Position::value) {
   if (value.is_object()) {
     mustache::data object{mustache::data::type::object};
     for (const auto& [key, item] : value.items()) object.set(key, to_mustache(item));
@@ -17,12 +21,13 @@ mustache::data to_mustache(const nlohmann::json& value, bool in_list = false) {
   }
   if (value.is_array()) {
     mustache::data list{mustache::data::type::list};
-    for (const auto& item : value) list.push_back(to_mustache(item, true));
+    for (const auto& item : value) list.push_back(to_mustache(item, Position::list_item));
     return list;
   }
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
-    return text.empty() && !in_list ? mustache::data{false} : mustache::data{text};
+    return text.empty() && position == Position::value ? mustache::data{false}
+                                                       : mustache::data{text};
   }
   if (value.is_boolean()) return mustache::data{value.get<bool>()};
   if (value.is_number()) return mustache::data{value.dump()};

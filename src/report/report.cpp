@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -13,6 +12,7 @@
 #include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/report_model.hpp"
+#include "results/file.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -101,27 +101,6 @@ int resolve_cell(const ReportModel& model, const std::string& wanted) {
 
 }  // namespace
 
-nlohmann::json load_results(const fs::path& file_or_dir, fs::path* resolved) {
-  fs::path file = file_or_dir;
-  if (fs::is_directory(file)) file /= "results.json";
-  if (resolved != nullptr) *resolved = file;
-  std::ifstream in(file, std::ios::binary);
-  if (!fs::is_regular_file(file) || !in) {
-    throw InputError(fmt::format("{}: no such results file", file.string()));
-  }
-  nlohmann::json results;
-  try {
-    results = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    // nlohmann's "; last read: '...'" may quote kilobytes of a histogram: the position is enough.
-    std::string what = e.what();
-    what = what.substr(0, what.find("; last read:"));
-    throw InputError(fmt::format("{}: not JSON: {}", file.string(), what));
-  }
-  check_results(results, file.string());
-  return results;
-}
-
 ReportSummary write_report(const nlohmann::json& results, const fs::path& out_dir,
                            const ReportOptions& options) {
   // Everything that can be bad input is checked before anything is created.
@@ -130,7 +109,7 @@ ReportSummary write_report(const nlohmann::json& results, const fs::path& out_di
   if (results.is_object() && results.contains("analysis") && results["analysis"].is_object()) {
     analysis = &results["analysis"];
   } else if (options.analyze) {
-    check_results(results, options.source);
+    results::check_results(results, options.source);
     computed = options.analyze(results);
     analysis = &computed;
   }

@@ -45,9 +45,4 @@ struct ReportSummary {
 ReportSummary write_report(const nlohmann::json& results, const std::filesystem::path& out_dir,
                            const ReportOptions& options = {});
 
-/// Reads a results.json (or DIR/results.json). Throws InputError naming the file when it is
-/// missing, unreadable, not JSON or not a poolbench results document.
-nlohmann::json load_results(const std::filesystem::path& file_or_dir,
-                            std::filesystem::path* resolved = nullptr);
-
 }  // namespace poolbench::report

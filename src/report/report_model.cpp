@@ -9,13 +9,16 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analysis/validity.hpp"
+#include "results/file.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::report {
 namespace {
 
-/// results.json params keys that are another spelling of a DESIGN.md pool parameter.
+/// results.json params keys that are another spelling of a pool parameter (pool_size, max_overflow,
+/// ...).
 const std::map<std::string, std::string>& param_aliases() {
   static const std::map<std::string, std::string> k_aliases = {
       {"pool.pool_size", "pool_size"}, {"pool.max_overflow", "max_overflow"},
@@ -98,26 +101,46 @@ const nlohmann::json* analysis_entry(const nlohmann::json* analysis, const CellR
   return nullptr;
 }
 
+/// One missed slo: limit, short: "timeouts 23% > 0%", "p99 522 ms > 100 ms".
+std::string short_miss(const analysis::SloMiss& miss) {
+  if (miss.key == "p99_latency") {
+    return fmt::format("p99 {} ms > {} ms", format_ms(miss.measured), format_ms(miss.limit));
+  }
+  const char* what = miss.key == "timeout_rate" ? "timeouts"
+                     : miss.key == "drop_rate"  ? "dropped"
+                                                : "errors";
+  return fmt::format("{} {} > {}", what, format_percent(miss.measured), format_percent(miss.limit));
+}
+
 Verdict verdict_from_slo(const ReportModel& model, const CellRow& row) {
   if (row.status != "ok") {
     return {VerdictKind::failed, row.status.empty() ? "no result" : row.status, {}};
   }
-  if (std::isnan(model.slo_timeout_rate) && std::isnan(model.slo_p99_ms)) {
-    return {VerdictKind::none, "—", "the scenario has no slo:"};
-  }
+  if (!row.invalid_reason.empty()) return {VerdictKind::invalid, "invalid", row.invalid_reason};
+  if (!model.slo.any()) return {VerdictKind::none, "—", "the scenario has no slo:"};
+  static const nlohmann::json k_empty = nlohmann::json::object();
+  const nlohmann::json* summary = find_path(*row.cell, {"summary"});
   std::vector<std::string> misses;
-  if (!std::isnan(model.slo_timeout_rate) && !(row.timeout_rate <= model.slo_timeout_rate)) {
-    misses.push_back(fmt::format("timeouts {} > {}", format_percent(row.timeout_rate),
-                                 format_percent(model.slo_timeout_rate)));
-  }
-  if (!std::isnan(model.slo_p99_ms) && !(row.latency_p99_ms <= model.slo_p99_ms)) {
-    misses.push_back(fmt::format("p99 {} ms > {} ms", format_ms(row.latency_p99_ms),
-                                 format_ms(model.slo_p99_ms)));
+  for (const auto& miss : analysis::slo_misses(model.slo, summary ? *summary : k_empty)) {
+    misses.push_back(short_miss(miss));
   }
   if (misses.empty()) return {VerdictKind::slo_met, "SLO met", {}};
-  std::string reason = misses.front();
-  for (std::size_t i = 1; i < misses.size(); ++i) reason += "; " + misses[i];
-  return {VerdictKind::slo_missed, "SLO missed", reason};
+  return {VerdictKind::slo_missed, "SLO missed", fmt::format("{}", fmt::join(misses, "; "))};
+}
+
+/// "no timeouts, p99 <= 100 ms, no drops, no errors".
+std::string describe_slo(const analysis::SloLimits& slo) {
+  std::vector<std::string> parts;
+  const auto rate = [&](const std::optional<double>& limit, const char* none, const char* name) {
+    if (!limit) return;
+    parts.push_back(*limit == 0 ? std::string(none)
+                                : fmt::format("{} <= {}", name, format_percent(*limit)));
+  };
+  rate(slo.timeout_rate, "no timeouts", "timeout rate");
+  if (slo.p99_latency_ms) parts.push_back("p99 <= " + format_ms(*slo.p99_latency_ms) + " ms");
+  rate(slo.drop_rate, "no drops", "drop rate");
+  rate(slo.error_rate, "no errors", "error rate");
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::optional<Verdict> verdict_from_analysis(const CellRow& row) {
@@ -137,6 +160,7 @@ std::optional<Verdict> verdict_from_analysis(const CellRow& row) {
     kind = VerdictKind::failed;
     text = "not measured";
   }
+  if (text == "invalid") kind = VerdictKind::invalid;
   std::vector<std::string> reasons;
   if (const auto* list = find_path(*row.analysis, {"reasons"}); list && list->is_array()) {
     for (const auto& reason : *list) {
@@ -156,6 +180,13 @@ void fill_numbers(CellRow& row, const nlohmann::json& cell) {
   row.requests = number_at(*summary, "requests");
   row.timeouts = number_at(*summary, "timeouts");
   row.errors = number_at(*summary, "errors");
+  row.dropped = number_at(*summary, "dropped");
+  if (row.requests > 0) {
+    row.drop_rate = row.dropped / row.requests;
+    row.error_rate = row.errors / row.requests;
+  } else if (row.requests == 0) {
+    row.drop_rate = row.error_rate = 0;
+  }
   row.throughput_rps = number_at(*summary, "throughput_rps");
   row.timeout_rate = number_at(*summary, "timeout_rate");
   if (const auto* latency = find_path(*summary, {"latency_ms"})) {
@@ -166,6 +197,9 @@ void fill_numbers(CellRow& row, const nlohmann::json& cell) {
   if (const auto* wait = find_path(*summary, {"checkout_wait_ms"})) {
     row.checkout_wait_p99_ms = number_at(*wait, "p99");
   }
+  if (const auto* wait = find_path(*summary, {"queue_wait_ms"})) {
+    row.queue_wait_p99_ms = number_at(*wait, "p99");
+  }
   if (const auto* hold = find_path(*summary, {"hold_ms"}))
     row.hold_mean_ms = number_at(*hold, "mean");
   if (const auto* pool = find_path(*summary, {"pool"})) {
@@ -174,7 +208,7 @@ void fill_numbers(CellRow& row, const nlohmann::json& cell) {
   }
 }
 
-/// Display params of one cell, by display name (aliases folded into DESIGN.md's names).
+/// Display params of one cell, by display name (aliases folded into the scenario key names).
 std::map<std::string, std::string> display_params(const nlohmann::json& cell) {
   std::map<std::string, std::string> params;
   const nlohmann::json* raw = find_path(cell, {"params"});
@@ -213,6 +247,56 @@ void label_rows(ReportModel& model) {
     if (row.label.empty()) row.label = row.id.empty() ? fmt::format("cell {}", row.index) : row.id;
     row.series = fmt::format("{}", fmt::join(series, " "));
   }
+}
+
+/// Each cell's display params; sets the model's param names (the leading ones first, then
+/// other axes in first-seen order), which vary, and whether repetitions do.
+std::vector<std::map<std::string, std::string>> collect_params(ReportModel& model,
+                                                               const nlohmann::json& cells) {
+  std::vector<std::map<std::string, std::string>> params;
+  std::set<std::string> seen;
+  std::vector<std::string> others;
+  std::set<int> repetitions;
+  for (const auto& cell : cells) {
+    params.push_back(display_params(cell));
+    for (const auto& [name, value] : params.back()) {
+      if (seen.insert(name).second && std::find(leading_params().begin(), leading_params().end(),
+                                                name) == leading_params().end()) {
+        others.push_back(name);
+      }
+    }
+    repetitions.insert(cell.value("repetition", 0));
+  }
+  for (const auto& name : leading_params()) {
+    if (seen.count(name)) model.param_names.push_back(name);
+  }
+  model.param_names.insert(model.param_names.end(), others.begin(), others.end());
+  model.repetitions_vary = repetitions.size() > 1;
+  for (const auto& name : model.param_names) {
+    std::set<std::string> values;
+    for (const auto& p : params) values.insert(p.count(name) ? p.at(name) : "");
+    if (values.size() > 1) model.varying.push_back(name);
+  }
+  return params;
+}
+
+/// Each row's verdict: invalid cells' whatever an older analysis said, then the analysis',
+/// else the slo:'s; and where the verdicts came from.
+void assign_verdicts(ReportModel& model) {
+  bool any_analysis_verdict = false;
+  for (auto& row : model.cells) {
+    if (!row.invalid_reason.empty()) {
+      row.verdict = {VerdictKind::invalid, "invalid", row.invalid_reason};
+    } else if (auto verdict = verdict_from_analysis(row)) {
+      row.verdict = *verdict;
+      any_analysis_verdict = true;
+    } else {
+      row.verdict = verdict_from_slo(model, row);
+    }
+  }
+  model.verdict_source = any_analysis_verdict     ? "analysis"
+                         : model.slo_text.empty() ? "none"
+                                                  : "slo";
 }
 
 }  // namespace
@@ -261,48 +345,6 @@ std::string format_rps(double rps) {
 
 std::string format_number(double value) {
   return std::isnan(value) ? "—" : fmt::format("{}", value);
-}
-
-void check_results(const nlohmann::json& results, const std::string& source) {
-  if (!results.is_object()) throw InputError(fmt::format("{}: expected a JSON object", source));
-  const auto schema = results.find("schema");
-  if (schema == results.end() || !schema->is_string() || *schema != k_results_schema) {
-    throw InputError(fmt::format("{}: schema is {}, expected \"{}\" (a poolbench results.json)",
-                                 source, schema == results.end() ? "missing" : schema->dump(),
-                                 k_results_schema));
-  }
-  const auto cells = results.find("cells");
-  if (cells == results.end() || !cells->is_array()) {
-    throw InputError(fmt::format("{}: \"cells\" must be an array", source));
-  }
-  // The shape the report reads (schemas/results.schema.json): a failed cell may lack its
-  // summary, but what is there has the right types, or the report would show blanks.
-  static constexpr std::array<const char*, 8> k_counters = {
-      "duration_s", "requests", "completed",      "timeouts",
-      "errors",     "dropped",  "throughput_rps", "timeout_rate"};
-  for (std::size_t i = 0; i < cells->size(); ++i) {
-    const nlohmann::json& cell = (*cells)[i];
-    if (!cell.is_object()) {
-      throw InputError(fmt::format("{}: cells[{}] must be an object", source, i));
-    }
-    const auto expect_object = [&](const char* key, bool required) {
-      const auto it = cell.find(key);
-      if ((it == cell.end() && !required) || (it != cell.end() && it->is_object())) return;
-      throw InputError(fmt::format("{}: cells[{}].{}: expected an object, got {}", source, i, key,
-                                   it == cell.end() ? "nothing" : it->type_name()));
-    };
-    expect_object("params", true);
-    expect_object("summary", false);
-    const auto summary = cell.find("summary");
-    if (summary == cell.end()) continue;
-    for (const char* key : k_counters) {
-      const auto it = summary->find(key);
-      if (it != summary->end() && !it->is_number()) {
-        throw InputError(fmt::format("{}: cells[{}].summary.{}: expected a number, got {}", source,
-                                     i, key, it->type_name()));
-      }
-    }
-  }
 }
 
 std::vector<FaultRow> fault_rows(const ReportModel& model) {
@@ -364,6 +406,32 @@ std::vector<FaultRow> fault_rows(const ReportModel& model) {
   return out;
 }
 
+std::vector<const CellRow*> rows_invalid_first(const ReportModel& model) {
+  std::vector<const CellRow*> rows;
+  for (const auto& row : model.cells) {
+    if (row.verdict.kind == VerdictKind::invalid) rows.push_back(&row);
+  }
+  for (const auto& row : model.cells) {
+    if (row.verdict.kind != VerdictKind::invalid) rows.push_back(&row);
+  }
+  return rows;
+}
+
+std::string invalid_note(const ReportModel& model) {
+  std::vector<std::string> cells;
+  for (const auto& row : model.cells) {
+    if (row.verdict.kind == VerdictKind::invalid) {
+      cells.push_back(fmt::format("{} ({})", row.label, row.invalid_reason));
+    }
+  }
+  if (cells.empty()) return {};
+  return fmt::format(
+      "{} of {} cells are invalid: the load generator, not the system, set their numbers; "
+      "they are left out of the models and verdicts (rerun them with more --threads, a lower "
+      "rate or on a less loaded machine): {}",
+      cells.size(), model.cells.size(), fmt::join(cells, "; "));
+}
+
 std::string param_value(const ReportModel& model, const CellRow& row, const std::string& name) {
   const auto it = std::find(model.param_names.begin(), model.param_names.end(), name);
   if (it == model.param_names.end()) return {};
@@ -372,7 +440,7 @@ std::string param_value(const ReportModel& model, const CellRow& row, const std:
 
 ReportModel build_model(const nlohmann::json& results, const nlohmann::json* analysis,
                         const std::string& source) {
-  check_results(results, source);
+  results::check_results(results, source);
   ReportModel model;
   model.source = source;
   model.results = &results;
@@ -386,49 +454,13 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
   model.scenario_file = scenario.value("file", "");
   model.description = scenario.value("description", "");
   model.load_text = describe_load(scenario, &model.offered_rps);
-  if (const auto* slo = find_path(scenario, {"slo"})) {
-    model.slo_timeout_rate = number_at(*slo, "timeout_rate");
-    if (const auto* p99 = find_path(*slo, {"p99_latency"}); p99 != nullptr && p99->is_string()) {
-      if (const auto d = util::parse_duration(p99->get<std::string>())) {
-        model.slo_p99_ms = util::to_seconds(*d) * 1000;
-      }
-    }
-    std::vector<std::string> parts;
-    if (!std::isnan(model.slo_timeout_rate)) {
-      parts.push_back(model.slo_timeout_rate == 0
-                          ? std::string("no timeouts")
-                          : "timeout rate <= " + format_percent(model.slo_timeout_rate));
-    }
-    if (!std::isnan(model.slo_p99_ms))
-      parts.push_back("p99 <= " + format_ms(model.slo_p99_ms) + " ms");
-    model.slo_text = fmt::format("{}", fmt::join(parts, ", "));
-  }
+  model.slo = analysis::read_slo(scenario);
+  model.slo_timeout_rate = model.slo.timeout_rate.value_or(k_nan);
+  model.slo_p99_ms = model.slo.p99_latency_ms.value_or(k_nan);
+  model.slo_text = describe_slo(model.slo);
 
-  // Parameter names: DESIGN.md's first, then other axes in first-seen order.
-  std::vector<std::map<std::string, std::string>> params;
-  std::set<std::string> seen;
-  std::vector<std::string> others;
-  std::set<int> repetitions;
-  for (const auto& cell : results["cells"]) {
-    params.push_back(display_params(cell));
-    for (const auto& [name, value] : params.back()) {
-      if (seen.insert(name).second && std::find(leading_params().begin(), leading_params().end(),
-                                                name) == leading_params().end()) {
-        others.push_back(name);
-      }
-    }
-    repetitions.insert(cell.value("repetition", 0));
-  }
-  for (const auto& name : leading_params()) {
-    if (seen.count(name)) model.param_names.push_back(name);
-  }
-  model.param_names.insert(model.param_names.end(), others.begin(), others.end());
-  model.repetitions_vary = repetitions.size() > 1;
-  for (const auto& name : model.param_names) {
-    std::set<std::string> values;
-    for (const auto& p : params) values.insert(p.count(name) ? p.at(name) : "");
-    if (values.size() > 1) model.varying.push_back(name);
-  }
+  const std::vector<std::map<std::string, std::string>> params =
+      collect_params(model, results["cells"]);
 
   std::size_t position = 0;
   for (const auto& cell : results["cells"]) {
@@ -438,6 +470,7 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
     row.index = cell.value("index", static_cast<int>(position));
     row.repetition = cell.value("repetition", 0);
     row.status = cell.value("status", "");
+    row.invalid_reason = analysis::invalid_reason(cell);
     const auto& p = params[position];
     for (const auto& name : model.param_names) {
       row.param_values.push_back(p.count(name) ? p.at(name) : "");
@@ -452,18 +485,7 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
   }
   label_rows(model);
 
-  bool any_analysis_verdict = false;
-  for (auto& row : model.cells) {
-    if (auto verdict = verdict_from_analysis(row)) {
-      row.verdict = *verdict;
-      any_analysis_verdict = true;
-    } else {
-      row.verdict = verdict_from_slo(model, row);
-    }
-  }
-  model.verdict_source = any_analysis_verdict     ? "analysis"
-                         : model.slo_text.empty() ? "none"
-                                                  : "slo";
+  assign_verdicts(model);
   return model;
 }
 

@@ -9,7 +9,8 @@
 // optional, anything missing falls back or is left out):
 //   analysis.cells[]            matched to results cells by "id" (else "index", else position);
 //                               an object keyed by cell id is accepted too
-//     .verdict                  "adequate" | "undersized" | "oversized" | "not_measured"
+//     .verdict                  "adequate" | "undersized" | "oversized" | "not_measured" |
+//                               "over_budget" | "invalid"
 //     .reasons[]                strings (joined with "; "), or .reason
 //     .group                    key of its entry in analysis.groups
 //     .erlang_c.status          "ok" | "unstable" | "not_applicable"
@@ -35,14 +36,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/slo.hpp"
+
 namespace poolbench::report {
 
 inline constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-/// The one results.json schema this reporter reads (DESIGN.md, Results).
-inline constexpr const char* k_results_schema = "poolbench.results/1";
-
-enum class VerdictKind { adequate, undersized, oversized, slo_met, slo_missed, failed, none };
+/// `invalid`: the load generator fell behind (results.json cells[].invalid): the cell's
+/// numbers are poolbench's limit, not the system's; it gets no other verdict.
+enum class VerdictKind {
+  adequate,
+  undersized,
+  oversized,
+  slo_met,
+  slo_missed,
+  failed,
+  invalid,
+  none
+};
 
 struct Verdict {
   VerdictKind kind = VerdictKind::none;
@@ -67,15 +78,21 @@ struct CellRow {
   double max_overflow = k_nan;
   std::string profile;
 
+  std::string invalid_reason;  ///< cells[].invalid.reason, empty when the cell is valid
   double requests = k_nan;
   double timeouts = k_nan;
   double errors = k_nan;
+  double dropped = k_nan;     ///< open-loop arrivals beyond max_in_flight: never served
+  double drop_rate = k_nan;   ///< dropped / requests
+  double error_rate = k_nan;  ///< errors / requests (pool timeouts not included)
   double throughput_rps = k_nan;
   double timeout_rate = k_nan;
   double latency_p50_ms = k_nan;
   double latency_p99_ms = k_nan;
   double latency_max_ms = k_nan;
   double checkout_wait_p99_ms = k_nan;
+  /// The wait for a slot alone (summary.queue_wait_ms; NaN in results older than it).
+  double queue_wait_p99_ms = k_nan;
   double hold_mean_ms = k_nan;
   double mean_checked_out = k_nan;
   double max_checked_out = k_nan;
@@ -92,7 +109,9 @@ struct ReportModel {
   std::string description;
   std::string load_text;       ///< "open loop, 200 rps (poisson), 6s"
   double offered_rps = k_nan;  ///< open loop only
-  std::string slo_text;        ///< "timeout rate <= 1%, p99 <= 250 ms", or empty
+  /// "no timeouts, p99 <= 250 ms, no drops, no errors", or empty
+  std::string slo_text;
+  analysis::SloLimits slo;  ///< the scenario's slo: (analysis/slo.hpp)
   double slo_timeout_rate = k_nan;
   double slo_p99_ms = k_nan;
   std::string verdict_source;            ///< "analysis", "slo" or "none"
@@ -104,11 +123,8 @@ struct ReportModel {
   const nlohmann::json* analysis = nullptr;  ///< an object, or nullptr
 };
 
-/// Checks what every reporter relies on (an object, `schema` == k_results_schema, `cells`
-/// an array of objects); throws poolbench::InputError naming `source` otherwise.
-void check_results(const nlohmann::json& results, const std::string& source);
-
-/// Builds the model. `analysis` may be null or an empty object. Calls check_results.
+/// Builds the model. `analysis` may be null or an empty object. Calls
+/// results::check_results.
 ReportModel build_model(const nlohmann::json& results, const nlohmann::json* analysis,
                         const std::string& source);
 
@@ -122,6 +138,14 @@ struct FaultRow {
   std::string recovery;  ///< "1.2 s (down to 35 rps from 610)", "not back before the end"
   std::string pool;      ///< "3 invalidated, 2 failed pre-pings, 5 connects"
 };
+
+/// The rows in the order the verdict tables list them: invalid cells first (their numbers
+/// are the load generator's limit, which must be read before anything else), then the rest
+/// in cell order.
+std::vector<const CellRow*> rows_invalid_first(const ReportModel& model);
+
+/// "2 of 12 cells are invalid: ... left out of the models and verdicts", or empty.
+std::string invalid_note(const ReportModel& model);
 
 /// Every cell's faults, in cell order then time order; empty when no cell has any.
 std::vector<FaultRow> fault_rows(const ReportModel& model);

@@ -10,40 +10,41 @@
 #include <unistd.h>
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace poolbench::util {
 namespace {
 
-/// Owns a file descriptor (and the temporary file's name until it is renamed).
+/// rw-r--r--: what a file written by a umask-022 process gets (mkstemp creates it 0600).
+constexpr mode_t k_file_mode = 0644;
+
+/// Owns the temporary file: its descriptor, and its name until it is renamed.
 class TempFile {
  public:
   explicit TempFile(const std::filesystem::path& target) {
     m_path = target.string() + ".tmp-XXXXXX";
-    m_fd = mkstemp(m_path.data());
-    if (m_fd < 0) fail("cannot create a temporary file next to", target);
+    m_fd.reset(mkstemp(m_path.data()));
+    if (!m_fd.valid()) fail("cannot create a temporary file next to", target);
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
   ~TempFile() {
-    if (m_fd >= 0) ::close(m_fd);
     if (!m_renamed) ::unlink(m_path.c_str());
   }
 
   void write_all(std::string_view content, const std::filesystem::path& target) {
     while (!content.empty()) {
-      const ssize_t written = ::write(m_fd, content.data(), content.size());
+      const ssize_t written = ::write(m_fd.get(), content.data(), content.size());
       if (written < 0) {
         if (errno == EINTR) continue;
         fail("cannot write", target);
       }
       content.remove_prefix(static_cast<std::size_t>(written));
     }
-    if (::fchmod(m_fd, 0644) != 0 || ::fsync(m_fd) != 0) fail("cannot flush", target);
-    if (::close(m_fd) != 0) {
-      m_fd = -1;
-      fail("cannot close", target);
+    if (::fchmod(m_fd.get(), k_file_mode) != 0 || ::fsync(m_fd.get()) != 0) {
+      fail("cannot flush", target);
     }
-    m_fd = -1;
+    if (m_fd.close() != 0) fail("cannot close", target);
   }
 
   void rename_to(const std::filesystem::path& target) {
@@ -57,7 +58,7 @@ class TempFile {
   }
 
   std::string m_path;
-  int m_fd = -1;
+  Fd m_fd;
   bool m_renamed = false;
 };
 

@@ -5,7 +5,8 @@
 
 namespace poolbench {
 
-/// Process exit codes (DESIGN.md, CLI). The CLI maps every poolbench::Error to one of these.
+/// Process exit codes (docs/cli.md, Exit status). The CLI maps every poolbench::Error to one of
+/// these.
 enum class ExitCode : int {
   ok = 0,
   check_failed = 1,     ///< an SLO, threshold, profile check or regression failed

@@ -27,7 +27,7 @@ long existing_scale(pg::Session& session) {
 
 }  // namespace
 
-DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allow_reinit) {
+DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, Reinit reinit) {
   const long found = existing_scale(session);
   DatasetReport report;
   if (found == scale) {
@@ -35,7 +35,7 @@ DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allo
     report.summary = fmt::format("pgbench tables at scale {} found: reused", scale);
     return report;
   }
-  if (found != 0 && !allow_reinit) {
+  if (found != 0 && reinit == Reinit::refuse) {
     throw InputError(fmt::format(
         "dataset.scale: the server has pgbench tables at scale {}, the scenario wants {}; "
         "poolbench does not drop existing tables unless asked: rerun with --reinit, or "

@@ -14,12 +14,16 @@ struct DatasetReport {
   std::string summary;                ///< one line for the console
 };
 
+/// Whether pgbench tables of another scale may be dropped and regenerated: on an embedded
+/// server, or with --reinit.
+enum class Reinit { refuse, allow };
+
 /// Makes sure the pgbench tables exist at `scale` (pgbench_accounts: 100000 * scale rows),
 /// generated server-side as `pgbench -i -I dtGvp` does. Tables already there are detected
 /// (pgbench_branches count == scale) and reused. Tables at another scale are dropped and
-/// regenerated only when `allow_reinit` (an embedded server, or --reinit); otherwise an
-/// InputError says so: poolbench never drops a user's tables unless asked.
-DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, bool allow_reinit);
+/// regenerated only with Reinit::allow; otherwise an InputError says so: poolbench never
+/// drops a user's tables unless asked.
+DatasetReport prepare_pgbench_dataset(pg::Session& session, int scale, Reinit reinit);
 
 /// Runs a scenario's own `dataset.setup` SQL (simple protocol, may hold several statements;
 /// without explicit BEGIN/COMMIT they run as one transaction). `where` names the key's place

@@ -1,10 +1,16 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <vector>
+
+#include "util/fd.hpp"
+
+struct epoll_event;  // <sys/epoll.h>
 
 namespace poolbench::workload {
 
@@ -52,14 +58,34 @@ class EventLoop {
   /// Stops delivering `fd`'s readiness (before the fd's connection goes back to the pool).
   /// The registration stays for the next watch of the same connection.
   void unwatch(int fd) noexcept;
+  /// What a connection being opened waits for (pg::ConnectWait without `done`).
+  enum class IoWait { readable, writable };
+  /// Watches `fd`, the socket of a connection being opened (pg::ConnectAttempt), for `wait`:
+  /// the task's on_readable() runs when it is ready, of either kind. Call again when the
+  /// attempt asks for the other kind or moved to another socket (end_connecting() the old
+  /// one first), and end_connecting() before the attempt ends. When the fd cannot be
+  /// watched, the task is posted instead, to find out by advancing the attempt.
+  void watch_connecting(int fd, IoWait wait, Task* task);
+  /// Stops watching a connecting socket and removes its registration (the socket becomes
+  /// a connection, watched per statement with its serial, or is closed).
+  void end_connecting(int fd) noexcept;
+  /// The connection on `fd` leaves this loop (it goes back to a pool other threads take
+  /// from): removes the loop's registration now, while the caller still owns the
+  /// descriptor, so that no turn of this loop touches the number after another thread has
+  /// closed it (or reused it). Not registered: nothing.
+  void release(int fd) noexcept;
   /// epoll_ctl calls made so far (registrations and removals), for tests and benchmarks.
   std::uint64_t epoll_ctl_calls() const noexcept { return m_epoll_ctl_calls; }
   /// Thread-safe: runs task->on_posted() on the loop's thread soon.
   void post(Task* task);
 
   /// Runs one round: waits for the next socket, post or timer (at most until `until`),
-  /// then dispatches everything that is ready. Returns the number of callbacks run.
-  int run_once(Clock::time_point until);
+  /// then dispatches everything that is ready (timers due by `until` and by now; a later
+  /// one that is already due fires on the next round). Returns the number of callbacks run.
+  int run_once(Clock::time_point until) { return run_once(until, Clock::now()); }
+  /// The same, with `now` the time the caller read just before (a turn then reads the
+  /// clock only when a timer is pending).
+  int run_once(Clock::time_point until, Clock::time_point now);
 
   std::size_t pending_timers() const noexcept { return m_timers.size(); }
 
@@ -81,15 +107,22 @@ class EventLoop {
   };
 
   void forget(int fd) noexcept;
+  /// Runs the tasks posted so far; returns how many.
+  int dispatch_posted();
 
-  int m_epoll = -1;
-  int m_event_fd = -1;
+  util::Fd m_epoll;
+  util::Fd m_event_fd;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> m_timers;
   std::uint64_t m_sequence = 0;
   std::mutex m_post_mutex;
-  std::vector<Task*> m_posted;       // guarded by m_post_mutex
+  std::vector<Task*> m_posted;  // guarded by m_post_mutex
+  /// !m_posted.empty(), written under m_post_mutex; read without it by the loop to skip
+  /// the lock on turns nothing was posted.
+  std::atomic<bool> m_post_pending{false};
   std::vector<Task*> m_dispatching;  // loop thread only
   std::vector<Watch> m_watches;      // loop thread only; indexed by fd
+  /// epoll_wait's output, allocated once: filling (or zeroing) it is not per loop turn.
+  std::unique_ptr<epoll_event[]> m_events;
   std::uint64_t m_epoll_ctl_calls = 0;
 };
 

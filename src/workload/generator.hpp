@@ -12,9 +12,9 @@
 #include "metrics/hdr_histogram.hpp"
 #include "metrics/summary.hpp"
 #include "pool/queue_pool.hpp"
+#include "scenario/scenario.hpp"
+#include "script/script.hpp"
 #include "workload/recorder.hpp"
-#include "workload/scenario.hpp"
-#include "workload/script.hpp"
 
 namespace poolbench::workload {
 
@@ -22,7 +22,7 @@ namespace poolbench::workload {
 struct CompiledTransaction {
   std::string name;
   double weight = 1;
-  Script script;
+  script::Script script;
 };
 
 /// The server's connection states for this run's application_name (pg_stat_activity).
@@ -32,7 +32,7 @@ struct ServerStates {
   int idle_in_transaction = 0;
 };
 
-/// One row of the per-second time series (DESIGN.md, Measurements).
+/// One row of the per-second time series (docs/results.md, What is measured).
 struct TimeseriesRow {
   double t_s = 0;     ///< seconds since the measurement start (start of this second)
   double unix_s = 0;  ///< wall-clock time of the same instant
@@ -90,7 +90,12 @@ struct GeneratorOptions {
 /// Everything one run measured, merged over the worker threads.
 struct GeneratorResult {
   metrics::HdrHistogram latency;
+  /// From the acquire's start to a usable connection: the queueing, then any connect and
+  /// pre-ping the pool asked for (the application's view of a checkout).
   metrics::HdrHistogram checkout_wait;
+  /// From the acquire's start to the pool's grant: the queueing alone, what the queueing
+  /// models describe. Timed-out acquires count their whole wait in both.
+  metrics::HdrHistogram queue_wait;
   metrics::HdrHistogram hold;
   metrics::HdrHistogram schedule_lag;
   metrics::Counters counters;
@@ -101,6 +106,15 @@ struct GeneratorResult {
   double mean_checked_out = 0;  ///< time-weighted over the measurement, all instances
   int max_checked_out = 0;      ///< highest sampled, summed over instances
   std::vector<TimeseriesRow> timeseries;
+  /// Per worker thread: its CPU time (user + system) inside the measurement window, s.
+  std::vector<double> worker_cpu_s;
+  /// Per pool, in GeneratorOptions::pools order: the highest checked_out and overflow
+  /// sampled (every 5 ms) inside the measurement window.
+  struct PoolPeak {
+    int checked_out = 0;
+    int overflow = 0;
+  };
+  std::vector<PoolPeak> pool_peaks;
   /// Per pool (app instance), when there are several; empty with one pool.
   struct Instance {
     InstanceStats stats;
@@ -108,6 +122,8 @@ struct GeneratorResult {
     int max_checked_out = 0;
   };
   std::vector<Instance> instances;
+  /// Closed loop: every client's own outcomes, by client id; empty in an open loop.
+  std::vector<metrics::ClientStats> clients;
   bool interrupted = false;
 };
 
@@ -117,6 +133,6 @@ struct GeneratorResult {
 /// transactions), or at once on interrupt. The calling thread samples the pools every few
 /// milliseconds for the time-weighted gauges. Never throws for request-level failures:
 /// they are counted.
-GeneratorResult run_load(const Scenario& scenario, GeneratorOptions options);
+GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions options);
 
 }  // namespace poolbench::workload

@@ -1,9 +1,10 @@
 // The per-client state machine of the load generator (see generator_internal.hpp): think,
-// app_time, acquire through the pool's asynchronous path, run the script's commands with
-// non-blocking statements, check in, record.
+// app_time, acquire (generator_connection.cpp), run the script's commands with non-blocking
+// statements, check in, record.
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "pg/errors.hpp"
 #include "workload/generator_internal.hpp"
@@ -20,15 +21,36 @@ std::int64_t last_second(const Shared& shared) {
   return std::max<std::int64_t>(0, (window.count() + 999'999) / 1'000'000 - 1);
 }
 
+namespace {
+
+/// A closed-loop client's own tally (fairness per client).
+void count_own(metrics::ClientStats& stats, RequestOutcome outcome) noexcept {
+  switch (outcome) {
+    case RequestOutcome::completed:
+      ++stats.completed;
+      break;
+    case RequestOutcome::timed_out:
+      ++stats.timeouts;
+      break;
+    case RequestOutcome::failed:
+      ++stats.errors;
+      break;
+  }
+}
+
+}  // namespace
+
 Client::Client(Worker& worker, std::int64_t id, std::size_t pool_index)
     : m_worker(worker),
       m_pool(worker.shared.options.pools[pool_index]),
       m_pool_index(pool_index),
-      m_state(make_client_params(worker.shared.seeds, id, worker.shared.scenario.dataset.scale),
-              worker.shared.slot_count) {}
+      m_state(
+          script::make_client_params(worker.shared.seeds, id, worker.shared.scenario.dataset.scale),
+          worker.shared.slot_count) {}
 
-bool Client::measured() const noexcept {
-  return m_intended >= m_worker.shared.measure_start && m_intended < m_worker.shared.measure_end;
+void Client::set_intended(Clock::time_point intended) noexcept {
+  m_intended = intended;
+  m_measured = intended >= m_worker.shared.measure_start && intended < m_worker.shared.measure_end;
 }
 
 void Client::arm_timer(Clock::time_point at, Phase phase) {
@@ -36,12 +58,24 @@ void Client::arm_timer(Clock::time_point at, Phase phase) {
   m_worker.loop.add_timer(at, this, ++m_token);
 }
 
-void Client::start_request(Clock::time_point intended, Clock::time_point now) {
-  m_intended = intended;
+void Client::open_request(Clock::time_point intended, Clock::time_point now) {
+  set_intended(intended);
   ++m_worker.in_flight;
   if (measured()) {
     m_worker.recorder.schedule_lag.record(duration_cast<microseconds>(now - intended).count());
   }
+}
+
+void Client::start_replay(ReplayItem& item, Clock::time_point now) {
+  open_request(item.intended, now);
+  std::swap(m_replay, item.request);
+  m_tries = 0;
+  // The trace's gaps are the application's time (request.app_time is not added).
+  begin_script(now);
+}
+
+void Client::start_request(Clock::time_point intended, Clock::time_point now) {
+  open_request(intended, now);
   // Pick the transaction by weight.
   const auto& weights = m_worker.shared.cumulative_weights;
   const double draw = m_state.rng().uniform_double() * weights.back();
@@ -61,9 +95,10 @@ void Client::start_request(Clock::time_point intended, Clock::time_point now) {
 void Client::begin_script(Clock::time_point now) {
   ++m_tries;
   m_pc = 0;
+  m_gap_waited = false;
   m_pinned = false;
   m_rng_at_start = m_state.rng();
-  if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_request &&
+  if (m_worker.shared.scenario.request.checkout == scenario::CheckoutMode::per_request &&
       (!m_lease || m_kept)) {
     acquire(now);
   } else {
@@ -71,69 +106,79 @@ void Client::begin_script(Clock::time_point now) {
   }
 }
 
-void Client::acquire(Clock::time_point now) {
-  m_phase = Phase::acquiring;
-  m_acquire_started = now;
-  EventLoop* loop = &m_worker.loop;
-  auto wake = [loop, this] { loop->post(this); };
-  pool::AsyncAcquire async =
-      m_kept ? m_pool->exchange_async(std::move(m_lease), wake) : m_pool->acquire_async(wake);
-  m_kept = false;
-  if (async.result) {
-    on_acquired(std::move(*async.result));
+void Client::step_replay() {
+  if (m_pc >= m_replay.statements.size()) {
+    finish(RequestOutcome::completed);
     return;
   }
-  m_ticket = std::move(async.ticket);
-  m_worker.loop.add_timer(m_ticket.deadline(), this, ++m_token);
+  const scenario::TraceStatement& statement = m_replay.statements[m_pc];
+  if (statement.gap_us > 0 && !m_gap_waited) {
+    // Application time inside the request: the connection stays held (unscaled by speed:
+    // speed changes how often requests come, not what each one does).
+    m_gap_waited = true;
+    arm_timer(Clock::now() + microseconds(statement.gap_us), Phase::sleeping);
+    return;
+  }
+  m_gap_waited = false;
+  ++m_pc;
+  const script::SqlCommand& command = m_worker.shared.replay_commands[statement.q];
+  if (!m_lease) {
+    m_pending_sql = &command;
+    acquire(Clock::now());
+    return;
+  }
+  send(command);
 }
 
-void Client::on_acquired(pool::AcquireResult result) {
-  const auto now = Clock::now();
-  if (measured()) {
-    const auto wait_us = duration_cast<microseconds>(now - m_acquire_started).count();
-    m_worker.recorder.checkout_wait.record(wait_us);
-    if (!m_worker.recorder.instances.empty()) {
-      m_worker.recorder.instances[m_pool_index].checkout_wait.record(wait_us);
-    }
+bool Client::replays_simple() const noexcept {
+  if (m_worker.shared.replay == nullptr) return false;
+  const scenario::TraceStatement& statement = m_replay.statements[m_pc - 1];
+  return m_worker.shared.replay_simple[statement.q] && statement.params.empty();
+}
+
+void Client::send_replay(const script::SqlCommand& command, pg::StatementConnection& connection) {
+  const scenario::TraceStatement& statement = m_replay.statements[m_pc - 1];
+  bool sent = false;
+  if (replays_simple()) {
+    sent = connection.send_simple_query(command.text.c_str());
+  } else {
+    m_replay_params.clear();
+    for (const auto& param : statement.params)
+      m_replay_params.push_back(param ? param->c_str() : nullptr);
+    sent = connection.send_prepared_raw(command.prepared_name,
+                                        static_cast<int>(m_replay_params.size()),
+                                        m_replay_params.empty() ? nullptr : m_replay_params.data());
   }
-  if (!result.ok()) {
-    if (result.status == pool::AcquireStatus::timeout) {
-      finish(false, {}, true, result.error);
-    } else {
-      finish(false, result.sqlstate);
-    }
+  if (!sent) {
+    on_statement_done(connection.take_outcome());
     return;
   }
-  m_lease = std::move(result.lease);
-  m_acquired_at = now;
-  if (m_pending_sql != nullptr) {
-    const SqlCommand* command = m_pending_sql;
-    m_pending_sql = nullptr;
-    send(*command);
-  } else {
-    step();
-  }
+  watch(connection);
 }
 
 void Client::step() {
+  if (m_worker.shared.replay != nullptr) {
+    step_replay();
+    return;
+  }
   const auto& commands = m_transaction->script.commands();
   while (m_pc < commands.size()) {
-    const Command& command = commands[m_pc++];
-    if (const auto* set = std::get_if<SetCommand>(&command)) {
+    const script::Command& command = commands[m_pc++];
+    if (const auto* set = std::get_if<script::SetCommand>(&command)) {
       if (!execute_set(*set, m_state)) {
-        finish(false, k_sqlstate_script_error);
+        finish(RequestOutcome::failed, k_sqlstate_script_error);
         return;
       }
-    } else if (const auto* sleep = std::get_if<SleepCommand>(&command)) {
+    } else if (const auto* sleep = std::get_if<script::SleepCommand>(&command)) {
       microseconds duration{0};
       if (!sleep_duration(*sleep, m_state, duration)) {
-        finish(false, k_sqlstate_script_error);
+        finish(RequestOutcome::failed, k_sqlstate_script_error);
         return;
       }
       arm_timer(Clock::now() + duration, Phase::sleeping);
       return;
     } else {
-      const auto& sql = std::get<SqlCommand>(command);
+      const auto& sql = std::get<script::SqlCommand>(command);
       if (!m_lease) {
         m_pending_sql = &sql;
         acquire(Clock::now());
@@ -143,34 +188,78 @@ void Client::step() {
       return;
     }
   }
-  finish(true);
+  finish(RequestOutcome::completed);
 }
 
-void Client::send(const SqlCommand& command) {
+void Client::send(const script::SqlCommand& command) {
   m_phase = Phase::querying;
   auto& connection = m_lease.as<pg::StatementConnection>();
-  if (auto failure = connection.prepare(command.prepared_name, command.text)) {
-    on_statement_done(pg::StatementOutcome{false, 0, std::move(failure)});
+  // The statement sent last on this very connection (serials are never reused) is known
+  // to be prepared there without a look-up by name.
+  const bool known_prepared =
+      connection.serial() == m_prepared_serial && &command == m_prepared_command;
+  if (!replays_simple() && !known_prepared && !connection.is_prepared(command.prepared_name)) {
+    // Once per connection and statement: the parse may wait for a lock (a stalled table),
+    // so it is waited for on the loop like the statement itself.
+    m_preparing = &command;
+    if (!connection.send_prepare(command.prepared_name, command.text)) {
+      on_prepared(connection.take_outcome());
+      return;
+    }
+    watch(connection);
     return;
   }
+  m_prepared_serial = connection.serial();
+  m_prepared_command = &command;
   if (command.is_begin) m_pinned = true;
   if (command.is_commit) m_pinned = false;
+  if (m_worker.shared.replay != nullptr) {
+    send_replay(command, connection);
+    return;
+  }
   m_params.render(command, m_state);
   if (!connection.send_prepared_raw(command.prepared_name, m_params.count(), m_params.values())) {
     on_statement_done(connection.take_outcome());
     return;
   }
-  m_watched_fd = connection.socket();
-  m_worker.loop.watch_readable(m_watched_fd, connection.serial(), this);
+  watch(connection);
 }
 
 void Client::on_readable() {
-  if (m_phase != Phase::querying || !m_lease) return;
-  auto& connection = m_lease.as<pg::StatementConnection>();
-  if (connection.consume() == pg::Progress::busy) return;  // still watched
+  if (m_phase == Phase::connecting) {
+    m_attempt->advance();
+    wait_connect();
+    return;
+  }
+  pg::StatementConnection* connection = busy_connection();
+  if (connection == nullptr || connection->consume() == pg::Progress::busy) return;  // watched
   m_worker.loop.unwatch(m_watched_fd);
   m_watched_fd = -1;
-  on_statement_done(connection.take_outcome());
+  pg::StatementOutcome outcome = connection->take_outcome();
+  switch (m_phase) {
+    case Phase::querying:
+      if (m_preparing != nullptr) {
+        on_prepared(std::move(outcome));
+      } else {
+        on_statement_done(std::move(outcome));
+      }
+      break;
+    case Phase::pinging:
+      ping_done(outcome.ok ? pool::PingOutcome::alive : pool::PingOutcome::dead);
+      break;
+    default:  // Phase::resetting (busy_connection() is null in every other phase)
+      reset_done(outcome);
+      break;
+  }
+}
+
+void Client::on_prepared(pg::StatementOutcome outcome) {
+  const script::SqlCommand* command = std::exchange(m_preparing, nullptr);
+  if (!outcome.ok) {
+    on_statement_done(std::move(outcome));
+    return;
+  }
+  send(*command);
 }
 
 void Client::on_statement_done(pg::StatementOutcome outcome) {
@@ -180,73 +269,79 @@ void Client::on_statement_done(pg::StatementOutcome outcome) {
     if (failure.kind == pg::ErrorKind::retryable && (max_tries == 0 || m_tries < max_tries) &&
         !m_worker.shared.stop_now) {
       // pgbench's retry: roll back, restore the random state, rerun the whole script.
-      m_lease.connection().rollback();
-      m_state.rng() = m_rng_at_start;
-      ++m_worker.recorder.retries;
-      if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_statement) {
-        release_connection();
+      if (m_lease.needs_reset()) {
+        start_reset(AfterReset::retry);
+      } else {
+        retry();
       }
-      begin_script(Clock::now());
       return;
     }
-    finish(false, failure.sqlstate);
+    finish(RequestOutcome::failed, failure.sqlstate);
     return;
   }
-  if (m_worker.shared.scenario.request.checkout == CheckoutMode::per_statement && !m_pinned) {
+  if (m_worker.shared.scenario.request.checkout == scenario::CheckoutMode::per_statement &&
+      !m_pinned) {
     release_connection();
   }
   step();
 }
 
-Clock::time_point Client::release_connection(bool keep) {
-  if (m_watched_fd >= 0) {
-    m_worker.loop.unwatch(m_watched_fd);
-    m_watched_fd = -1;
+void Client::retry() {
+  m_state.rng() = m_rng_at_start;
+  ++m_worker.recorder.retries;
+  if (m_worker.shared.scenario.request.checkout == scenario::CheckoutMode::per_statement) {
+    release_connection();
   }
-  if (!m_lease) return Clock::now();
-  m_kept = keep;
-  if (!keep) m_lease.release();  // the hold ends when the check-in (and any reset) is done
-  const auto now = Clock::now();
-  if (measured()) {
-    m_worker.recorder.hold.record(duration_cast<microseconds>(now - m_acquired_at).count());
-  }
-  return now;
+  begin_script(Clock::now());
 }
 
-void Client::release_kept() noexcept {
-  if (!m_kept) return;
-  m_kept = false;
-  m_lease.release();
+void Client::finish(RequestOutcome outcome, std::string_view sqlstate, std::string_view message) {
+  Release release = Release::check_in;
+  if (m_lease && !m_kept && !m_lease.connection().is_broken()) {
+    if (!m_lease.connection().in_transaction()) {
+      // Kept for the next request's exchange only when the check-in would do nothing but
+      // queue it (no reset, not broken): the hold measured here is then the same.
+      if (m_worker.shared.back_to_back) release = Release::keep_for_exchange;
+    } else if (!m_worker.shared.stop_now) {
+      // The reset on check-in runs here, without blocking the loop; the request ends after.
+      m_end.outcome = outcome;
+      m_end.sqlstate_size =
+          static_cast<std::uint8_t>(std::min(sqlstate.size(), m_end.sqlstate.size()));
+      std::copy_n(sqlstate.begin(), m_end.sqlstate_size, m_end.sqlstate.begin());
+      start_reset(AfterReset::finish);
+      return;
+    }
+  }
+  complete_request(outcome, sqlstate, message, release);
 }
 
-void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::string_view message) {
+void Client::complete_request(RequestOutcome outcome, std::string_view sqlstate,
+                              std::string_view message, Release release) {
   // One clock read for the hold's end, the completion and the next request's start.
-  // Kept for the next request's exchange only when the check-in would do nothing but queue
-  // it (no reset, not broken): the hold measured here is then the same.
-  const bool keep = m_worker.shared.back_to_back && m_lease &&
-                    !m_lease.connection().in_transaction() && !m_lease.connection().is_broken();
-  const auto now = release_connection(keep);
+  const auto now = release_connection(release);
   m_pending_sql = nullptr;
   if (measured()) {
     const std::string_view state = sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate;
     const auto latency = duration_cast<microseconds>(now - m_intended);
-    if (ok) {
-      m_worker.recorder.completed(now, latency);
-    } else if (timeout) {
-      m_worker.recorder.timed_out(now, message);
-    } else {
-      m_worker.recorder.failed(now, state);
-    }
-    if (!m_worker.recorder.instances.empty()) {
-      InstanceStats& instance = m_worker.recorder.instances[m_pool_index];
-      if (ok) {
-        instance.counters.add_completed();
-        instance.latency.record(latency.count());
-      } else if (timeout) {
-        instance.counters.add_timeout();
-      } else {
-        instance.counters.add_error(state);
-      }
+    InstanceStats* instance =
+        m_worker.recorder.instances.empty() ? nullptr : &m_worker.recorder.instances[m_pool_index];
+    if (m_stats != nullptr) count_own(*m_stats, outcome);
+    switch (outcome) {
+      case RequestOutcome::completed:
+        m_worker.recorder.completed(now, latency);
+        if (instance != nullptr) {
+          instance->counters.add_completed();
+          instance->latency.record(latency.count());
+        }
+        break;
+      case RequestOutcome::timed_out:
+        m_worker.recorder.timed_out(now, message);
+        if (instance != nullptr) instance->counters.add_timeout();
+        break;
+      case RequestOutcome::failed:
+        m_worker.recorder.failed(now, state);
+        if (instance != nullptr) instance->counters.add_error(state);
+        break;
     }
   }
   m_phase = Phase::idle;
@@ -258,8 +353,11 @@ void Client::finish(bool ok, std::string_view sqlstate, bool timeout, std::strin
 void Client::abandon() {
   if (m_phase == Phase::idle) return;
   if (m_ticket.pending()) m_pool->cancel(m_ticket);
-  release_connection();
+  drop_connection_work();
+  // A rollback still running is not waited for: the connection is closed.
+  release_connection(m_phase == Phase::resetting ? Release::reset_failed : Release::check_in);
   m_pending_sql = nullptr;
+  m_preparing = nullptr;
   ++m_token;
   if (m_phase == Phase::thinking) {
     --m_worker.thinking;
@@ -276,7 +374,7 @@ void Client::use_pool(std::size_t index) {
 }
 
 void Client::think_until(Clock::time_point ready) {
-  m_intended = ready;
+  set_intended(ready);
   ++m_worker.thinking;
   arm_timer(ready, Phase::thinking);
 }
@@ -298,18 +396,29 @@ void Client::on_timer(std::uint64_t token) {
     case Phase::acquiring:
       on_posted();  // the deadline: poll for the result (a timeout, or a late grant)
       break;
+    case Phase::connecting:
+      connect_timed_out();
+      break;
     default:
       break;
   }
 }
 
 void Client::on_posted() {
-  if (m_phase == Phase::querying) {
-    on_readable();  // a socket that could not be watched: read what is there
-    return;
+  switch (m_phase) {
+    case Phase::querying:
+    case Phase::pinging:
+    case Phase::resetting:
+    case Phase::connecting:
+      on_readable();  // a socket that could not be watched: find out by reading
+      return;
+    case Phase::acquiring:
+      if (!m_ticket.pending()) return;
+      if (auto result = m_pool->poll(m_ticket)) on_acquired(std::move(*result));
+      return;
+    default:
+      return;
   }
-  if (m_phase != Phase::acquiring || !m_ticket.pending()) return;
-  if (auto result = m_pool->poll(m_ticket)) on_acquired(std::move(*result));
 }
 
 }  // namespace poolbench::workload::detail

@@ -5,14 +5,16 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "metrics/client_stats.hpp"
 #include "metrics/hdr_histogram.hpp"
 #include "metrics/summary.hpp"
-#include "pool/connection.hpp"
+#include "pg/statement_connection.hpp"
 
 namespace poolbench::workload {
 
@@ -62,12 +64,22 @@ class Recorder {
   /// An open-loop arrival found max_in_flight requests already running.
   void dropped() { counters.add_dropped(); }
 
-  /// Closes the last second. Call once, after the worker's loop ended.
+  /// Called by the worker on every loop turn: reads the thread's CPU clock on the first
+  /// turn at or after `measure_start` and the first at or after `measure_end` (a turn is
+  /// at most 50 ms), so cpu_measured_s() is the CPU time of the measurement window.
+  void observe_cpu(Clock::time_point now, Clock::time_point measure_end);
+  /// The worker thread's CPU time (user + system) inside the measurement window, seconds.
+  double cpu_measured_s() const noexcept { return m_cpu_end_s - m_cpu_start_s; }
+
+  /// Closes the last second (and the CPU window, when the loop ended before its end).
+  /// Call once, from the worker thread, after its loop ended.
   void finish();
   const std::vector<SecondCounts>& seconds() const noexcept { return m_seconds; }
 
+  /// Complete after finish(): each second's latencies are added when that second closes.
   metrics::HdrHistogram latency;
   metrics::HdrHistogram checkout_wait;
+  metrics::HdrHistogram queue_wait;  ///< checkout_wait without the connect and pre-ping
   metrics::HdrHistogram hold;
   metrics::HdrHistogram schedule_lag;
   metrics::Counters counters;
@@ -76,6 +88,9 @@ class Recorder {
   std::int64_t unfinished = 0;  ///< still running when the drain deadline passed
   /// Per instance, by pool index; empty when the run has one pool.
   std::vector<InstanceStats> instances;
+  /// Closed loop: one per client of this worker (sized before the clients start, never
+  /// resized after: clients keep pointers); empty in an open loop.
+  std::vector<metrics::ClientStats> clients;
 
   // Progress, read by the sampling thread while the worker runs (relaxed).
   std::atomic<std::int64_t> live_completed{0};
@@ -91,22 +106,35 @@ class Recorder {
   std::int64_t m_last_second;
   metrics::HdrHistogram m_second_latency;
   std::int64_t m_current = -1;  ///< the second m_second_latency belongs to
+  /// When m_current ends (max() for the last row; min() before the first completion and
+  /// after finish()): at_second() takes its fast path before it.
+  Clock::time_point m_current_end = Clock::time_point::min();
   std::vector<SecondCounts> m_seconds;
+  bool m_cpu_started = false;
+  bool m_cpu_ended = false;
+  double m_cpu_start_s = 0;
+  double m_cpu_end_s = 0;
 };
 
-/// Wraps a connection factory and records each connect's duration (the `connect`
-/// histogram). Thread-safe: connects happen on any worker thread; they are rare enough
-/// for a mutex.
-class RecordingFactory final : public pool::ConnectionFactory {
+/// Wraps a connection factory and records each successful connect's duration (the
+/// `connect` histogram), blocking or not (from start_connect() to the attempt's take()).
+/// Thread-safe: connects happen on any worker thread; they are rare enough for a mutex.
+class RecordingFactory final : public pg::AsyncConnectionFactory {
  public:
-  explicit RecordingFactory(pool::ConnectionFactory& inner) : m_inner(inner) {}
+  explicit RecordingFactory(pg::AsyncConnectionFactory& inner) : m_inner(inner) {}
   pool::ConnectResult connect() noexcept override;
+  std::unique_ptr<pg::ConnectAttempt> start_connect() noexcept override;
+  std::chrono::milliseconds connect_timeout() const noexcept override {
+    return m_inner.connect_timeout();
+  }
+  /// Records one connect that took `took` (if recording and it succeeded).
+  void record(const pool::ConnectResult& result, std::chrono::microseconds took) noexcept;
   /// Starts counting (connects before, e.g. during warmup, are not recorded).
   void start_recording() { m_recording = true; }
   metrics::HdrHistogram take_histogram();
 
  private:
-  pool::ConnectionFactory& m_inner;
+  pg::AsyncConnectionFactory& m_inner;
   std::atomic<bool> m_recording{false};
   std::mutex m_mutex;
   metrics::HdrHistogram m_connect;  // guarded by m_mutex

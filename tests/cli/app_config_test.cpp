@@ -1,6 +1,6 @@
 // `--app-config config.yaml` (the seeds' application config): pool settings from its keys,
 // their ${VAR:-default} expansion and the DATABASE_POOL_* variables, shown with where each
-// came from, and beaten by --set (DESIGN.md: later wins).
+// came from, and beaten by --set (docs/cli.md: later wins).
 
 #include <gtest/gtest.h>
 

@@ -218,8 +218,8 @@ TEST_P(BadInput, ExitsTwoWithOneMessageNamingThePlaceAndWritesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, BadInput, ::testing::ValuesIn(load_cases()),
-                         [](const ::testing::TestParamInfo<BadInputCase>& info) {
-                           return info.param.name;
+                         [](const ::testing::TestParamInfo<BadInputCase>& case_info) {
+                           return case_info.param.name;
                          });
 
 TEST(BadInputCorpus, HasAtLeastFiftyCasesCoveringEveryCommand) {
@@ -227,7 +227,7 @@ TEST(BadInputCorpus, HasAtLeastFiftyCasesCoveringEveryCommand) {
   EXPECT_GE(cases.size(), 50u);
   std::set<std::string> commands;
   for (const auto& c : cases) commands.insert(c.args.front());
-  for (const char* command : {"run", "matrix", "report", "plan", "profiles", "server"}) {
+  for (const char* command : {"run", "matrix", "report", "plan", "profiles", "server", "capture"}) {
     EXPECT_TRUE(commands.count(command)) << "no case for poolbench " << command;
   }
 }

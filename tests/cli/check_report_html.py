@@ -6,18 +6,21 @@ Usage: check_report_html.py INDEX.html CHART_NAME...
 - well formed: every non-void element is closed, in order (html.parser events);
 - the verdict table (<table class="verdicts">) and a figure id="chart-NAME" holding an inline
   <svg> for each CHART_NAME;
-- self-contained: no src attributes, no <script>/<link>/<iframe>/<object>/<embed>/<img>,
-  every href is a fragment (#...), and no http:/https: anywhere except the SVG namespace
-  declarations (xmlns attributes name a namespace, they fetch nothing).
+- self-contained: no src attributes (so scripts are inline: the sizing calculator's), no
+  <link>/<iframe>/<object>/<embed>/<img>, every href is a fragment (#...), and no
+  http:/https: anywhere except the SVG namespace declarations (xmlns attributes name a
+  namespace, they fetch nothing); no fetch/XMLHttpRequest/import in a script.
 Exit 0 when everything holds; otherwise 1 with one line per problem.
 """
 
+import re
 import sys
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
-FORBIDDEN = {"script", "link", "iframe", "object", "embed", "img"}
+FORBIDDEN = {"link", "iframe", "object", "embed", "img"}
+NETWORK_IN_SCRIPTS = ("fetch(", "XMLHttpRequest", "import(", "WebSocket", "sendBeacon")
 
 
 class Checker(HTMLParser):
@@ -103,6 +106,10 @@ def main():
             problems.append(f"no inline <svg> in figure id=chart-{name}")
     if "@import" in text:
         problems.append("@import in the page")
+    for script in re.findall(r"<script[^>]*>(.*?)</script>", text, flags=re.S):
+        for word in NETWORK_IN_SCRIPTS:
+            if word in script:
+                problems.append(f"a script uses {word}")
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -25,7 +25,7 @@ using poolbench::testing::k_binary;
 using poolbench::testing::k_source;
 const std::string k_fixture = k_source + "/tests/unit/report/fixtures/erlang_small.json";
 const std::string k_checker = k_source + "/tests/cli/check_junit.py";
-constexpr int k_metrics = 9;
+constexpr int k_metrics = 10;
 constexpr int k_fixture_cells = 8;
 
 nlohmann::json read_json(const fs::path& path) {
@@ -116,7 +116,7 @@ TEST_F(CompareCommand, NoiseAloneExitsZeroAndPrintsEveryCellAndMetric) {
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("poolbench compare: scenario 'erlang_sample'"), std::string::npos);
   EXPECT_NE(result.out.find("0 regressed"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("(8 cells x 9 metrics)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("(8 cells x 10 metrics)"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("pool.pool_size=2,pool.max_overflow=0,server.profile=ssd  (5 vs 5 "
                             "repetitions)"),
             std::string::npos)

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """docker-compose.yml is what scripts/gen-compose.py makes from scenarios/profiles/*.conf.
 
-Docker is not available here, so this checks the file, not containers: it parses it with
-python3-yaml and compares every service with its profile, read by a parser of its own (not
-the generator's), so that an edited .conf without a regenerated compose file fails.
+This checks the file, not containers (scripts/test-containers.sh runs them with podman): it
+parses it with python3-yaml and compares every service with its profile, read by a parser of
+its own (not the generator's), so that an edited .conf without a regenerated compose file
+fails.
 Run: /usr/bin/python3 tests/cli/compose_test.py  (ctest: compose_file_matches_profiles)
 """
 
@@ -23,7 +24,7 @@ GENERATOR = REPO / "scripts" / "gen-compose.py"
 PROFILES = REPO / "scenarios" / "profiles"
 PYTHON = "/usr/bin/python3"
 
-# What the services add to or leave out of a profile (DESIGN.md: the embedded server always
+# What the services add to or leave out of a profile (docs/results.md, server_statements: the embedded server always
 # preloads pg_stat_statements; cluster::is_harness_setting lists what the server owns).
 HARNESS = {"listen_addresses", "port", "unix_socket_directories", "unix_socket_group",
            "unix_socket_permissions", "data_directory", "config_file", "hba_file",
@@ -132,9 +133,16 @@ class ComposeFile(unittest.TestCase):
 
     def test_poolbench_waits_for_every_database_and_has_one_dsn_per_profile(self):
         poolbench = self.services["poolbench"]
-        self.assertEqual(poolbench["build"], ".")
-        self.assertEqual(poolbench["command"],
-                         ["matrix", "scenarios/quickstart.yaml", "--out", "/reports/quickstart"])
+        self.assertEqual(poolbench["image"], "poolbench")
+        self.assertEqual(poolbench["build"], {
+            "context": ".", "args": {"POOLBENCH_COMMIT": "${POOLBENCH_COMMIT:-unknown}"}})
+        # The image's wait-for-servers (a shell script) waits for the DSNs' servers, for
+        # Compose implementations that ignore `condition: service_healthy`.
+        self.assertEqual(poolbench["entrypoint"], ["wait-for-servers", "poolbench"])
+        self.assertIn("COPY scripts/wait-for-servers.sh /usr/local/bin/wait-for-servers",
+                      (REPO / "Dockerfile").read_text())
+        self.assertEqual(poolbench["command"], ["matrix", "scenarios/quickstart.yaml", "--fresh",
+                                                "--out", "/reports/quickstart"])
         self.assertIn("./reports:/reports", poolbench["volumes"])
         self.assertEqual(set(poolbench["depends_on"]), {f"pg-{p}" for p in self.profiles})
         for condition in poolbench["depends_on"].values():

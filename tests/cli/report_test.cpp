@@ -121,7 +121,11 @@ TEST_F(ReportCommand, AnAnalysisBlockGivesVerdictsAndModelOverlays) {
   EXPECT_NE(html.find(">undersized</span>"), std::string::npos);
   EXPECT_NE(html.find(">oversized</span>"), std::string::npos);
   EXPECT_NE(read(m_dir / "charts" / "pool_sizing.plot.gp").find("Erlang C"), std::string::npos);
-  EXPECT_NE(read(m_dir / "charts" / "throughput.plot.gp").find("usl0(n)"), std::string::npos);
+  // Open loop at the offered rate: no USL on cells that measured no capacity, and the page
+  // says why.
+  EXPECT_EQ(read(m_dir / "charts" / "throughput.plot.gp").find("usl0(n)"), std::string::npos);
+  EXPECT_NE(html.find("No USL fit for profile=ssd"), std::string::npos);
+  EXPECT_NE(html.find("Erlang C: P(wait) 100%"), std::string::npos);  // the model column
   std::vector<std::string> check = {k_checker, (m_dir / "index.html").string()};
   check.insert(check.end(), k_charts.begin(), k_charts.end());
   const auto html_check = run_process("/usr/bin/python3", check);

@@ -13,3 +13,9 @@ poolbench_add_cli_test(cli_run_read_heavy SOURCES read_heavy_test.cpp TIMEOUT 90
 poolbench_add_cli_test(cli_shard SOURCES shard_test.cpp TIMEOUT 180 SERIAL)
 # Fault injection: each kind in a 7 s run against the embedded server (about 45 s in all).
 poolbench_add_cli_test(cli_faults SOURCES faults_test.cpp TIMEOUT 240 SERIAL)
+# Every arrival accounted for: drops miss the SLO and are never adequate (two 4 s runs and a
+# 2-cell matrix), and a flooded generator marks its cell invalid (~5 s).
+poolbench_add_cli_test(cli_accounting SOURCES accounting_test.cpp TIMEOUT 180 SERIAL)
+# Coordinated omission shown: a 2 s stall in an open and in a closed loop (two 7 s runs).
+poolbench_add_cli_test(cli_coordinated_omission SOURCES coordinated_omission_test.cpp
+  TIMEOUT 120 SERIAL)

@@ -1,4 +1,4 @@
-// Passwords never appear in any output (DESIGN.md): a real, successful `poolbench run`
+// Passwords never appear in any output (docs/cli.md): a real, successful `poolbench run`
 // against a SCRAM server, with the password given in each way a user can give it, and the
 // password searched for in stdout, stderr and every file the run wrote.
 
@@ -17,6 +17,8 @@
 
 #include "cli/background_server.hpp"
 #include "cli/run_binary.hpp"
+#include "pg/session.hpp"
+#include "util/gzip.hpp"
 
 namespace {
 
@@ -49,6 +51,28 @@ std::string read_file(const fs::path& path) {
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
+}
+
+/// Polls (bounded, 30 s) until every one of `files` holds a piece of `password` and none of
+/// them grew over three polls 100 ms apart.
+bool wait_for_logs(const std::vector<fs::path>& files, const std::string& password) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::vector<std::uintmax_t> last(files.size(), 0);
+  int stable = 0;
+  while (stable < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool same = true;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      std::error_code ignored;
+      const std::uintmax_t size = fs::file_size(files[i], ignored);
+      const bool holds = size != static_cast<std::uintmax_t>(-1) &&
+                         !leaked_piece(read_file(files[i]), password).empty();
+      same = same && holds && size == last[i];
+      last[i] = size;
+    }
+    stable = same ? stable + 1 : 0;
+  }
+  return stable >= 3;
 }
 
 /// How the password reaches poolbench.
@@ -341,6 +365,69 @@ TEST(RunSecrets, MatrixReportCompareShardsAndMergeKeepThePasswordOut) {
   }
   EXPECT_GE(searched, 20);  // results, reports, charts, junit, benchmark-action files
   fs::remove_all(dir);
+}
+
+// poolbench capture reads logs that may hold passwords: an ALTER ROLE ... PASSWORD an admin
+// ran (logged, as log_min_duration_statement = 0 logs every statement), and the password in
+// the --dsn URL. Neither reaches stdout, stderr or any file capture writes, in any mode
+// (csvlog and stderr logs, plain and --redact, --redact with --dsn, and the
+// pg_stat_statements form).
+TEST(RunSecrets, CaptureKeepsPasswordsFromTheLogAndTheDsnOut) {
+  const BackgroundServer server(k_binary,
+                                {"--profile", k_source + "/tests/cli/capture/logging.conf"});
+  const std::string& password = server.password();
+  const fs::path home =
+      fs::temp_directory_path() / ("poolbench-capture-secrets-" + std::to_string(::getpid()));
+  fs::create_directories(home);
+  const std::string url = "postgresql://" + server.user() + ":" + password +
+                          "@127.0.0.1:" + std::to_string(server.port()) + "/" + server.database();
+  {
+    // An admin sets the same password again: the log now holds it in an ALTER ROLE.
+    auto admin = poolbench::pg::Session::connect(server.conninfo());
+    admin.exec("ALTER ROLE " + server.user() + " PASSWORD '" + password + "'");
+    const ProcessResult run =
+        poolbench({"run", k_scenario, "--dsn", url, "--set", "workload.duration=1s", "--set",
+                   "workload.warmup=0s", "--out", (home / "run").string()},
+                  home);
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  }
+  const fs::path logs = server.passfile().parent_path() / "data" / "log";
+  // The logging collector writes asynchronously: wait until both logs hold the ALTER ROLE
+  // and have stopped growing (the run's last statements are in).
+  const bool written = wait_for_logs({logs / "postgresql.csv", logs / "postgresql.log"}, password);
+  const std::string log = read_file(logs / "postgresql.csv");
+  ASSERT_TRUE(written) << "the logs did not settle within 30 s";
+  ASSERT_NE(leaked_piece(log, password), "") << "the log should hold the password to hide";
+  const std::vector<std::vector<std::string>> modes = {
+      {"capture", "--log", (logs / "postgresql.csv").string()},
+      {"capture", "--log", (logs / "postgresql.log").string()},
+      {"capture", "--log", (logs / "postgresql.csv").string(), "--redact"},
+      {"capture", "--log", (logs / "postgresql.log").string(), "--redact", "--dsn", url},
+      {"capture", "--dsn", url, "--window", "1s"},
+  };
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    std::vector<std::string> args = modes[i];
+    const fs::path out = home / ("capture-" + std::to_string(i));
+    args.insert(args.end(), {"--out", out.string()});
+    const ProcessResult result = poolbench(args, home);
+    SCOPED_TRACE(args[1] + " " + args[2]);
+    // The pg_stat_statements form finds nothing in a quiet 1 s window: exit 3, and still
+    // no password in what it says.
+    EXPECT_TRUE(result.exit_code == 0 || (i == 4 && result.exit_code == 3))
+        << result.out << result.err;
+    EXPECT_EQ(leaked_piece(result.out + result.err, password), "");
+    if (!fs::exists(out)) continue;
+    for (const auto& [path, content] : files_under(out)) {
+      std::string text = content;
+      if (path.extension() == ".gz") {
+        poolbench::util::GzLineReader reader(path);
+        text.clear();
+        for (std::string line; reader.next(line);) text += line + "\n";
+      }
+      EXPECT_EQ(leaked_piece(text, password), "") << path;
+    }
+  }
+  fs::remove_all(home);
 }
 
 }  // namespace

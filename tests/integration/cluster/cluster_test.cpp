@@ -74,8 +74,8 @@ TEST_F(EmbeddedCluster, SettingsThatOnlyNeedAReloadDoNotRestart) {
 
 TEST_F(EmbeddedCluster, ComparingAnUnappliedProfileReportsEachMismatchByName) {
   auto session = pg::Session::connect(cluster().conninfo());
-  const auto checks =
-      compare_settings(session, load_profile("prod", profiles_dir()), cluster().catalog(), false);
+  const auto checks = compare_settings(session, load_profile("prod", profiles_dir()),
+                                       cluster().catalog(), ServerKind::other);
   ASSERT_EQ(checks.size(), 6U);
   const std::string message = mismatch_message(checks);
   EXPECT_THAT(message, HasSubstr("shared_buffers: profile 512MB, server 128MB"));

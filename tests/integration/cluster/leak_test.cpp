@@ -1,9 +1,11 @@
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -20,6 +22,29 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string k_child = POOLBENCH_CLUSTER_CHILD;
+
+/// This test process and its children get a runtime root of their own
+/// ($POOLBENCH_RUNTIME_DIR): in the shared /tmp/poolbench-<uid>, a concurrent poolbench
+/// process starting a cluster removes the stale directory of a killed child before this
+/// test's own remove_stale_clusters() call can, and the test would count 0.
+class OwnRuntimeRoot : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    m_root = fmt::format("/tmp/poolbench-{}-leaks-{}", ::geteuid(), ::getpid());
+    ::setenv(k_runtime_dir_variable, m_root.c_str(), 1);
+    ASSERT_EQ(runtime_root(), m_root);
+  }
+  void TearDown() override {
+    std::error_code error;
+    fs::remove_all(m_root, error);
+  }
+
+ private:
+  fs::path m_root;
+};
+
+[[maybe_unused]] ::testing::Environment* const k_own_root =
+    ::testing::AddGlobalTestEnvironment(new OwnRuntimeRoot);
 
 struct Child {
   pid_t pid = -1;

@@ -216,7 +216,7 @@ TEST_F(PgConnectionTest, TerminateWhileIdleIsAConnectionErrorOnTheNextStatement)
   const StatementOutcome outcome = conn->execute("SELECT 1");
   ASSERT_FALSE(outcome.ok);
   EXPECT_EQ(outcome.failure->kind, ErrorKind::connection);
-  // REFERENCES.md §5: the FATAL arrives with no SQLSTATE, then the connection is gone.
+  // docs/references.md §5: the FATAL arrives with no SQLSTATE, then the connection is gone.
   EXPECT_THAT((std::vector<std::string>{"57P01", "08006"}),
               ::testing::Contains(outcome.failure->sqlstate));
   EXPECT_TRUE(conn->is_broken());

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "analysis/finite_source.hpp"
 #include "cli/run_binary.hpp"
+#include "metrics/hdr_codec.hpp"
+#include "metrics/hdr_histogram.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::analysis {
@@ -32,7 +35,8 @@ json cell(const std::string& id, int pool_size, int max_overflow, long long time
             {"pool.max_overflow", std::to_string(max_overflow)},
             {"server.profile", profile}}},
           {"summary",
-           {{"requests", requests},
+           {{"duration_s", 10.0},
+            {"requests", requests},
             {"completed", completed},
             {"timeouts", timeouts},
             {"throughput_rps", 100.0 + pool_size},
@@ -47,11 +51,17 @@ json cell(const std::string& id, int pool_size, int max_overflow, long long time
                 {{"t_s", 1}, {"checked_out", 1.0}, {"overflow", 0.0}, {"invalid", 0}}})}};
 }
 
+/// Results of the embedded server on a 4-core host, whose scenario models every environment
+/// of seed 003's table (workload.environment), so that every environment row applies.
 json results_with(json cells) {
   return {{"schema", "poolbench.results/1"},
           {"host", {{"cores", 4}}},
+          {"server", {{"embedded", true}}},
           {"scenario",
-           {{"workload", {{"mode", "closed"}, {"clients", 16}}},
+           {{"workload",
+             {{"mode", "closed"},
+              {"clients", 16},
+              {"environment", "development+testing+staging+production"}}},
             {"pool", {{"pool_size", 5}, {"max_overflow", 0}, {"pool_timeout", "1s"}}},
             {"slo", {{"timeout_rate", 0}, {"p99_latency", "50ms"}}}}},
           {"cells", std::move(cells)}};
@@ -93,20 +103,29 @@ TEST(Analyze, VerdictsFollowTheSmallestPoolThatMetTheSlo) {
   EXPECT_EQ(ssd["key"], "server.profile=ssd");
   EXPECT_EQ(ssd["smallest_met"]["cell"], "e");
   EXPECT_EQ(ssd["smallest_met"]["total"], 6);
-  EXPECT_EQ(ssd["usl"]["status"], "ok");  // N = 1.5, 2, 2.5, 3 (mean_checked_out)
+  // N = 1.5, 2, 3 (mean_checked_out): three distinct concurrencies, the USL needs four.
+  EXPECT_EQ(ssd["usl"]["status"], "not_enough_points");
+  EXPECT_NE(ssd["usl"]["reason"].get<std::string>().find("3 distinct concurrencies"),
+            std::string::npos);
+  EXPECT_FALSE(ssd["usl"]["good_fit"].get<bool>());
   EXPECT_EQ(ssd["usl"]["concurrency_source"], "pool.mean_checked_out");
   EXPECT_TRUE(ssd["erlang_c_smallest_servers"].is_null());  // closed loop
-  EXPECT_EQ(ssd["hikaricp"]["connections"], 8);
+  EXPECT_EQ(ssd["hikaricp"]["connections"], 8);  // the embedded server: this host's 4 cores
+  EXPECT_EQ(ssd["hikaricp"]["status"], "ok");
   EXPECT_EQ(analysis["groups"][1]["hikaricp"]["connections"], 9);  // hdd: one spindle
   EXPECT_EQ(analysis["groups"][1]["usl"]["status"], "not_enough_points");
 
-  // Seed rows: the tier of a closed loop is its best throughput (108 req/s: "high", 20 + 10),
-  // larger than the smallest total that met (6), so oversized by inference.
+  // Seed rows: the tier of the measured arrival rate (5040 requests in the 5 measured cells'
+  // 50 s: "high", 20 + 10), larger than the smallest total that met (6), so oversized by
+  // inference.
   const json& tier = ssd["seed_rows"][0];
   EXPECT_EQ(tier["table"], "traffic_tier");
   EXPECT_EQ(tier["name"], "high");
   EXPECT_EQ(tier["verdict"], "oversized");
   EXPECT_EQ(tier["basis"], "inferred");
+  EXPECT_NE(tier["applies"].get<std::string>().find("measured arrival rate 100.8"),
+            std::string::npos)
+      << tier.dump();
   const json& testing_row = ssd["seed_rows"][2];  // testing: 5 + 5
   EXPECT_EQ(testing_row["name"], "testing");
   EXPECT_EQ(testing_row["verdict"], "oversized");
@@ -139,6 +158,62 @@ TEST(Analyze, ConnectionsTheServerRefusedMakeACellOverBudgetNotUndersized) {
   EXPECT_EQ(cell_by_id(analysis, "p")["verdict"], "adequate");
 }
 
+TEST(Analyze, ACellThatDroppedArrivalsIsNeverAdequate) {
+  // The case: 2,000 rps open loop, max_in_flight 4, 5 ms requests: 4,295 of 6,001
+  // arrivals dropped, and every completed request fast and without a timeout.
+  json dropped = cell("d", 4, 0, 0, 6);
+  dropped["summary"]["requests"] = 6001;
+  dropped["summary"]["completed"] = 1706;
+  dropped["summary"]["dropped"] = 4295;
+  json none = results_with(json::array({dropped, cell("n", 8, 0, 0, 6)}));
+  none["scenario"].erase("slo");  // no slo: drops count all the same
+  for (const json& results : {results_with(json::array({dropped, cell("n", 8, 0, 0, 6)})), none}) {
+    const json analysis = analyze(results);
+    const json& d = cell_by_id(analysis, "d");
+    EXPECT_EQ(d["verdict"], "undersized") << d.dump();
+    EXPECT_FALSE(d["met"].get<bool>());
+    EXPECT_NE(d["reasons"].dump().find("4295 of 6001 arrivals dropped"), std::string::npos)
+        << d.dump();
+    // The bigger pool that met is now the smallest that met: adequate, not oversized.
+    EXPECT_EQ(cell_by_id(analysis, "n")["verdict"], "adequate");
+    EXPECT_EQ(analysis["groups"][0]["smallest_met"]["cell"], "n");
+  }
+}
+
+TEST(Analyze, ErrorsCountAgainstTheSloErrorRateWhichDefaultsToZero) {
+  json failing = cell("e", 4, 0, 0, 6);
+  failing["summary"]["errors"] = 3;
+  failing["summary"]["requests"] = 1003;
+  failing["summary"]["errors_by_sqlstate"] = {{"57P01", 3}};
+  json results = results_with(json::array({failing}));
+  const json strict = analyze(results);
+  EXPECT_EQ(strict["slo"]["error_rate"], 0.0);
+  EXPECT_EQ(strict["slo"]["drop_rate"], 0.0);
+  EXPECT_EQ(cell_by_id(strict, "e")["verdict"], "undersized");
+  EXPECT_NE(cell_by_id(strict, "e")["reasons"].dump().find("slo.error_rate"), std::string::npos);
+  results["scenario"]["slo"]["error_rate"] = 0.01;  // 3 of 1003 is within it
+  EXPECT_EQ(cell_by_id(analyze(results), "e")["verdict"], "adequate");
+  results["scenario"].erase("slo");  // no slo: any error is a miss
+  EXPECT_EQ(cell_by_id(analyze(results), "e")["verdict"], "undersized");
+}
+
+TEST(Analyze, AnInvalidCellGetsNoModelNoVerdictAndCountsInNoGroup) {
+  json invalid = cell("i", 2, 0, 0, 20);  // would be the smallest that met
+  invalid["invalid"] = {{"reason", "the load generator fell behind: schedule lag p99 23 ms"}};
+  const json analysis = analyze(results_with(json::array({invalid, cell("m", 4, 0, 0, 20)})));
+  const json& i = cell_by_id(analysis, "i");
+  EXPECT_EQ(i["verdict"], "invalid");
+  EXPECT_TRUE(i["met"].is_null());
+  EXPECT_EQ(i["reasons"][0], "the load generator fell behind: schedule lag p99 23 ms");
+  for (const char* model : {"little", "erlang_c", "seeds_formula", "monitoring"}) {
+    EXPECT_FALSE(i.contains(model)) << model;
+  }
+  EXPECT_EQ(cell_by_id(analysis, "m")["verdict"], "adequate");
+  const json& group = analysis["groups"][0];
+  EXPECT_EQ(group["smallest_met"]["cell"], "m");
+  for (const auto& point : group["usl"]["observations"]) EXPECT_NE(point["cell"], "i");
+}
+
 TEST(Analyze, AMeasuredSeedRowTakesTheVerdictOfItsCell) {
   const json analysis = analyze(results_with(json::array({
       cell("small", 5, 5, 3, 30),  // the testing row (5 + 5), measured: undersized
@@ -155,6 +230,94 @@ TEST(Analyze, AMeasuredSeedRowTakesTheVerdictOfItsCell) {
   EXPECT_EQ(rows[1]["verdict"], "not_covered");  // 10 missed, 30 met, nothing between
   EXPECT_EQ(rows[4]["name"], "production");      // 50 + 20 > 30 that met
   EXPECT_EQ(rows[4]["verdict"], "oversized");
+}
+
+TEST(Analyze, SeedRowsAreJudgedOnlyWhereTheyApply) {
+  json results = results_with(json::array({cell("a", 5, 5, 0, 30), cell("b", 20, 10, 0, 30)}));
+  results["scenario"]["workload"].erase("environment");
+  json rows = analyze(results)["groups"][0]["seed_rows"];
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();  // no environment named, no mix known: the tier
+  EXPECT_EQ(rows[0]["table"], "traffic_tier");
+
+  results["scenario"]["workload"]["environment"] = "production";
+  // A read-heavy mix: one writing transaction of weight 1 in 10 (10% of the requests write).
+  results["scenario"]["transactions"] = {
+      {{"name", "read"}, {"weight", 9}, {"script", "SELECT 1;"}},
+      {{"name", "write"}, {"weight", 1}, {"script", "\\set x 1\nUPDATE t SET v = 1;"}}};
+  rows = analyze(results)["groups"][0]["seed_rows"];
+  ASSERT_EQ(rows.size(), 3u) << rows.dump();
+  EXPECT_EQ(rows[1]["name"], "production");
+  EXPECT_EQ(rows[2]["table"], "workload");
+  EXPECT_EQ(rows[2]["name"], "read_heavy");
+  EXPECT_NE(rows[2]["applies"].get<std::string>().find("10% of the requests write"),
+            std::string::npos)
+      << rows[2].dump();
+}
+
+TEST(Analyze, HikaricpUsesTheServersCoresOrSaysTheyAreUnknown) {
+  json results = results_with(json::array({cell("a", 5, 5, 0, 30)}));
+  results["server"]["embedded"] = false;  // a --dsn server: this host's cores are not its
+  json hikari = analyze(results)["groups"][0]["hikaricp"];
+  EXPECT_EQ(hikari["status"], "not_computed");
+  EXPECT_TRUE(hikari["connections"].is_null());
+  EXPECT_NE(hikari["reason"].get<std::string>().find("not computed: server cores unknown"),
+            std::string::npos);
+  results["scenario"]["server"] = {{"cores", 16}};  // server.cores / --server-cores
+  hikari = analyze(results)["groups"][0]["hikaricp"];
+  EXPECT_EQ(hikari["connections"], 32);
+  EXPECT_EQ(hikari["cores_source"], "server.cores");
+}
+
+TEST(Analyze, TheFiniteSourceModelCoversClosedLoopCells) {
+  const json analysis = analyze(results_with(json::array({cell("a", 4, 0, 0, 30)})));
+  const json& finite = analysis["cells"][0]["finite_source"];
+  ASSERT_EQ(finite["status"], "ok") << finite.dump();
+  // 16 clients, 4 connections, hold 10 ms; away from the pool: latency 20 - wait 1 - hold 10
+  // = 9 ms per request.
+  EXPECT_EQ(finite["clients"], 16);
+  EXPECT_EQ(finite["servers"], 4);
+  EXPECT_DOUBLE_EQ(finite["mean_think_ms"].get<double>(), 9.0);
+  const FiniteSource m = finite_source(16, 4, 0.009, 0.010);
+  EXPECT_DOUBLE_EQ(finite["p_wait"].get<double>(), m.p_wait);
+  EXPECT_DOUBLE_EQ(finite["throughput_rps"].get<double>(), m.throughput_per_s);
+  EXPECT_DOUBLE_EQ(finite["measured_throughput_rps"].get<double>(), 104.0);
+  EXPECT_EQ(analysis["cells"][0]["erlang_c"]["status"], "not_applicable");
+}
+
+/// `n` checkouts of `value_us` each, as a cell's histograms hold them.
+std::string histogram_of(std::int64_t value_us, std::int64_t n) {
+  metrics::HdrHistogram histogram;
+  for (std::int64_t i = 0; i < n; ++i) histogram.record(value_us);
+  return metrics::encode_hdr_v2_base64(histogram);
+}
+
+TEST(Analyze, TheMeasuredWaitIsTheQueueWaitNotTheConnectionWorkAfterTheGrant) {
+  // Every checkout granted at once (queue_wait 10 us) but then pre-pinged for 5 ms
+  // (checkout_wait 5 ms): nobody waited for a slot.
+  json c = cell("a", 4, 0, 0, 30);
+  c["histograms"] = {{"checkout_wait", histogram_of(5000, 100)},
+                     {"queue_wait", histogram_of(10, 100)}};
+  c["summary"]["checkout_wait_ms"] = {{"mean", 5.0}, {"p99", 5.0}};
+  c["summary"]["queue_wait_ms"] = {{"mean", 0.01}, {"p99", 0.01}};
+  const json analysis = analyze(results_with(json::array({c})));
+  for (const char* model : {"finite_source", "erlang_c"}) {
+    const json& m = analysis["cells"][0][model];
+    EXPECT_EQ(m["measured_wait_source"], "queue_wait") << model;
+    EXPECT_EQ(m["measured_p_wait"], 0.0) << model;
+    EXPECT_DOUBLE_EQ(m["measured_mean_wait_ms"].get<double>(), 0.01) << model;
+    EXPECT_DOUBLE_EQ(m["measured_p99_wait_ms"].get<double>(), 0.01) << model;
+  }
+  // Away from the pool: latency 20 - the whole checkout wait 5 - hold 10 ms.
+  EXPECT_DOUBLE_EQ(analysis["cells"][0]["finite_source"]["mean_think_ms"].get<double>(), 5.0);
+
+  // Results written before queue_wait was measured: the checkout wait, and they say so.
+  c["histograms"].erase("queue_wait");
+  c["summary"].erase("queue_wait_ms");
+  const json older = analyze(results_with(json::array({c})));
+  const json& m = older["cells"][0]["finite_source"];
+  EXPECT_EQ(m["measured_wait_source"], "checkout_wait");
+  EXPECT_EQ(m["measured_p_wait"], 1.0);
+  EXPECT_DOUBLE_EQ(m["measured_mean_wait_ms"].get<double>(), 5.0);
 }
 
 TEST(Analyze, MonitoringRulesFireOnOverflowMostOfTheTimeAndOnInvalid) {
@@ -200,6 +363,8 @@ TEST(AnalyzeErlangSample, ModelsMatchTheMeasuredCells) {
   EXPECT_NEAR(six["erlang_c"]["p_wait"].get<double>(),
               six["erlang_c"]["measured_p_wait"].get<double>(), 0.1);
   EXPECT_EQ(six["verdict"], "adequate");
+  // The fixture predates queue_wait: its measured waits are checkout waits, and say so.
+  EXPECT_EQ(six["erlang_c"]["measured_wait_source"], "checkout_wait");
   EXPECT_EQ(
       cell_by_id(analysis, "pool.pool_size=8,pool.max_overflow=0,server.profile=ssd#0")["verdict"],
       "oversized");

@@ -4,6 +4,7 @@
 
 #include "analysis/regression.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -265,7 +266,7 @@ const std::vector<SyntheticCell> k_cells = {
     {5, 1000, 2, 0.5, 0, 0}, {10, 1800, 2.2, 0.05, 0, 0}, {20, 2000, 2.6, 0.01, 0, 0}};
 
 TEST(CompareResults, WholeRunsOfPureNoiseFailAtMostAtAlphaWithDefaultThresholds) {
-  // 3 cells x 9 metrics, 5+5 repetitions, 5% run-to-run noise on every metric: how often
+  // 3 cells x 10 metrics, 5+5 repetitions, 5% run-to-run noise on every metric: how often
   // would a CI job fail on a change that does nothing?
   constexpr int k_trials = 1000;
   std::mt19937_64 rng(42);
@@ -287,7 +288,7 @@ TEST(CompareResults, WholeRunsOfPureNoiseFailAtMostAtAlphaWithDefaultThresholds)
               << " cell comparisons\n";
   }
   const double rate = static_cast<double>(failed_runs) / k_trials;
-  std::cout << "[ measured ] pure noise (5% cv), 3 cells x 9 metrics, 5+5 repetitions, "
+  std::cout << "[ measured ] pure noise (5% cv), 3 cells x 10 metrics, 5+5 repetitions, "
                "default thresholds: "
             << failed_runs << " of " << k_trials << " runs would fail (" << regressed_metrics
             << " metric regressions)\n";
@@ -351,6 +352,48 @@ TEST(CompareResults, ErrorRateIsErrorsPerRequest) {
   EXPECT_TRUE(comparison.thresholds_only());
   ASSERT_FALSE(comparison.notes.empty());
   EXPECT_THAT(comparison.notes.back(), HasSubstr("verdicts come from the thresholds alone"));
+}
+
+TEST(CompareResults, DropRateIsDroppedArrivalsPerRequestAndAMetricOfItsOwn) {
+  std::mt19937_64 rng(6);
+  auto baseline = synthetic_results("ci", {k_cells[0]}, 1, 0, rng);
+  auto current = baseline;
+  current["cells"][0]["summary"]["dropped"] = 40;  // of 10000 requests
+  const auto comparison = compare_results(baseline, "b", current, "c", {});
+  const auto& metrics = comparison.cells[0].metrics;
+  const auto drop = std::find_if(metrics.begin(), metrics.end(),
+                                 [](const auto& m) { return m.metric == "drop_rate"; });
+  ASSERT_NE(drop, metrics.end());
+  EXPECT_DOUBLE_EQ(drop->current_value, 0.004);
+  EXPECT_EQ(drop->verdict, Verdict::regressed);  // beyond the default +0.001
+  EXPECT_EQ(parse_threshold("dropped=+0.01").first, "drop_rate");
+}
+
+TEST(CompareResults, InvalidRepetitionsAreLeftOutOfTheSample) {
+  std::mt19937_64 rng(6);
+  auto baseline = synthetic_results("ci", {k_cells[0]}, 2, 0, rng);
+  auto current = baseline;
+  current["cells"][1]["summary"]["throughput_rps"] =
+      1.0;  // the generator's limit, not the system's
+  current["cells"][1]["invalid"] = {{"reason", "the load generator fell behind"}};
+  const auto comparison = compare_results(baseline, "b", current, "c", {});
+  EXPECT_EQ(comparison.cells[0].metrics.front().current.size(), 1u);
+  EXPECT_EQ(comparison.cells[0].metrics.front().verdict, Verdict::unchanged);
+  current["cells"][0]["invalid"] = {{"reason", "the load generator fell behind"}};
+  EXPECT_THAT(input_error_of([&] { compare_results(baseline, "b", current, "c", {}); }),
+              HasSubstr("not ok or invalid"));
+}
+
+TEST(CompareResults, ABaselineWrittenBeforeDropAndErrorRateSloKeysStillCompares) {
+  std::mt19937_64 rng(7);
+  auto baseline = synthetic_results("ci", k_cells, 1, 0, rng);
+  auto current = baseline;
+  baseline["scenario"]["slo"] = {{"timeout_rate", 0}};
+  current["scenario"]["slo"] = {{"timeout_rate", 0}, {"drop_rate", 0.0}, {"error_rate", 0.0}};
+  EXPECT_NO_THROW(compare_results(baseline, "b", current, "c", {}));
+  current["scenario"]["slo"]["drop_rate"] = 0.01;  // a real change of the SLO
+  EXPECT_THAT(input_error_of([&] { compare_results(baseline, "b", current, "c", {}); }),
+              HasSubstr("slo"));
 }
 
 TEST(CompareResults, DifferentScenariosCannotBeCompared) {

@@ -20,6 +20,7 @@ struct SyntheticCell {
   double wait_p50_ms = 0.5;   ///< p99 = 4x, p999 = 8x
   double timeout_rate = 0;
   double error_rate = 0;
+  double drop_rate = 0;
 };
 
 /// `cv`: coefficient of variation of every metric across repetitions.
@@ -49,9 +50,11 @@ inline nlohmann::json synthetic_results(const std::string& scenario,
       const double wait = draw(cell.wait_p50_ms);
       const double timeout_rate = draw(cell.timeout_rate);
       const double errors = std::round(draw(cell.error_rate) * requests);
+      const double dropped = std::round(draw(cell.drop_rate) * requests);  // 0: no draw
       nlohmann::json summary = {
           {"requests", requests},
           {"errors", errors},
+          {"dropped", dropped},
           {"throughput_rps", draw(cell.throughput_rps)},
           {"timeout_rate", timeout_rate},
           {"latency_ms",

@@ -9,7 +9,7 @@ namespace poolbench::analysis {
 namespace {
 
 // SPEC SDM91 (R usl `data/specsdm91.rda`); R's nls fit: σ = 0.0277285, κ = 0.0001044,
-// λ = 89.995, N* ≈ 96.5, X* ≈ 1884, limit 3246 (REFERENCES.md §4).
+// λ = 89.995, N* ≈ 96.5, X* ≈ 1884, limit 3246 (docs/references.md §4).
 TEST(UslFit, ReproducesTheSpecSdm91FitOfTheRPackage) {
   const std::vector<UslPoint> points = {{1, 64.9},     {18, 995.9},   {36, 1652.4}, {72, 1853.2},
                                         {108, 1828.9}, {144, 1775.0}, {216, 1702.2}};

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// An echo server on 127.0.0.1 (one connection at a time, until it closes).
+/// An echo server on 127.0.0.1: one thread per connection, until the client closes it.
 class EchoServer {
  public:
   EchoServer() {
@@ -36,19 +38,23 @@ class EchoServer {
       while (true) {
         const int client = ::accept(m_fd, nullptr, nullptr);
         if (client < 0) return;
-        char buffer[4096];
-        ssize_t n = 0;
-        while ((n = ::read(client, buffer, sizeof buffer)) > 0) {
-          if (::write(client, buffer, static_cast<std::size_t>(n)) != n) break;
-        }
-        ::close(client);
+        m_handlers.emplace_back([client] {
+          char buffer[4096];
+          ssize_t n = 0;
+          while ((n = ::read(client, buffer, sizeof buffer)) > 0) {
+            if (::write(client, buffer, static_cast<std::size_t>(n)) != n) break;
+          }
+          ::close(client);
+        });
       }
     });
   }
+  /// Every client connection must be closed by then (the handlers wait for that).
   ~EchoServer() {
     ::shutdown(m_fd, SHUT_RDWR);
     ::close(m_fd);
     m_thread.join();
+    for (std::thread& handler : m_handlers) handler.join();
   }
   int port() const { return m_port; }
 
@@ -56,6 +62,7 @@ class EchoServer {
   int m_fd = -1;
   int m_port = 0;
   std::thread m_thread;
+  std::vector<std::thread> m_handlers;  // touched by m_thread only until it is joined
 };
 
 int connect_to(int port) {
@@ -107,6 +114,38 @@ TEST(DelayProxy, ForwardsBothWaysUnchangedAndAddsTheDelayEachWay) {
   round_trip(fd, big, &echoed);
   EXPECT_EQ(echoed, big);
   ::close(fd);
+}
+
+TEST(DelayProxy, AConnectDelayHoldsOnlyConnectionsAcceptedAfterIt) {
+  EchoServer echo;
+  DelayProxy proxy("127.0.0.1", echo.port());
+  const int before = connect_to(proxy.port());
+  ASSERT_GE(before, 0);
+  std::string echoed;
+  round_trip(before, "first", &echoed);
+  EXPECT_EQ(echoed, "first");
+
+  constexpr auto k_hold = std::chrono::milliseconds(1500);
+  proxy.set_connect_delay(k_hold);
+  const auto accepted_at = Clock::now();
+  const int after = connect_to(proxy.port());
+  ASSERT_GE(after, 0);
+  ASSERT_EQ(::write(after, "late", 4), 4);
+  // The connection opened before the delay was set is not held: it answers while the new
+  // one's bytes wait (its round trip needs no more than a loop turn of the proxy).
+  round_trip(before, "again", &echoed);
+  EXPECT_EQ(echoed, "again");
+  pollfd pending{after, POLLIN, 0};
+  EXPECT_EQ(::poll(&pending, 1, 0), 0) << "the new connection was not held";
+  char buffer[4];
+  ASSERT_EQ(::read(after, buffer, sizeof buffer), 4);
+  EXPECT_EQ(std::string(buffer, 4), "late");
+  EXPECT_GE(Clock::now() - accepted_at, k_hold);
+  // Held only at its start: the next round trip is not held again.
+  round_trip(after, "then", &echoed);
+  EXPECT_EQ(echoed, "then");
+  ::close(after);
+  ::close(before);
 }
 
 TEST(DelayProxy, AServerThatIsDownClosesTheClientsConnection) {

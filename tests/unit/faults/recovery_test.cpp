@@ -18,7 +18,7 @@ std::vector<workload::TimeseriesRow> series(const std::vector<std::int64_t>& com
   return rows;
 }
 
-FaultRecord record(workload::FaultKind kind, double start_s, double end_s) {
+FaultRecord record(scenario::FaultKind kind, double start_s, double end_s) {
   FaultRecord r;
   r.fault.kind = kind;
   r.start_s = start_s;
@@ -35,7 +35,7 @@ TEST(FaultRecovery, RecoveryCountsFromTheFaultsEndToTheFirstSecondBackWithinTenP
   rows[4].errors_by_sqlstate = {{"57P03", 3}};
   rows[5].timeouts = 2;
   rows[7].errors = 99;  // after recovery: not this fault's
-  FaultRecord r = record(workload::FaultKind::restart, 3.2, 3.6);
+  FaultRecord r = record(scenario::FaultKind::restart, 3.2, 3.6);
   r.before.invalidations = 1;
   r.after.invalidations = 5;
   const auto out = fault_results({r}, rows);
@@ -58,7 +58,7 @@ TEST(FaultRecovery, RecoveryCountsFromTheFaultsEndToTheFirstSecondBackWithinTenP
 TEST(FaultRecovery, OnANoisyBaselineASecondAsFastAsTheSlowestBeforeTheFaultIsBack) {
   // Before the fault: 130, 70, 100 (mean 100); 90% of it is 90, the slowest second 70.
   // 75 (second 4) is back; 65 (second 3) is not.
-  const auto out = fault_results({record(workload::FaultKind::restart, 3.1, 3.5)},
+  const auto out = fault_results({record(scenario::FaultKind::restart, 3.1, 3.5)},
                                  series({130, 70, 100, 65, 75, 100}));
   EXPECT_DOUBLE_EQ(out[0]["baseline_rps"].get<double>(), 100.0);
   EXPECT_DOUBLE_EQ(out[0]["recovery_threshold_rps"].get<double>(), 70.0);
@@ -67,19 +67,19 @@ TEST(FaultRecovery, OnANoisyBaselineASecondAsFastAsTheSlowestBeforeTheFaultIsBac
 }
 
 TEST(FaultRecovery, AFaultThatNeverDentedThroughputRecoversAtOnce) {
-  const auto out = fault_results({record(workload::FaultKind::terminate_backends, 2.5, 2.51)},
+  const auto out = fault_results({record(scenario::FaultKind::terminate_backends, 2.5, 2.51)},
                                  series({50, 50, 49, 50, 50}));
   EXPECT_TRUE(out[0]["recovered"].get<bool>());
   EXPECT_DOUBLE_EQ(out[0]["recovery_s"].get<double>(), 0.0);
 }
 
 TEST(FaultRecovery, NoRecoveryBeforeTheEndAndNoBaselineAreNull) {
-  const auto never = fault_results({record(workload::FaultKind::stall, 2.0, 3.0)},
+  const auto never = fault_results({record(scenario::FaultKind::stall, 2.0, 3.0)},
                                    series({100, 100, 0, 10, 20, 30}));
   EXPECT_FALSE(never[0]["recovered"].get<bool>());
   EXPECT_TRUE(never[0]["recovery_s"].is_null());
   const auto at_start =
-      fault_results({record(workload::FaultKind::stall, 0.2, 1.0)}, series({0, 100, 100}));
+      fault_results({record(scenario::FaultKind::stall, 0.2, 1.0)}, series({0, 100, 100}));
   EXPECT_TRUE(at_start[0]["baseline_rps"].is_null());
   EXPECT_FALSE(at_start[0]["recovered"].get<bool>());
 }
@@ -87,8 +87,8 @@ TEST(FaultRecovery, NoRecoveryBeforeTheEndAndNoBaselineAreNull) {
 TEST(FaultRecovery, ABaselineUsesOnlySecondsNoEarlierFaultDisturbed) {
   // The first fault (at 1 s) is back at 3 s; the second's baseline is seconds 4-5 only
   // (second 3 belongs to the first fault's window), not the pre-fault 100s.
-  const auto out = fault_results({record(workload::FaultKind::terminate_backends, 1.1, 1.2),
-                                  record(workload::FaultKind::terminate_backends, 6.1, 6.2)},
+  const auto out = fault_results({record(scenario::FaultKind::terminate_backends, 1.1, 1.2),
+                                  record(scenario::FaultKind::terminate_backends, 6.1, 6.2)},
                                  series({100, 10, 10, 95, 60, 60, 10, 60}));
   EXPECT_DOUBLE_EQ(out[1]["baseline_rps"].get<double>(), 60.0);
   EXPECT_NEAR(out[1]["recovery_s"].get<double>(), 7 - 6.2, 1e-9);
@@ -100,8 +100,8 @@ TEST(FaultRecovery, TheNextFaultEndsAWindowAndInheritsTheLevelToGetBackTo) {
   auto rows = series({100, 100, 20, 30, 20, 95, 100});
   rows[2].errors = 4;
   rows[4].errors = 6;
-  const auto out = fault_results({record(workload::FaultKind::terminate_backends, 2.0, 2.1),
-                                  record(workload::FaultKind::restart, 3.5, 3.9)},
+  const auto out = fault_results({record(scenario::FaultKind::terminate_backends, 2.0, 2.1),
+                                  record(scenario::FaultKind::restart, 3.5, 3.9)},
                                  rows);
   EXPECT_FALSE(out[0]["recovered"].get<bool>());
   EXPECT_EQ(out[0]["errors"], 4);

@@ -33,7 +33,7 @@ TEST(EmbeddedLimits, ComeFromTheProfileOrPostgresDefaults) {
 }
 
 TEST(CellBudgets, FlagCellsWhosePoolsExceedMaxConnectionsInTheSeedsTerms) {
-  const auto base = workload::parse_scenario(k_scenario, "fleet.yaml");
+  const auto base = scenario::parse_scenario(k_scenario, "fleet.yaml");
   const auto cells = expand_matrix(base, {});
   const auto budgets = check_cell_budgets(
       cells, [](const std::string&) { return embedded_limits(profile_with({})); });

@@ -28,8 +28,8 @@ matrix:
   repetitions: 2
 )";
 
-workload::Scenario load(const std::vector<std::string>& sets = {}) {
-  return workload::parse_scenario(k_scenario, "grid.yaml", sets);
+scenario::Scenario load(const std::vector<std::string>& sets = {}) {
+  return scenario::parse_scenario(k_scenario, "grid.yaml", sets);
 }
 
 std::vector<std::string> ids(const std::vector<Cell>& cells) {
@@ -156,7 +156,7 @@ matrix:
 )";
 
 TEST(MatrixExpansion, ACompositeAxisPairsSettingsInsteadOfCrossingThem) {
-  const auto base = workload::parse_scenario(k_paired, "rows.yaml");
+  const auto base = scenario::parse_scenario(k_paired, "rows.yaml");
   ASSERT_EQ(base.matrix.size(), 2u);
   EXPECT_EQ(base.matrix[0].values[0], "{pool_size: 30, max_overflow: 5, pool_recycle: 3600}");
   const auto cells = expand_matrix(base, {});
@@ -176,7 +176,7 @@ TEST(MatrixExpansion, ACompositeAxisPairsSettingsInsteadOfCrossingThem) {
             "pool_size=15 max_overflow=15 pool_timeout=60 rate=50");
   // --set fixes a key inside a composite axis too.
   const auto fixed =
-      expand_matrix(workload::parse_scenario(k_paired, "rows.yaml", {"pool.max_overflow=0"}), {});
+      expand_matrix(scenario::parse_scenario(k_paired, "rows.yaml", {"pool.max_overflow=0"}), {});
   for (const auto& cell : fixed) EXPECT_EQ(cell.scenario.pool.settings.max_overflow, 0);
 }
 
@@ -184,20 +184,20 @@ TEST(MatrixExpansion, CompositeAxisErrorsNameTheItemAndKey) {
   const std::string head =
       "name: rows\ntransactions:\n  - name: read\n    script: SELECT 1;\nmatrix:\n";
   try {
-    workload::parse_scenario(head + "  pool: [{pool_size: 3}, {pool_sise: 4}]\n", "rows.yaml");
+    scenario::parse_scenario(head + "  pool: [{pool_size: 3}, {pool_sise: 4}]\n", "rows.yaml");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("rows.yaml:6"));
     EXPECT_THAT(e.what(), HasSubstr("pool.pool_sise"));
   }
   try {
-    workload::parse_scenario(head + "  pool: [{pool_size: 3}, 4]\n", "rows.yaml");
+    scenario::parse_scenario(head + "  pool: [{pool_size: 3}, 4]\n", "rows.yaml");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("matrix.pool[1]"));
   }
   try {
-    workload::parse_scenario(head + "  pool: [{pool_size: -3}]\n", "rows.yaml");
+    scenario::parse_scenario(head + "  pool: [{pool_size: -3}]\n", "rows.yaml");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("pool.pool_size"));

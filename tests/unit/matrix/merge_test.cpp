@@ -178,6 +178,39 @@ TEST(MergeShards, CountersAreTheShardsSumsAndRatesComeFromTheSums) {
   EXPECT_EQ(merged["cells"][0]["shards"].size(), 3u);
 }
 
+TEST(MergeShards, WarmupCountersAndGeneratorThreadsAreEveryShards) {
+  auto shards = results_of(three_shards());
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    json& summary = shards[i].results["cells"][0]["summary"];
+    summary["pool"]["warmup"] = {
+        {"max_checked_out", 2}, {"max_overflow_used", 1}, {"connects", 4 + static_cast<int>(i)},
+        {"recycles", 0},        {"invalidations", 0},     {"preping_failures", 0}};
+    summary["generator"] = {{"threads", 1}, {"worker_cpu_s", {0.5}}, {"worker_cpu_busy", {0.2}}};
+  }
+  const json merged = merge_shards(shards);
+  const json& s = merged["cells"][0]["summary"];
+  EXPECT_EQ(s["pool"]["connects"], 10 + 11 + 12);  // the measurement window's
+  EXPECT_EQ(s["pool"]["warmup"]["connects"], 4 + 5 + 6);
+  EXPECT_EQ(s["generator"]["threads"], 3);
+  EXPECT_EQ(s["generator"]["worker_cpu_busy"], json({0.2, 0.2, 0.2}));
+  EXPECT_FALSE(merged["cells"][0].contains("invalid"));
+}
+
+TEST(MergeShards, AShardWhoseGeneratorFellBehindMakesTheMergedCellInvalid) {
+  auto shards = results_of(three_shards());
+  shards[1].results["cells"][0]["invalid"] = {
+      {"reason", "the load generator fell behind: schedule lag p99 40 ms (limit 10 ms)"}};
+  const json merged = merge_shards(shards);
+  EXPECT_EQ(merged["cells"][0]["invalid"]["reason"],
+            "shard 1: the load generator fell behind: schedule lag p99 40 ms (limit 10 ms)");
+  // A worker of one shard on a CPU all the time shows in the merged summary itself.
+  auto busy = results_of(three_shards());
+  busy[2].results["cells"][0]["summary"]["generator"] = {
+      {"threads", 1}, {"worker_cpu_s", {2.9}}, {"worker_cpu_busy", {0.97}}};
+  EXPECT_THAT(merge_shards(busy)["cells"][0]["invalid"]["reason"].get<std::string>(),
+              HasSubstr("a worker thread was on a CPU 97% of the time"));
+}
+
 TEST(MergeShards, PercentilesEqualThoseOfAllValuesRecordedInOneHistogram) {
   const auto shards = three_shards();
   metrics::HdrHistogram all;

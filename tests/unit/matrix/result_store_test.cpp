@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "results/file.hpp"
 #include "util/error.hpp"
 #include "version.hpp"
 
@@ -46,11 +47,11 @@ class ResultStoreTest : public ::testing::Test {
 TEST_F(ResultStoreTest, EveryPutRewritesTheFileWithTheCellsInIndexOrder) {
   ResultStore store(file(), header("h1"));
   store.put(cell("b", 1, "ok"));
-  auto on_disk = read_results(file());
+  auto on_disk = results::read_results(file());
   ASSERT_TRUE(on_disk);
   EXPECT_EQ((*on_disk)["cells"].size(), 1u);
   store.put(cell("a", 0, "ok"));
-  on_disk = read_results(file());
+  on_disk = results::read_results(file());
   ASSERT_EQ((*on_disk)["cells"].size(), 2u);
   EXPECT_EQ((*on_disk)["cells"][0]["id"], "a");
   EXPECT_TRUE(store.done("a"));
@@ -67,7 +68,7 @@ TEST_F(ResultStoreTest, ResumeKeepsFinishedCellsAndRerunsInterruptedOnesWithoutD
   EXPECT_EQ(store.done_count(), 1u);
   store.put(cell("b", 1, "ok"));
   store.put(cell("c", 2, "ok"));
-  const auto on_disk = read_results(file());
+  const auto on_disk = results::read_results(file());
   ASSERT_EQ((*on_disk)["cells"].size(), 3u);
   EXPECT_EQ((*on_disk)["cells"][1]["status"], "ok");
 }
@@ -99,18 +100,18 @@ TEST_F(ResultStoreTest, AFileThatIsNotJsonIsBadInputNamingIt) {
   std::filesystem::create_directories(m_dir);
   std::ofstream(file()) << "{ truncated";
   try {
-    read_results(file());
+    results::read_results(file());
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr(file().string()));
   }
-  EXPECT_FALSE(read_results(m_dir / "absent.json"));
+  EXPECT_FALSE(results::read_results(m_dir / "absent.json"));
 }
 
 TEST(ScenarioHash, ChangesWithTheResolvedScenarioButNotWithItsPath) {
-  const auto a = workload::parse_scenario(k_scenario, "a.yaml");
-  const auto b = workload::parse_scenario(k_scenario, "elsewhere/a.yaml");
-  const auto c = workload::parse_scenario(k_scenario, "a.yaml", {"pool.pool_size=7"});
+  const auto a = scenario::parse_scenario(k_scenario, "a.yaml");
+  const auto b = scenario::parse_scenario(k_scenario, "elsewhere/a.yaml");
+  const auto c = scenario::parse_scenario(k_scenario, "a.yaml", {"pool.pool_size=7"});
   EXPECT_EQ(scenario_hash(a), scenario_hash(b));
   EXPECT_NE(scenario_hash(a), scenario_hash(c));
   EXPECT_EQ(scenario_hash(a).size(), 16u);

@@ -6,8 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario/shard_split.hpp"
 #include "util/error.hpp"
-#include "workload/shard_split.hpp"
 
 namespace poolbench::matrix {
 namespace {
@@ -15,8 +15,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-workload::Scenario scenario(const std::string& workload, const std::string& pool) {
-  return workload::parse_scenario("name: s\nworkload: " + workload +
+scenario::Scenario scenario(const std::string& workload, const std::string& pool) {
+  return scenario::parse_scenario("name: s\nworkload: " + workload +
                                       "\ntransactions:\n  - name: t\n    script: SELECT 1;\n"
                                       "pool: " +
                                       pool + "\n",
@@ -82,7 +82,7 @@ TEST(ShardLoad, ClosedLoopClientsOfAllShardsAddUpExactly) {
                                 fmt::format("{{ pool_size: 2, instances: {} }}", instances));
         int total = 0;
         for (int i = 0; i < shards; ++i) {
-          const auto load = workload::shard_load(s, {i, shards});
+          const auto load = scenario::shard_load(s, {i, shards});
           EXPECT_EQ(load.scenario.workload.clients, load.clients);
           EXPECT_GE(load.clients, 1);
           total += load.clients;
@@ -100,15 +100,15 @@ TEST(ShardLoad, OpenLoopRatesOfAllShardsAddUpToTheTotal) {
                             fmt::format("{{ pool_size: 2, instances: {} }}", instances));
     double total = 0;
     for (int i = 0; i < 3; ++i)
-      total += workload::shard_load(s, {i, 3}).scenario.workload.rate_per_s;
+      total += scenario::shard_load(s, {i, 3}).scenario.workload.rate_per_s;
     EXPECT_NEAR(total, 300.0, 1e-9);
   }
 }
 
 TEST(ShardLoad, InstanceIGoesToShardIModNWhenThereAreEnoughInstances) {
   const auto s = scenario("{ clients: 10, duration: 1s }", "{ pool_size: 3, instances: 5 }");
-  const auto zero = workload::shard_load(s, {0, 2});
-  const auto one = workload::shard_load(s, {1, 2});
+  const auto zero = scenario::shard_load(s, {0, 2});
+  const auto one = scenario::shard_load(s, {1, 2});
   EXPECT_THAT(zero.instances, ElementsAre("app-1", "app-3", "app-5"));
   EXPECT_THAT(one.instances, ElementsAre("app-2", "app-4"));
   EXPECT_EQ(zero.clients, 6);
@@ -120,7 +120,7 @@ TEST(ShardLoad, InstanceIGoesToShardIModNWhenThereAreEnoughInstances) {
 
 TEST(ShardLoad, FewerInstancesThanShardsMeansEveryShardRunsItsOwnCopies) {
   const auto s = scenario("{ clients: 10, duration: 1s }", "{ pool_size: 3 }");
-  const auto load = workload::shard_load(s, {2, 3});
+  const auto load = scenario::shard_load(s, {2, 3});
   EXPECT_THAT(load.instances, ElementsAre("app-1"));
   EXPECT_EQ(load.clients, 3);
   EXPECT_EQ(load.total_pools, 3);
@@ -129,13 +129,13 @@ TEST(ShardLoad, FewerInstancesThanShardsMeansEveryShardRunsItsOwnCopies) {
 
 TEST(ShardLoad, AShardWithoutClientsIsBadInput) {
   const auto s = scenario("{ clients: 2, duration: 1s }", "{ pool_size: 3 }");
-  EXPECT_THROW(workload::shard_load(s, {2, 3}), InputError);
+  EXPECT_THROW(scenario::shard_load(s, {2, 3}), InputError);
 }
 
 TEST(ShardSeed, DiffersPerShardAndIsStable) {
-  EXPECT_NE(workload::shard_seed(42, {0, 3}), workload::shard_seed(42, {1, 3}));
-  EXPECT_EQ(workload::shard_seed(42, {1, 3}), workload::shard_seed(42, {1, 3}));
-  EXPECT_EQ(workload::shard_seed(42, {0, 1}), 42u);
+  EXPECT_NE(scenario::shard_seed(42, {0, 3}), scenario::shard_seed(42, {1, 3}));
+  EXPECT_EQ(scenario::shard_seed(42, {1, 3}), scenario::shard_seed(42, {1, 3}));
+  EXPECT_EQ(scenario::shard_seed(42, {0, 1}), 42u);
 }
 
 }  // namespace

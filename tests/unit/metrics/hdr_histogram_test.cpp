@@ -50,7 +50,7 @@ std::int64_t exact_rank(std::int64_t percentile_milli, std::int64_t n) {
 
 TEST(HdrHistogram, LatencyGeometryMatchesHdrHistogramsBucketConfig) {
   const HdrHistogram h;
-  EXPECT_EQ(h.counts_len(), 23552u);  // REFERENCES.md §3: 2048 sub-buckets, 22 buckets
+  EXPECT_EQ(h.counts_len(), 23552u);  // docs/references.md §3: 2048 sub-buckets, 22 buckets
   EXPECT_EQ(hdr_counts_len(k_latency_config), 23552u);
   // 1 .. 2^53-1 with 3 digits: 43 buckets, 45056 counts (as HdrHistogram's test suites).
   EXPECT_EQ(hdr_counts_len({1, 9'007'199'254'740'991, 3}), 45056u);
@@ -372,6 +372,25 @@ TEST(HdrHistogram, ResetEmptiesButKeepsTheConfig) {
   EXPECT_EQ(h.min_nonzero_us(), 0);
   h.record(5000);
   EXPECT_EQ(h.min_nonzero_us(), h.lowest_equivalent_value_us(5000));
+}
+
+TEST(HdrHistogram, ResetClearsEveryBucketFilledByRecordMergeCorrectionAndDecoding) {
+  // reset() clears only up to the largest value's bucket: every way of filling a bucket
+  // must raise that value.
+  HdrHistogram other;
+  other.record(90'000'000);
+  HdrHistogram h;
+  h.record(17);
+  h.record_corrected(400'000, 1000);
+  h.merge(other);
+  h.add_at_index(h.counts_len() - 1, 2);
+  h.record(std::numeric_limits<std::int64_t>::max());  // saturated
+  h.reset();
+  EXPECT_TRUE(h.has_same_counts(HdrHistogram()));
+  h.record(3);
+  HdrHistogram expected;
+  expected.record(3);
+  EXPECT_TRUE(h.has_same_counts(expected));
 }
 
 TEST(HdrHistogram, IterationVisitsTheNonEmptyBucketsInOrder) {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "pool/queue_pool.hpp"
-#include "unit/pool/fakes.hpp"
+#include "support/pool_fakes.hpp"
 
 namespace poolbench::pool {
 namespace {

@@ -1,7 +1,8 @@
 // What pool.fairness does to a closed loop: under `sqlalchemy` a client that re-acquires at
 // once starves the waiters; under `fifo`, or with a little think time, everyone is served.
-// DESIGN.md: SQLAlchemy 1.4, pool 2+1, timeout 0.3 s, 5 threads holding 0.2 s with no think
-// time starves two threads. Checked qualitatively, on both acquire paths.
+// What motivated pool.fairness (src/pool/settings.hpp): SQLAlchemy 1.4, pool 2+1, timeout 0.3 s, 5
+// threads holding 0.2 s with no think time starves two threads. Checked qualitatively, on both
+// acquire paths.
 
 #include <algorithm>
 #include <map>
@@ -11,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "pool/queue_pool.hpp"
-#include "unit/pool/fakes.hpp"
+#include "support/pool_fakes.hpp"
 
 namespace poolbench::pool {
 namespace {

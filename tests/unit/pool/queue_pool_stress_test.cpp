@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "pool/queue_pool.hpp"
-#include "unit/pool/fakes.hpp"
+#include "support/pool_fakes.hpp"
 
 namespace poolbench::pool {
 namespace {
@@ -142,7 +142,9 @@ TEST_P(QueuePoolStress, InvariantsHoldAndCountersBalanceUnderRandomFailures) {
 
 INSTANTIATE_TEST_SUITE_P(BothModes, QueuePoolStress,
                          ::testing::Values(Fairness::sqlalchemy, Fairness::fifo),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 }  // namespace
 }  // namespace poolbench::pool

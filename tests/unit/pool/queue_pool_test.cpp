@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/pool/fakes.hpp"
+#include "support/pool_fakes.hpp"
 
 namespace poolbench::pool {
 namespace {
@@ -170,8 +170,12 @@ TEST(QueuePool, PoolTimeoutFailsWithSqlalchemysExactMessage) {
   std::thread waiter([&] { result = pool.acquire(); });
   wait_for_waiters(pool, 1);
   clock.advance(1999ms);
-  std::this_thread::sleep_for(5ms);
-  EXPECT_EQ(pool.status().waiting, 1);  // not yet
+  // The waiter saw the new time and went back to waiting (bounded real-time poll): not yet.
+  for (int i = 0; i < 5000 && clock.last_wait_at() < clock.now(); ++i) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(clock.last_wait_at(), clock.now());
+  EXPECT_EQ(pool.status().waiting, 1);
   clock.advance(1ms);
   waiter.join();
   EXPECT_EQ(result.status, AcquireStatus::timeout);
@@ -255,7 +259,9 @@ TEST_P(QueuePoolFairness, WaitersAreServedInArrivalOrder) {
 
 INSTANTIATE_TEST_SUITE_P(BothModes, QueuePoolFairness,
                          ::testing::Values(Fairness::sqlalchemy, Fairness::fifo),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 // test_recycle: recycle 30 s; the same connection at +1 s, a new one at +35 s.
 TEST(QueuePool, RecycleReplacesAConnectionOlderThanPoolRecycleAtCheckout) {

@@ -55,7 +55,7 @@ TEST_F(CompareReport, ConsoleTableShowsEveryMetricOfEveryCellAndTheTotals) {
               ContainsRegex("throughput_rps +[0-9.]+ +[0-9.]+ +-(29|30)\\.[0-9]% +0\\.008 +10% "
                             "+regressed"));
   EXPECT_THAT(text, HasSubstr("regressed"));
-  EXPECT_THAT(text, HasSubstr("1 regressed, 0 improved, 17 unchanged (2 cells x 9 metrics)"));
+  EXPECT_THAT(text, HasSubstr("1 regressed, 0 improved, 19 unchanged (2 cells x 10 metrics)"));
 }
 
 TEST_F(CompareReport, MarkdownLeadsWithTheOutcomeAndTheChangedMetrics) {
@@ -67,7 +67,7 @@ TEST_F(CompareReport, MarkdownLeadsWithTheOutcomeAndTheChangedMetrics) {
                             "[0-9.]+ \\| -(29|30)\\.[0-9]% \\|"));
   EXPECT_THAT(changed_table, HasSubstr("**regressed**"));
   EXPECT_THAT(changed_table, Not(HasSubstr("latency_ms.p50")));
-  EXPECT_EQ(occurrences(text, "| `"), 1u + 18u);  // changed rows + every row in <details>
+  EXPECT_EQ(occurrences(text, "| `"), 1u + 20u);  // changed rows + every row in <details>
 }
 
 TEST_F(CompareReport, JsonCarriesVerdictsSamplesAndTheOutcome) {
@@ -92,10 +92,10 @@ TEST_F(CompareReport, JsonCarriesVerdictsSamplesAndTheOutcome) {
 TEST_F(CompareReport, JunitHasOneTestCasePerCellAndMetricAndFailsTheRegression) {
   const std::string xml = render_compare_junit(m_comparison, "2024-05-01T12:00:00", "ci-host");
   EXPECT_TRUE(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
-  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"poolbench compare ci\" tests=\"18\" "
+  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"poolbench compare ci\" tests=\"20\" "
                              "failures=\"1\""));
   EXPECT_EQ(occurrences(xml, "<testsuite "), 2u);
-  EXPECT_EQ(occurrences(xml, "<testcase "), 18u);
+  EXPECT_EQ(occurrences(xml, "<testcase "), 20u);
   EXPECT_EQ(occurrences(xml, "<failure "), 1u);
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"throughput_rps\" "
                              "classname=\"poolbench.compare.ci.pool.pool_size=5\" time=\"0\">"));
@@ -111,10 +111,10 @@ TEST_F(CompareReport, JunitEscapesMarkupAndDropsCharactersXmlForbids) {
 }
 
 TEST_F(CompareReport, BenchmarkActionSplitsSmallerAndBiggerIsBetter) {
-  const auto smaller = benchmark_action_json(m_comparison, false);
-  const auto bigger = benchmark_action_json(m_comparison, true);
+  const auto smaller = benchmark_action_json(m_comparison, poolbench::analysis::Better::smaller);
+  const auto bigger = benchmark_action_json(m_comparison, poolbench::analysis::Better::bigger);
   EXPECT_EQ(bigger.size(), 2u);
-  EXPECT_EQ(smaller.size(), 16u);
+  EXPECT_EQ(smaller.size(), 18u);
   EXPECT_EQ(bigger[0]["name"], "pool.pool_size=5 throughput_rps");
   EXPECT_EQ(bigger[0]["unit"], "req/s");
   EXPECT_DOUBLE_EQ(bigger[0]["value"].get<double>(),

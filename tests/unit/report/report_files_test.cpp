@@ -6,17 +6,20 @@
 //   POOLBENCH_UPDATE_GOLDEN=1 build/tests/unit/report/unit_report --gtest_filter='*Golden*'
 //   git diff tests/unit/report/fixtures/
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "report/calculator.hpp"
 #include "report/charts.hpp"
 #include "report/csv_report.hpp"
 #include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/report.hpp"
+#include "results/file.hpp"
 #include "unit/report/fixture.hpp"
 #include "util/error.hpp"
 
@@ -39,7 +42,8 @@ TEST(CellsCsv, HasAHeaderAndOneRowPerCellWithIdsQuoted) {
   ASSERT_EQ(lines.size(), 9u);
   EXPECT_EQ(lines[0],
             "id,repetition,status,pool_size,max_overflow,profile,pool_timeout_s,fairness,requests,"
-            "timeouts,errors,throughput_rps,timeout_rate,latency_p50_ms,latency_p99_ms,"
+            "timeouts,errors,dropped,throughput_rps,timeout_rate,drop_rate,error_rate,"
+            "latency_p50_ms,latency_p99_ms,"
             "latency_max_ms,checkout_wait_p99_ms,hold_mean_ms,mean_checked_out,max_checked_out,"
             "verdict,verdict_reason");
   EXPECT_EQ(lines[1].substr(0, 96),
@@ -169,7 +173,7 @@ TEST(IndexHtml, EscapesEveryValueAndShowsSkippedChartsWithTheirReason) {
   const std::string html =
       render_html(html_view(model, {RenderedChart{&drawn, "<svg viewBox=\"0 0 1 1\"></svg>"},
                                     RenderedChart{&skipped, ""}}));
-  EXPECT_THAT(html, Not(HasSubstr("<script>")));
+  EXPECT_THAT(html, Not(HasSubstr("<script>alert(")));
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert("));
   EXPECT_THAT(html, HasSubstr("<svg viewBox=\"0 0 1 1\"></svg>"));  // charts are inlined raw
   EXPECT_THAT(html, HasSubstr("look &amp; see"));
@@ -179,6 +183,36 @@ TEST(IndexHtml, EscapesEveryValueAndShowsSkippedChartsWithTheirReason) {
   // The verdicts table comes before the charts, the charts before the cell details.
   EXPECT_LT(html.find("class=\"verdicts\""), html.find("id=\"chart-pool_sizing\""));
   EXPECT_LT(html.find("id=\"chart-pool_sizing\""), html.find("<details"));
+}
+
+TEST(IndexHtml, TheCalculatorGetsEachCellsMeanHoldInMicrosecondsAndTheScenariosSlo) {
+  const auto results = testing::erlang_small();
+  const ReportModel model = build_model(results, nullptr, "f.json");
+  const nlohmann::json data = calculator_data(model);
+  ASSERT_EQ(data["cells"].size(), results["cells"].size());
+  for (std::size_t i = 0; i < model.cells.size(); ++i) {
+    const double mean_ms = results["cells"][i]["summary"]["hold_ms"]["mean"].get<double>();
+    EXPECT_EQ(data["cells"][i]["label"], model.cells[i].label);
+    EXPECT_EQ(data["cells"][i]["hold_us"].get<double>(), std::round(mean_ms * 1000));
+  }
+  EXPECT_EQ(data["cells"][0]["hold_us"].get<double>(), 22151);  // 22.151181 ms
+  EXPECT_EQ(data["defaults"]["rps"].get<double>(), 200);        // the scenario's open loop
+  EXPECT_EQ(data["defaults"]["timeout_rate"].get<double>(), 0.01);
+  EXPECT_EQ(data["defaults"]["p99_ms"].get<double>(), 250);
+  EXPECT_EQ(data["tiers"].size(), 4U);
+  EXPECT_EQ(data["tiers"][3]["pool_timeout_s"].get<double>(), 60);
+}
+
+TEST(IndexHtml, TheCalculatorsDataIsAnEscapedAttributeAndItsScriptIsInline) {
+  auto results = testing::erlang_small();
+  results["cells"][0]["summary"]["hold_ms"]["mean"] = 0.0004;  // under 1 us: left out
+  const ReportModel model = build_model(results, nullptr, "f.json");
+  EXPECT_EQ(calculator_data(model)["cells"].size(), results["cells"].size() - 1);
+  const std::string html = render_html(html_view(model, {}));
+  EXPECT_THAT(html, HasSubstr("data-calc=\"{&quot;cells&quot;:"));
+  EXPECT_THAT(html, HasSubstr("<div id=\"js-errors\" class=\"js-errors\" hidden></div>"));
+  EXPECT_THAT(html, HasSubstr("function makePlan(inp)"));
+  EXPECT_THAT(html, Not(HasSubstr(" src=")));
 }
 
 TEST(WriteReport, BadInputWritesNothing) {
@@ -199,14 +233,14 @@ TEST(LoadResults, NamesTheFileWhenItIsMissingOrNotJson) {
   const auto dir = std::filesystem::temp_directory_path() / "poolbench-unit-report-load";
   std::filesystem::create_directories(dir);
   try {
-    load_results(dir / "nope.json");
+    results::load_results(dir / "nope.json");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("nope.json: no such results file"));
   }
   std::ofstream(dir / "results.json") << "{not json";
   try {
-    load_results(dir);  // a directory means DIR/results.json
+    results::load_results(dir);  // a directory means DIR/results.json
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("results.json: not JSON"));

@@ -3,11 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario/instance_split.hpp"
+#include "scenario/scenario.hpp"
 #include "util/error.hpp"
-#include "workload/instance_split.hpp"
-#include "workload/scenario.hpp"
 
-namespace poolbench::workload {
+namespace poolbench::scenario {
 namespace {
 
 using ::testing::ElementsAre;
@@ -110,4 +110,4 @@ TEST(InstanceSplit, ThePickerKeepsEveryPrefixNearItsShare) {
 }
 
 }  // namespace
-}  // namespace poolbench::workload
+}  // namespace poolbench::scenario

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "scenario/scenario.hpp"
 #include "util/error.hpp"
-#include "workload/scenario.hpp"
 
-namespace poolbench::workload {
+namespace poolbench::scenario {
 namespace {
 
 const std::string k_transactions = R"(name: x
@@ -101,7 +101,7 @@ TEST(ScenarioMixes, WorkloadMixIsAListedScenarioKeyAndMixesAListedBlock) {
   EXPECT_EQ(error_of(k_transactions + "mixs: {}\n"),
             "bad.yaml:11:1: mixs: unknown key (did you mean 'mixes'?) (expected one of: name, "
             "description, dataset, workload, request, transactions, mixes, pool, server, "
-            "matrix, slo, faults)");
+            "matrix, slo, faults, replay)");
 }
 
 TEST(ScenarioMixes, AnUnknownMixNamesTheKeyTheValueTheMixesAndTheNearMiss) {
@@ -200,4 +200,4 @@ TEST(ScenarioMixes, TransactionWeightsMustBeFiniteAndPositive) {
 }
 
 }  // namespace
-}  // namespace poolbench::workload
+}  // namespace poolbench::scenario

@@ -1,4 +1,4 @@
-#include "workload/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 
 #include "util/error.hpp"
 
-namespace poolbench::workload {
+namespace poolbench::scenario {
 namespace {
 
 using namespace std::chrono_literals;
@@ -109,6 +109,33 @@ TEST(Scenario, SetOverridesAnyKeyTypedAndValidatedTheSameWay) {
             "--set pool.pool_size: expected key.path=value, e.g. --set pool.pool_size=8");
 }
 
+TEST(Scenario, AnSloBlockAllowsNoDropsAndNoErrorsUnlessItSaysOtherwise) {
+  const std::string head = "name: x\ntransactions: [{name: t, script: 'SELECT 1;'}]\n";
+  const Scenario with = parse_scenario(head + "slo: { timeout_rate: 0.01 }\n", "x.yaml");
+  EXPECT_EQ(with.slo.drop_rate, 0.0);
+  EXPECT_EQ(with.slo.error_rate, 0.0);
+  EXPECT_EQ(to_json(with)["slo"]["drop_rate"], 0.0);
+  EXPECT_EQ(to_json(with)["slo"]["error_rate"], 0.0);
+  const Scenario empty_block = parse_scenario(head + "slo: {}\n", "x.yaml");
+  EXPECT_EQ(empty_block.slo.drop_rate, 0.0);
+  const Scenario given =
+      parse_scenario(head + "slo: { drop_rate: 0.001, error_rate: 0.02 }\n", "x.yaml");
+  EXPECT_EQ(given.slo.drop_rate, 0.001);
+  EXPECT_EQ(given.slo.error_rate, 0.02);
+  EXPECT_FALSE(given.slo.timeout_rate.has_value());
+  const Scenario none = parse_scenario(head, "x.yaml");
+  EXPECT_FALSE(none.slo.drop_rate.has_value());
+  EXPECT_FALSE(none.slo.error_rate.has_value());
+  EXPECT_TRUE(to_json(none)["slo"].empty());
+  // An slo.* key set from the command line gives the scenario an slo too.
+  const Scenario set = parse_scenario(head, "x.yaml", {"slo.p99_latency=50ms"});
+  EXPECT_EQ(set.slo.drop_rate, 0.0);
+  EXPECT_EQ(set.slo.error_rate, 0.0);
+  EXPECT_EQ(error_of(head + "slo: {drop_rate: 1.5}\n"),
+            "bad.yaml:3:18: slo.drop_rate: '1.5' is not valid (expected a fraction between 0 and "
+            "1, such as 0 or 0.001)");
+}
+
 TEST(Scenario, UnknownKeyNamesFileLineColumnAndTheNearMiss) {
   const std::string yaml =
       "name: x\npool:\n  pool_sise: 5\ntransactions: [{name: t, script: 'SELECT 1;'}]\n";
@@ -117,7 +144,7 @@ TEST(Scenario, UnknownKeyNamesFileLineColumnAndTheNearMiss) {
   EXPECT_EQ(error_of("name: x\nworkloads: {}\n"),
             "bad.yaml:2:1: workloads: unknown key (did you mean 'workload'?) (expected one of: "
             "name, description, dataset, workload, request, transactions, mixes, pool, server, "
-            "matrix, slo, faults)");
+            "matrix, slo, faults, replay)");
 }
 
 TEST(Scenario, WrongTypesAndBadUnitsSayWhatIsExpected) {
@@ -125,8 +152,9 @@ TEST(Scenario, WrongTypesAndBadUnitsSayWhatIsExpected) {
   EXPECT_EQ(error_of(head + "workload: {think_time: 5 parsecs}\n"),
             "bad.yaml:3:24: workload.think_time: '5 parsecs' is not valid (expected a duration "
             ">= 0 such as 0ms, 50ms, 1s)");
-  EXPECT_EQ(error_of(head + "workload:\n  mode: sideways\n"),
-            "bad.yaml:4:9: workload.mode: 'sideways' is not valid (expected closed or open)");
+  EXPECT_EQ(
+      error_of(head + "workload:\n  mode: sideways\n"),
+      "bad.yaml:4:9: workload.mode: 'sideways' is not valid (expected closed, open or replay)");
   EXPECT_EQ(error_of(head + "pool:\n  max_overflow: -2\n"),
             "bad.yaml:4:17: pool.max_overflow: '-2' is not valid (expected a whole number >= -1 "
             "(-1 = unlimited))");
@@ -266,4 +294,4 @@ TEST(Scenario, ResolvedScenarioSerializesEveryKeyWithUnits) {
 }
 
 }  // namespace
-}  // namespace poolbench::workload
+}  // namespace poolbench::scenario

@@ -8,12 +8,15 @@
 
 #include <gtest/gtest.h>
 
-#include "workload/fake_server.hpp"
+#include "support/fake_server.hpp"
 
 namespace poolbench::workload {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FakeServer;
+using testing::FakeServerConnection;
+using testing::FakeServerOptions;
 
 /// Counts the loop's callbacks.
 struct CountingTask final : Task {
@@ -24,14 +27,15 @@ struct CountingTask final : Task {
   void on_posted() override { ++posted; }
 };
 
-std::unique_ptr<FakeConnection> connect(FakeServer& server) {
+std::unique_ptr<FakeServerConnection> connect(FakeServer& server) {
   pool::ConnectResult result = server.connect();
   EXPECT_TRUE(result.connection) << result.error;
-  return std::unique_ptr<FakeConnection>(static_cast<FakeConnection*>(result.connection.release()));
+  return std::unique_ptr<FakeServerConnection>(
+      static_cast<FakeServerConnection*>(result.connection.release()));
 }
 
 /// Sends one statement on `connection` and waits for the loop to report it readable.
-void serve_one(EventLoop& loop, FakeConnection& connection, CountingTask& task) {
+void serve_one(EventLoop& loop, FakeServerConnection& connection, CountingTask& task) {
   ASSERT_FALSE(connection.prepare("s", "SELECT 1"));
   ASSERT_TRUE(connection.send_prepared_raw("s", 0, nullptr));
   loop.watch_readable(connection.socket(), connection.serial(), &task);

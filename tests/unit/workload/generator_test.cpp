@@ -9,12 +9,15 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/workload/load_harness.hpp"
+#include "support/load_harness.hpp"
 
 namespace poolbench::workload {
 namespace {
 
+using scenario::Scenario;
 using testing::FakeLoadRun;
+using testing::FakeServer;
+using testing::FakeServerOptions;
 using testing::run_fake_load;
 using testing::scenario_from;
 
