@@ -47,7 +47,7 @@ UNITS = {
     "sigma": "fraction (contention)", "kappa": "fraction (coherency)",
     "lambda": "requests/s per unit of concurrency", "r_squared": "fraction",
     "max_connections": "connections", "repetition": "run number (1-based)",
-    "repetitions": "runs", "cells_planned": "cells", "index": "position (0-based)",
+    "repetitions": "runs", "replay_speed": "times the captured rate", "cells_planned": "cells", "index": "position (0-based)",
     "count": "shards", "points": "cells", "distinct_concurrency": "values",
     "latency_hist": "HdrHistogram V2, base64, values in µs",
     "exec_ms_per_request": "ms per request", "pool_total": "connections",

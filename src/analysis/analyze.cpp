@@ -45,9 +45,16 @@ json cell_json(const CellView& cell, const detail::ServerCores& cores) {
                 {"pool_timeout_s", cell.pool_timeout_s},
                 {"instances", cell.instances},
                 {"total", cell.total ? json(*cell.total) : json()}}}};
-  const double tier_rps = cell.open_loop ? cell.rate_rps.value_or(0) : cell.throughput_rps;
-  out["workload"] = {{"mode", cell.open_loop ? "open" : "closed"},
-                     {"arrival_rate_rps", cell.rate_rps ? json(*cell.rate_rps) : json()},
+  // The tier follows the arrivals where they do not depend on the pool (open: the offered
+  // rate; replay: the trace's, measured), else the closed loop's measured throughput.
+  const std::optional<double> arrivals = detail::arrival_rate_rps(cell);
+  const double tier_rps = cell.open_loop ? arrivals.value_or(0) : cell.throughput_rps;
+  const char* mode = cell.replay ? "replay" : cell.open_loop ? "open" : "closed";
+  const char* source = cell.replay ? "trace" : cell.open_loop ? "workload.rate" : nullptr;
+  out["workload"] = {{"mode", mode},
+                     {"arrival_source", source ? json(source) : json()},
+                     {"arrival_rate_rps", arrivals ? json(*arrivals) : json()},
+                     {"replay_speed", cell.replay_speed ? json(*cell.replay_speed) : json()},
                      {"clients", cell.clients ? json(*cell.clients) : json()},
                      {"tier", std::string(traffic_tier(tier_rps))},
                      {"tier_rps", tier_rps}};

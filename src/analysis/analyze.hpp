@@ -19,7 +19,13 @@
 //                     setting met when all its ok repetitions met.
 //   open loop rate    λ = workload.rate (cell params "workload.rate" if a matrix axis, else
 //                     scenario.workload.rate), split evenly over pool.instances.
-//   concurrency       open loop: λ × mean latency (Little); closed loop: workload.clients.
+//   replay            workload.mode replay: arrivals from a captured trace at replay.speed,
+//                     independent of the pool as in an open loop, so Erlang C applies (not
+//                     finite_source); λ is measured (requests / duration_s: there is no
+//                     configured rate) and the arrivals are the trace's, not Poisson
+//                     (arrival_source "trace").
+//   concurrency       open loop and replay: λ × mean latency (Little); closed loop:
+//                     workload.clients.
 //   measured waits    measured_p_wait: the fraction of checkouts that waited more than
 //                     1 ms for the pool to grant a slot, from the cell's
 //                     `histograms.queue_wait` (HdrHistogram V2; acquire to grant, without
@@ -39,14 +45,18 @@
 //   "cells": [ {
 //     "id", "index", "status", "group",
 //     "pool": {"pool_size", "max_overflow", "pool_timeout_s", "instances", "total"},
-//     "workload": {"mode": "open"|"closed", "arrival_rate_rps"|null, "clients"|null,
-//                  "tier", "tier_rps"},
+//     "workload": {"mode": "open"|"closed"|"replay", "arrival_source": "workload.rate"|
+//                  "trace"|null (closed), "arrival_rate_rps"|null (open: workload.rate;
+//                  replay: measured), "replay_speed"|null, "clients"|null, "tier",
+//                  "tier_rps"},
 //     "little": {"throughput_rps", "mean_hold_ms", "predicted_in_use", "measured_in_use",
 //                "relative_error"|null},
 //     "seeds_formula": {"concurrent_requests", "avg_query_time_ms", "request_duration_ms",
 //                       "connections_needed"},
 //     "sum_rule": {"pool_total"|null (all instances), "concurrent_requests", "holds"},
 //     "erlang_c": {"status": "ok"|"unstable"|"not_applicable", "reason"?,
+//                  "arrival_source"? ("workload.rate", or "trace" for a replay: the
+//                  measured rate, arrivals not Poisson),
 //                  "arrival_rate_rps" (per pool), "measured_arrival_rate_rps" (per pool:
 //                  requests / duration_s), "mean_hold_ms", "offered_load", "servers",
 //                  "occupancy", "p_wait", "mean_wait_ms"|null,

@@ -120,10 +120,19 @@ json erlang_json(const CellView& cell, std::optional<double> p_wait_measured) {
     return not_applicable(std::move(out),
                           "closed loop: a finite population of clients (finite_source applies)");
   }
-  if (!cell.rate_rps || *cell.rate_rps <= 0)
-    return not_applicable(std::move(out), "no workload.rate");
+  // Replay: the trace's arrivals, independent of the pool as an open loop's, at the rate
+  // measured (there is no configured one). They are not Poisson: the model's waits are an
+  // estimate for the trace's mean rate (bursts wait more, regular arrivals less).
+  out["arrival_source"] = cell.replay ? "trace" : "workload.rate";
+  const std::optional<double> all_rate = arrival_rate_rps(cell);
+  if (!all_rate || *all_rate <= 0) {
+    return not_applicable(std::move(out), cell.replay
+                                              ? "replay: no request of the trace arrived in "
+                                                "the measurement window"
+                                              : "no workload.rate");
+  }
   if (const char* reason = no_model_reason(cell)) return not_applicable(std::move(out), reason);
-  const double rate = *cell.rate_rps / cell.instances;
+  const double rate = *all_rate / cell.instances;
   const ErlangC q = erlang_c(*cell.total, rate, cell.hold_mean_ms / k_ms_per_s);
   out["status"] = q.stable ? "ok" : "unstable";
   out["arrival_rate_rps"] = rate;
@@ -145,6 +154,11 @@ json erlang_json(const CellView& cell, std::optional<double> p_wait_measured) {
 json finite_source_json(const CellView& cell, std::optional<double> p_wait_measured) {
   json out = measured_waits(cell, p_wait_measured);
   out["measured_throughput_rps"] = cell.throughput_rps / cell.instances;
+  if (cell.replay) {
+    return not_applicable(std::move(out),
+                          "replay: arrivals come from the trace, not from a finite population of "
+                          "clients (erlang_c applies)");
+  }
   if (cell.open_loop) {
     return not_applicable(
         std::move(out), "open loop: arrivals do not wait for earlier requests (erlang_c applies)");

@@ -126,8 +126,13 @@ void read_settings(CellView& view, const json& params, const json& scenario) {
     view.profile = profile.is_null() ? "default" : as_text(profile);
   }
   const json& mode = param_or_scenario(params, scenario, "workload.mode");
-  view.open_loop = mode.is_string() && mode.get<std::string>() == "open";
-  if (view.open_loop) {
+  const std::string mode_text = mode.is_string() ? mode.get<std::string>() : "";
+  // Replay's arrivals come from the trace, whatever the pool does: open loop, no rate.
+  view.replay = mode_text == "replay";
+  view.open_loop = mode_text == "open" || view.replay;
+  if (view.replay) {
+    view.replay_speed = number(param_or_scenario(params, scenario, "replay.speed"));
+  } else if (view.open_loop) {
     view.rate_rps = number(param_or_scenario(params, scenario, "workload.rate"));
   } else {
     view.clients = number(param_or_scenario(params, scenario, "workload.clients"));
@@ -201,14 +206,24 @@ CellView read_cell(const json& results, const json& cell, int index) {
   return view;
 }
 
+std::optional<double> arrival_rate_rps(const CellView& cell) {
+  if (cell.replay) {
+    if (cell.duration_s <= 0) return std::nullopt;
+    return cell.arrival_rate_measured_rps;
+  }
+  if (cell.open_loop) return cell.rate_rps;
+  return std::nullopt;
+}
+
 double concurrency_of(const CellView& cell) {
-  if (cell.open_loop) return cell.rate_rps.value_or(0) * cell.latency_mean_ms / 1000;
+  if (cell.open_loop) return arrival_rate_rps(cell).value_or(0) * cell.latency_mean_ms / 1000;
   return cell.clients.value_or(0);
 }
 
 bool measured_capacity(const CellView& cell) {
   if (!cell.open_loop) return true;
-  const double offered = cell.rate_rps.value_or(0) * cell.duration_s;
+  const double offered = cell.replay ? static_cast<double>(cell.requests)
+                                     : cell.rate_rps.value_or(0) * cell.duration_s;
   if (offered <= 0) return false;
   return static_cast<double>(cell.completed) < offered - k_shortfall_z * std::sqrt(offered);
 }

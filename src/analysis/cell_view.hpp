@@ -41,11 +41,18 @@ struct CellView {
   std::optional<int> total;  ///< per instance; none when unbounded
   std::string profile;
 
+  /// Arrivals independent of completions: workload.mode open or replay (coordinated-
+  /// omission free, latency from the intended start). Closed loop when false.
   bool open_loop = false;
-  std::optional<double> rate_rps;  ///< open loop: offered rate, all instances
-  std::optional<double> clients;   ///< closed loop
-  double think_time_s = 0;         ///< closed loop: workload.think_time
-  bool per_statement = false;      ///< request.checkout per_statement: a checkout per statement
+  /// workload.mode replay: the arrivals are a captured trace's, at replay.speed. There is no
+  /// configured rate (rate_rps is empty): what the models need is the measured
+  /// arrival_rate_measured_rps, exact up to the window's edges since the trace is not random.
+  bool replay = false;
+  std::optional<double> replay_speed;  ///< replay: replay.speed
+  std::optional<double> rate_rps;      ///< mode open: offered workload.rate, all instances
+  std::optional<double> clients;       ///< closed loop
+  double think_time_s = 0;             ///< closed loop: workload.think_time
+  bool per_statement = false;          ///< request.checkout per_statement: a checkout per statement
   /// workload.environment: the seed 003 environments the scenario models ("production"),
   /// empty when it does not say.
   std::vector<std::string> environments;
@@ -81,14 +88,21 @@ struct CellView {
 /// Reads cell `index` of `results` (scenario values fill what the cell's params lack).
 CellView read_cell(const nlohmann::json& results, const nlohmann::json& cell, int index);
 
-/// Concurrent requests: open loop λ × mean latency (Little), closed loop the clients.
+/// The arrival rate of an open-loop cell, all instances: workload.rate (mode open), the
+/// measured requests / duration (replay, which has no configured rate); else nullopt.
+std::optional<double> arrival_rate_rps(const CellView& cell);
+
+/// Concurrent requests: open loop (and replay) λ × mean latency (Little), closed loop the
+/// clients.
 double concurrency_of(const CellView& cell);
 
 /// Whether the cell's throughput measured a capacity (what the pool and server could serve)
 /// rather than the offered load: a closed loop always does; an open loop only when it
 /// completed fewer requests than the offered rate brings, beyond Poisson noise (fewer than
 /// λ·T - z·sqrt(λ·T), z = 3.72: a pool that serves every arrival falls that short with
-/// probability 1e-4).
+/// probability 1e-4). Replay: the offered count is the trace's arrivals in the window
+/// (summary.requests, known exactly); the same margin keeps a few stray failures from
+/// counting as a capacity.
 bool measured_capacity(const CellView& cell);
 
 /// Whether a measured cell met: no refused connections, no timeouts, no dropped arrivals,

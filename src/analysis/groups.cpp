@@ -59,7 +59,9 @@ std::vector<Group> make_groups(const std::vector<CellView>& cells) {
 struct UslInput {
   std::vector<UslPoint> points;
   json observations = json::array();
-  int unsaturated = 0;  ///< open-loop cells that served the whole offered rate
+  /// Open-loop cells (replay's too: "open-loop" in the reason below covers them) that
+  /// served the whole offered rate.
+  int unsaturated = 0;
 };
 
 UslInput usl_input(const Group& group, const std::vector<CellView>& cells) {
@@ -128,23 +130,32 @@ json usl_json(const Group& group, const std::vector<CellView>& cells) {
 
 /// Smallest c with P(wait > pool_timeout) <= max(slo.timeout_rate, 0.001) for the group's
 /// offered load (open loop; mean hold weighted by completed requests; the shortest
-/// pool_timeout of the group).
+/// pool_timeout of the group). Replay: every cell of a group replays the same trace at the
+/// same speed, so the rate is the group's measured arrivals, requests / duration pooled.
 json erlang_smallest_json(const Group& group, const std::vector<CellView>& cells, const Slo& slo) {
   double hold_sum_ms = 0;
   double weight = 0;
   double timeout_s = 0;
   std::optional<double> rate;
+  double replay_requests = 0;
+  double replay_seconds = 0;
   int instances = 1;
   for (std::size_t i : group.cells) {
     const CellView& cell = cells[i];
-    if (!cell.ok || !cell.open_loop || !cell.rate_rps || cell.completed <= 0) continue;
+    const std::optional<double> arrivals = arrival_rate_rps(cell);
+    if (!cell.ok || !arrivals || cell.completed <= 0) continue;
     hold_sum_ms += cell.hold_mean_ms * static_cast<double>(cell.completed);
     weight += static_cast<double>(cell.completed);
     timeout_s = rate ? std::min(timeout_s, cell.pool_timeout_s) : cell.pool_timeout_s;
-    rate = *cell.rate_rps;
+    rate = *arrivals;
+    if (cell.replay) {
+      replay_requests += static_cast<double>(cell.requests);
+      replay_seconds += cell.duration_s;
+      rate = replay_requests / replay_seconds;
+    }
     instances = cell.instances;
   }
-  if (!rate || weight <= 0 || hold_sum_ms <= 0) return json();
+  if (!rate || *rate <= 0 || weight <= 0 || hold_sum_ms <= 0) return json();
   WaitTarget target;
   target.max_p_wait_longer = std::max(slo.timeout_rate.value_or(0), k_min_timeout_rate_target);
   target.wait_limit_s = timeout_s;

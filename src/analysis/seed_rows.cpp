@@ -88,7 +88,9 @@ json seed_row_json(const RowUse& use, const PoolRow& row, const Group& group,
 /// found. Open loop: the offered workload.rate (the generator's Poisson arrivals measure it
 /// only up to noise, which at a tier's edge would pick a tier at random), with the measured
 /// rate beside it. Closed loop: the measured rate, requests / duration pooled over the
-/// group's measured cells (an undersized pool lowers it).
+/// group's measured cells (an undersized pool lowers it). Replay: the measured rate too, but
+/// it is the trace's at replay.speed whatever the pool (a trace has no noise to
+/// average out, and the group's cells share one speed).
 struct TierRate {
   double rps = 0;
   std::string applies;
@@ -98,11 +100,13 @@ std::optional<TierRate> tier_rate(const Group& group, const std::vector<CellView
   double requests = 0;
   double seconds = 0;
   std::optional<double> offered;
+  bool replay = false;
   for (std::size_t i : group.cells) {
     const CellView& cell = cells[i];
     if (!cell.ok || cell.duration_s <= 0) continue;
     requests += static_cast<double>(cell.requests) / cell.instances;
     seconds += cell.duration_s;
+    replay = replay || cell.replay;
     if (cell.open_loop && cell.rate_rps) offered = *cell.rate_rps / cell.instances;
   }
   if (seconds <= 0) return std::nullopt;
@@ -113,7 +117,8 @@ std::optional<TierRate> tier_rate(const Group& group, const std::vector<CellView
                                           *offered, measured)};
   }
   return TierRate{
-      measured, fmt::format("measured arrival rate {:.1f} requests/s per app instance", measured)};
+      measured, fmt::format("measured arrival rate {:.1f} requests/s per app instance{}", measured,
+                            replay ? " (the trace's, at replay.speed)" : "")};
 }
 
 /// The workload row (read- or write-heavy) the group's mix is an instance of, if any.
