@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -56,7 +57,34 @@ double text_number(const std::string& text) {
   }
 }
 
-std::string describe_load(const nlohmann::json& scenario, double* offered_rps) {
+/// "replay of trace.jsonl.gz at 1, 2, 4x, 4s": the speeds the cells ran at (a replay.speed
+/// axis), else replay.speed (`run` ignores a matrix). No offered rate: the trace's is measured
+/// per cell.
+std::string describe_replay(const nlohmann::json& results, const nlohmann::json& scenario,
+                            const std::string& duration) {
+  const nlohmann::json* replay = find_path(scenario, {"replay"});
+  const nlohmann::json* trace = replay != nullptr ? find_path(*replay, {"trace"}) : nullptr;
+  const std::string name =
+      trace != nullptr && trace->is_string()
+          ? std::filesystem::path(trace->get<std::string>()).filename().string()
+          : std::string("a trace");
+  std::vector<std::string> speeds;
+  if (const auto* cells = find_path(results, {"cells"}); cells != nullptr && cells->is_array()) {
+    for (const auto& cell : *cells) {
+      const auto* speed = find_path(cell, {"params", "replay.speed"});
+      if (speed == nullptr) continue;
+      const std::string text = value_text(*speed);
+      if (std::find(speeds.begin(), speeds.end(), text) == speeds.end()) speeds.push_back(text);
+    }
+  }
+  if (speeds.empty() && replay != nullptr) {
+    speeds.push_back(format_number(number_at(*replay, "speed")));
+  }
+  return fmt::format("replay of {} at {}x, {}", name, fmt::join(speeds, ", "), duration);
+}
+
+std::string describe_load(const nlohmann::json& results, const nlohmann::json& scenario,
+                          double* offered_rps) {
   const nlohmann::json* workload = find_path(scenario, {"workload"});
   if (workload == nullptr) return {};
   const std::string mode = workload->value("mode", "");
@@ -70,6 +98,7 @@ std::string describe_load(const nlohmann::json& scenario, double* offered_rps) {
     return fmt::format("closed loop, {} clients, {}",
                        format_number(number_at(*workload, "clients")), duration);
   }
+  if (mode == "replay") return describe_replay(results, scenario, duration);
   return mode;
 }
 
@@ -453,7 +482,7 @@ ReportModel build_model(const nlohmann::json& results, const nlohmann::json* ana
   model.scenario_name = scenario.value("name", "");
   model.scenario_file = scenario.value("file", "");
   model.description = scenario.value("description", "");
-  model.load_text = describe_load(scenario, &model.offered_rps);
+  model.load_text = describe_load(results, scenario, &model.offered_rps);
   model.slo = analysis::read_slo(scenario);
   model.slo_timeout_rate = model.slo.timeout_rate.value_or(k_nan);
   model.slo_p99_ms = model.slo.p99_latency_ms.value_or(k_nan);
