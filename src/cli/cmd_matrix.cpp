@@ -29,6 +29,7 @@
 #include "scenario/shard_split.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
+#include "workload/transactions.hpp"
 
 namespace po = boost::program_options;
 
@@ -215,7 +216,7 @@ Plan make_plan(const MatrixFlags& flags) {
   faults::check_injectable(base.faults, embedded,
                            embedded || !plan.inputs.dsn || faults::is_tcp(plan.inputs.dsn->target));
   require_shared_server(plan.shard, embedded);
-  matrix::compile_transactions(base);  // script errors are bad input: exit 2 now
+  workload::compile_transactions(base);  // script errors are bad input: exit 2 now
   plan.results_file =
       std::filesystem::path(flags.out.value_or("reports/" + base.name)) / "results.json";
   return plan;

@@ -28,6 +28,7 @@
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
+#include "workload/transactions.hpp"
 
 namespace po = boost::program_options;
 
@@ -331,7 +332,7 @@ int run_command(const std::vector<std::string>& args, Io io) {
   // Every input is read and checked before anything starts or is written.
   const ResolvedInputs inputs = resolve_inputs(flags.inputs);
   const scenario::Scenario& scenario = inputs.scenario;
-  matrix::compile_transactions(scenario);  // script errors are bad input: exit 2 now
+  workload::compile_transactions(scenario);  // script errors are bad input: exit 2 now
   const cluster::Profile profile = load_scenario_profile(scenario, flags.inputs);
   const bool embedded = matrix::runs_embedded(inputs.dsn, {profile}, inputs.env);
   if (embedded) matrix::check_embedded_profiles({profile});  // unknown settings: exit 2 now

@@ -13,6 +13,7 @@
 #include "pg/pg_connection.hpp"
 #include "scenario/trace_reader.hpp"
 #include "util/error.hpp"
+#include "workload/transactions.hpp"
 
 namespace poolbench::cli {
 namespace {
@@ -35,7 +36,7 @@ std::vector<Distinct> distinct_statements(const scenario::Scenario& scenario) {
     return texts;
   }
   std::set<std::string> seen;
-  for (const auto& transaction : matrix::compile_transactions(scenario)) {
+  for (const auto& transaction : workload::compile_transactions(scenario)) {
     for (const auto& command : transaction.script.commands()) {
       const auto* sql = std::get_if<script::SqlCommand>(&command);
       if (sql != nullptr && seen.insert(sql->text).second) texts.push_back({sql->text, false});

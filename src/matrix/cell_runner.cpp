@@ -17,10 +17,10 @@
 #include "pg/session.hpp"
 #include "pool/queue_pool.hpp"
 #include "results/cell.hpp"
-#include "script/script.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 #include "workload/recorder.hpp"
+#include "workload/transactions.hpp"
 
 namespace poolbench::matrix {
 namespace {
@@ -183,17 +183,6 @@ void mark_validity(nlohmann::json& cell) {
   }
 }
 
-std::vector<workload::CompiledTransaction> compile_transactions(
-    const scenario::Scenario& scenario) {
-  std::vector<workload::CompiledTransaction> out;
-  for (const auto& transaction : scenario.transactions) {
-    script::SourceLocation where{scenario.file, transaction.name, transaction.script_at.line};
-    out.push_back(
-        {transaction.name, transaction.weight, script::parse_script(transaction.script, where)});
-  }
-  return out;
-}
-
 workload::DatasetReport prepare_dataset(const scenario::Scenario& scenario,
                                         const ServerTarget& server, workload::Reinit reinit) {
   // A replay runs the captured application's statements against the tables already there:
@@ -265,7 +254,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
   }
 
   workload::GeneratorOptions generator;
-  generator.transactions = compile_transactions(scenario);
+  generator.transactions = workload::compile_transactions(scenario);
   generator.pools = pool_ptrs;
   for (const auto& instance : instances) generator.pool_shares.push_back(instance.share);
   generator.threads = options.threads;

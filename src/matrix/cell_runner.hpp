@@ -20,10 +20,6 @@
 
 namespace poolbench::matrix {
 
-/// The scenario's transactions parsed as pgbench scripts. Throws InputError naming the
-/// scenario file, transaction and line.
-std::vector<workload::CompiledTransaction> compile_transactions(const scenario::Scenario& scenario);
-
 /// Whether prepare_dataset() may drop tables of another scale (workload::Reinit).
 using workload::Reinit;
 

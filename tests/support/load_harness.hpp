@@ -8,12 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "matrix/cell_runner.hpp"
 #include "pool/queue_pool.hpp"
 #include "scenario/scenario.hpp"
 #include "script/script.hpp"
 #include "support/fake_server.hpp"
 #include "workload/generator.hpp"
+#include "workload/transactions.hpp"
 
 namespace poolbench::testing {
 
@@ -37,7 +37,7 @@ inline FakeLoadRun run_fake_load(const scenario::Scenario& scenario, testing::Fa
                                  int threads = 1) {
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
   workload::GeneratorOptions options;
-  options.transactions = matrix::compile_transactions(scenario);
+  options.transactions = workload::compile_transactions(scenario);
   options.threads = threads;
   for (const auto& instance : scenario::resolve_instances(scenario)) {
     pools.push_back(std::make_unique<pool::QueuePool>(instance.settings, server));
