@@ -19,6 +19,11 @@
 namespace poolbench::cli {
 namespace {
 
+/// A measured value the analysis may withhold (null: an invalid cell) as "-".
+std::string number_or_dash(const nlohmann::json& value, int decimals) {
+  return value.is_number() ? fmt::format("{:.{}f}", value.get<double>(), decimals) : "-";
+}
+
 std::string micros(double seconds) {
   return fmt::format("{}us", static_cast<long long>(seconds * 1e6 + 0.5));
 }
@@ -81,7 +86,10 @@ nlohmann::json validate_plan(const analysis::Plan& plan, const ValidateOptions& 
   const nlohmann::json analysis = analysis::analyze(
       results::analysis_document(scenario, nlohmann::json::array({outcome.cell})));
   const auto& s = outcome.cell["summary"];
-  const auto& erlang = analysis["cells"][0]["erlang_c"];
+  // An invalid cell (the generator fell behind) gets no models, so no measured waits either:
+  // null, printed as "-", never a made-up 0.
+  const nlohmann::json& cell_analysis = analysis["cells"][0];
+  const nlohmann::json erlang = cell_analysis.value("erlang_c", nlohmann::json::object());
   const auto& e = plan.recommended_erlang;
   const int instances = plan.inputs.instances;
   return {
@@ -98,9 +106,9 @@ nlohmann::json validate_plan(const analysis::Plan& plan, const ValidateOptions& 
                                              : nlohmann::json()}}},
       {"measured",
        {{"connections_in_use", s["pool"]["mean_checked_out"]},
-        {"p_wait", erlang.value("measured_p_wait", 0.0)},
+        {"p_wait", erlang.value("measured_p_wait", nlohmann::json())},
         // The wait for a slot (queue_wait), as Erlang C's; not the pre-ping after it.
-        {"mean_wait_ms", erlang.value("measured_mean_wait_ms", 0.0)},
+        {"mean_wait_ms", erlang.value("measured_mean_wait_ms", nlohmann::json())},
         {"timeout_rate", s["timeout_rate"]},
         {"throughput_rps", s["throughput_rps"]},
         {"p99_latency_ms", s["latency_ms"]["p99"]},
@@ -122,10 +130,10 @@ void print_validation(const nlohmann::json& v, std::ostream& out) {
   fmt::print(out, "  {:<28} {:>12.2f} {:>12.2f}   (seeds' formula / mean checked out)\n",
              "connections in use", p["connections_in_use"].get<double>(),
              m["connections_in_use"].get<double>());
-  fmt::print(out, "  {:<28} {:>12.4f} {:>12.4f}   (Erlang C; measured: slot waits > 1 ms)\n",
-             "P(wait)", p["p_wait"].get<double>(), m["p_wait"].get<double>());
-  fmt::print(out, "  {:<28} {:>12.3f} {:>12.3f}\n", "mean wait for a slot ms",
-             p["mean_wait_ms"].get<double>(), m["mean_wait_ms"].get<double>());
+  fmt::print(out, "  {:<28} {:>12.4f} {:>12}   (Erlang C; measured: slot waits > 1 ms)\n",
+             "P(wait)", p["p_wait"].get<double>(), number_or_dash(m["p_wait"], 4));
+  fmt::print(out, "  {:<28} {:>12.3f} {:>12}\n", "mean wait for a slot ms",
+             p["mean_wait_ms"].get<double>(), number_or_dash(m["mean_wait_ms"], 3));
   fmt::print(out, "  {:<28} {:>12.4f} {:>12.4f}\n", "timeout rate", p["timeout_rate"].get<double>(),
              m["timeout_rate"].get<double>());
   fmt::print(out, "  {:<28} {:>12.1f} {:>12.1f}\n", "throughput req/s",

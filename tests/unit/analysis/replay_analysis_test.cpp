@@ -96,8 +96,7 @@ TEST(AnalyzeReplay, ErlangCAppliesAtTheMeasuredArrivalRateAndTheFiniteSourceMode
             "replay: arrivals come from the trace, not from a finite population of clients "
             "(erlang_c applies)");
   // Little's concurrency at the measured rate: 100/s x 20 ms.
-  EXPECT_DOUBLE_EQ(analysis["cells"][0]["seeds_formula"]["concurrent_requests"].get<double>(),
-                   2.0);
+  EXPECT_DOUBLE_EQ(analysis["cells"][0]["seeds_formula"]["concurrent_requests"].get<double>(), 2.0);
 }
 
 TEST(AnalyzeReplay, ErlangCSaysSoWhenNoRequestOfTheTraceArrived) {

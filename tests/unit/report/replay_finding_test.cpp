@@ -15,10 +15,10 @@
 namespace poolbench::report {
 namespace {
 
+using nlohmann::json;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 constexpr const char* k_prefix = "Replay speed each pool meets the SLO at: ";
 
@@ -61,8 +61,7 @@ json replay_results(json cells) {
             {"replay", {{"trace", "trace.jsonl.gz"}, {"speed", 1.0}, {"loop", false}}},
             {"pool", {{"pool_size", 2}, {"max_overflow", 0}, {"pool_timeout", "2s"}}},
             {"slo", {{"p99_latency", "50ms"}, {"timeout_rate", 0}}},
-            {"matrix",
-             {{"replay.speed", {"1", "2", "4"}}, {"pool.pool_size", {"2", "4"}}}}}},
+            {"matrix", {{"replay.speed", {"1", "2", "4"}}, {"pool.pool_size", {"2", "4"}}}}}},
           {"cells", std::move(cells)}};
 }
 
