@@ -62,17 +62,17 @@ int run_scripts(const std::vector<std::string>& args, Io io) {
     return 0;
   }
   if (action != "show") {
-    throw InputError(fmt::format("poolbench scripts: {} (expected list or show NAME)\n"
-                                 "Run 'poolbench scripts --help'.",
-                                 action.empty() ? "missing action"
-                                                : fmt::format("unknown action '{}'", action)));
+    throw InputError(fmt::format(
+        "poolbench scripts: {} (expected list or show NAME)\n"
+        "Run 'poolbench scripts --help'.",
+        action.empty() ? "missing action" : fmt::format("unknown action '{}'", action)));
   }
   if (!has_name) {
     throw InputError("poolbench scripts show: missing NAME\nRun 'poolbench scripts list'.");
   }
   const std::string name = values["name"].as<std::string>();
-  const auto text =
-      script::builtin_script_text(std::string(script::k_builtin_prefix) + name, "poolbench scripts show");
+  const auto text = script::builtin_script_text(std::string(script::k_builtin_prefix) + name,
+                                                "poolbench scripts show");
   io.out << *text;
   return 0;
 }

@@ -12,16 +12,15 @@ namespace poolbench::script {
 namespace {
 
 constexpr std::array<BuiltinScript, 3> k_builtins = {{
-    {"tpcb-like", "<builtin: TPC-B (sort of)>: pgbench's default transaction",
-     k_builtin_tpcb_like},
+    {"tpcb-like", "<builtin: TPC-B (sort of)>: pgbench's default transaction", k_builtin_tpcb_like},
     {"simple-update", "<builtin: simple update>: tpcb-like without the teller and branch updates",
      k_builtin_simple_update},
     {"select-only", "<builtin: select only>: one point read", k_builtin_select_only},
 }};
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&

@@ -47,7 +47,7 @@ class ScriptConformance : public PgClusterTest {
 
   /// Runs `script` with pgbench (simple protocol, its default) and returns its exit code.
   static poolbench::testing::ProcessResult run_pgbench(const std::string& script, int transactions,
-                                            const std::vector<std::string>& extra = {}) {
+                                                       const std::vector<std::string>& extra = {}) {
     const auto path = std::filesystem::temp_directory_path() /
                       ("poolbench-conformance-" + std::to_string(::getpid()) + ".sql");
     std::ofstream(path) << script;
@@ -97,12 +97,12 @@ class ScriptConformance : public PgClusterTest {
   }
 
   /// pgbench then poolbench on `script`, each from an empty table: their tables must match,
-  /// and hold one row per transaction at least (the script really ran).
+  /// and hold `rows_per_transaction` rows per transaction at least (the script really ran).
   void expect_same_results(const std::string& script, std::size_t rows_per_transaction) {
     const auto pgbench = run_pgbench(script, k_transactions);
     ASSERT_EQ(pgbench.exit_code, 0) << pgbench.out << pgbench.err;
     const std::vector<std::string> expected = results();
-    ASSERT_EQ(expected.size(), k_transactions * rows_per_transaction);
+    ASSERT_GE(expected.size(), k_transactions * rows_per_transaction);
     monitor().exec("TRUNCATE results");
     const GeneratorResult result = run_poolbench(one_transaction(script), k_transactions);
     EXPECT_EQ(result.counters.errors(), 0);
@@ -127,6 +127,9 @@ INSERT INTO results VALUES (:n, 'two', :m * 10);
 \else
 INSERT INTO results VALUES (:n, 'three', NULL);
 \endif
+\if :m
+INSERT INTO results VALUES (:n, 'm is not 0', NULL);
+\endif
 )",
                       1);
 }
@@ -147,12 +150,13 @@ INSERT INTO results VALUES (:p_n, 'small', :p_tens);
 }
 
 TEST_F(ScriptConformance, AsetOverACompoundStatementAndGsetTakesItsLastResult) {
-  expect_same_results(R"(SELECT count(*) AS a FROM results \; SELECT 7 AS b WHERE false \; SELECT count(*) + 100 AS c FROM results \aset q_
+  expect_same_results(
+      R"(SELECT count(*) AS a FROM results \; SELECT 7 AS b WHERE false \; SELECT count(*) + 100 AS c FROM results \aset q_
 INSERT INTO results VALUES (:q_a, 'aset', :q_c);
 SELECT 1 AS x \; SELECT count(*) * 3 AS y FROM results \gset
 INSERT INTO results VALUES (:y, 'gset last', NULL);
 )",
-                      2);
+      2);
 }
 
 TEST_F(ScriptConformance, CommentsAndSeveralStatementsOnALine) {
@@ -177,7 +181,8 @@ TEST_F(ScriptConformance, AGsetWithoutExactlyOneRowIsACountedErrorNotACrash) {
 }
 
 TEST_F(ScriptConformance, BuiltinScriptsKeepPgbenchsInvariantsOnAnInitialisedDataset) {
-  const auto init = poolbench::testing::run_process(k_pgbench.string(), {"-i", "-s", "1", "-q", server().conninfo()});
+  const auto init = poolbench::testing::run_process(k_pgbench.string(),
+                                                    {"-i", "-s", "1", "-q", server().conninfo()});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const GeneratorResult result = run_poolbench(
       "  - { name: tpcb, script: \"builtin:tpcb-like@2\" }\n"

@@ -112,14 +112,16 @@ TEST(ScriptConditionalTest, UnbalancedBlocksAreLoadErrorsWithFileAndLine) {
   EXPECT_NE(load_error("SELECT 1;\n\\if 1\nSELECT 2;\n")
                 .find("scenarios/test.yaml:11:1: transaction \"t\": \\if without matching \\endif"),
             std::string::npos);
-  EXPECT_NE(load_error("SELECT 1;\n\\endif\n").find("test.yaml:11:1: transaction \"t\": \\endif "
-                                                    "without matching \\if"),
+  EXPECT_NE(load_error("SELECT 1;\n\\endif\n")
+                .find("test.yaml:11:1: transaction \"t\": \\endif "
+                      "without matching \\if"),
             std::string::npos);
   EXPECT_NE(load_error("\\else\nSELECT 1;\n").find("test.yaml:10:1:"), std::string::npos);
   EXPECT_NE(load_error("\\elif 1\nSELECT 1;\n").find("\\elif without matching \\if"),
             std::string::npos);
-  EXPECT_NE(load_error("\\if 1\n\\else\n\\elif 2\n\\endif\n").find("test.yaml:12:1: transaction "
-                                                                   "\"t\": \\elif after \\else"),
+  EXPECT_NE(load_error("\\if 1\n\\else\n\\elif 2\n\\endif\n")
+                .find("test.yaml:12:1: transaction "
+                      "\"t\": \\elif after \\else"),
             std::string::npos);
   EXPECT_NE(load_error("\\if 1\n\\else\n\\else\n\\endif\n").find("\\else after \\else"),
             std::string::npos);
@@ -133,9 +135,8 @@ TEST(ScriptConditionalTest, UnbalancedBlocksAreLoadErrorsWithFileAndLine) {
 }
 
 TEST(ScriptCaptureTest, GsetAndAsetEndTheStatementBeforeThem) {
-  const Script script =
-      parse_script("SELECT 1 AS one \\gset\nSELECT 2 AS two;\n\\aset p_\nSELECT :one + :p_two;\n",
-                   k_where);
+  const Script script = parse_script(
+      "SELECT 1 AS one \\gset\nSELECT 2 AS two;\n\\aset p_\nSELECT :one + :p_two;\n", k_where);
   const auto& first = std::get<SqlCommand>(script.commands().at(0));
   const auto& second = std::get<SqlCommand>(script.commands().at(1));
   EXPECT_EQ(first.capture, Capture::gset);
@@ -150,11 +151,11 @@ TEST(ScriptCaptureTest, GsetAndAsetEndTheStatementBeforeThem) {
 }
 
 TEST(ScriptCaptureTest, GsetMustFollowAStatement) {
-  EXPECT_NE(load_error("\\set x 1\n\\gset\n").find("test.yaml:11:1: transaction \"t\": \\gset "
-                                                   "must follow an SQL statement"),
+  EXPECT_NE(load_error("\\set x 1\n\\gset\n")
+                .find("test.yaml:11:1: transaction \"t\": \\gset "
+                      "must follow an SQL statement"),
             std::string::npos);
-  EXPECT_NE(load_error("\\gset\n").find("\\gset must follow an SQL statement"),
-            std::string::npos);
+  EXPECT_NE(load_error("\\gset\n").find("\\gset must follow an SQL statement"), std::string::npos);
   EXPECT_NE(load_error("SELECT 1 \\gset\n\\aset\n").find("\\aset must follow an SQL statement"),
             std::string::npos);
   EXPECT_NE(load_error("SELECT 1 \\gset a b\n").find("\\gset: too many arguments"),
