@@ -98,12 +98,16 @@ class ScriptConformance : public PgClusterTest {
 
   /// pgbench then poolbench on `script`, each from an empty table: their tables must match,
   /// and hold `rows_per_transaction` rows per transaction at least (the script really ran).
-  void expect_same_results(const std::string& script, std::size_t rows_per_transaction) {
+  /// `before_each` (SQL) runs before each of the two runs.
+  void expect_same_results(const std::string& script, std::size_t rows_per_transaction,
+                           const std::string& before_each = {}) {
+    if (!before_each.empty()) monitor().exec(before_each);
     const auto pgbench = run_pgbench(script, k_transactions);
     ASSERT_EQ(pgbench.exit_code, 0) << pgbench.out << pgbench.err;
     const std::vector<std::string> expected = results();
     ASSERT_GE(expected.size(), k_transactions * rows_per_transaction);
     monitor().exec("TRUNCATE results");
+    if (!before_each.empty()) monitor().exec(before_each);
     const GeneratorResult result = run_poolbench(one_transaction(script), k_transactions);
     EXPECT_EQ(result.counters.errors(), 0);
     EXPECT_EQ(result.counters.completed(), k_transactions);
@@ -165,6 +169,27 @@ TEST_F(ScriptConformance, CommentsAndSeveralStatementsOnALine) {
 INSERT INTO results VALUES (:n, 'first', NULL); INSERT INTO results /* inline; */ VALUES (:n, 'second', '--');
 )",
                       2);
+}
+
+TEST_F(ScriptConformance, PgbenchsDocumentedGsetAndAsetExample) {
+  // The example of pgbench's documentation (\gset and \aset), its results written out.
+  const auto init = poolbench::testing::run_process(k_pgbench.string(),
+                                                    {"-i", "-s", "1", "-q", server().conninfo()});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  expect_same_results(R"(\set aid 1 + :client_id
+\set delta 7
+UPDATE pgbench_accounts
+  SET abalance = abalance + :delta
+  WHERE aid = :aid
+  RETURNING abalance \gset
+-- compound of two queries
+SELECT 1 \;
+SELECT 2 AS two, 3 AS three \gset p_
+SELECT 4 AS four \; SELECT 5 AS five \aset
+\set sum :p_two * 1000 + :p_three * 100 + :four * 10 + :five
+INSERT INTO results VALUES (:abalance, 'documented example', :sum);
+)",
+                      1, "UPDATE pgbench_accounts SET abalance = 0 WHERE aid = 1");
 }
 
 TEST_F(ScriptConformance, AGsetWithoutExactlyOneRowIsACountedErrorNotACrash) {
