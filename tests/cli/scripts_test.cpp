@@ -34,8 +34,7 @@ TEST(CliScripts, AnUnknownOrAmbiguousNameExitsTwoNamingTheKnownOnes) {
   const auto unknown = run_process(k_binary, {"scripts", "show", "tpcc"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_TRUE(unknown.out.empty());
-  EXPECT_NE(unknown.err.find("unknown built-in script \"tpcc\""), std::string::npos)
-      << unknown.err;
+  EXPECT_NE(unknown.err.find("unknown built-in script \"tpcc\""), std::string::npos) << unknown.err;
   EXPECT_NE(unknown.err.find("tpcb-like, simple-update, select-only"), std::string::npos);
   // "s" is a prefix of two names: ambiguous, as for pgbench -b.
   EXPECT_EQ(run_process(k_binary, {"scripts", "show", "s"}).exit_code, 2);
