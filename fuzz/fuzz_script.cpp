@@ -42,7 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                 std::chrono::microseconds duration{0};
                                 (void)wl::sleep_duration(sleep, state, duration);
                               },
-                              [&](const wl::SqlCommand& sql) { values.render(sql, state); }},
+                              [&](const wl::SqlCommand& sql) { (void)values.render(sql, state); },
+                              [&](const wl::IfCommand& branch) {
+                                bool taken = false;
+                                (void)wl::evaluate_condition(branch, state, taken);
+                              },
+                              [&](const wl::JumpCommand&) {}},
                    command);
       }
     }

@@ -39,7 +39,9 @@ std::vector<Distinct> distinct_statements(const scenario::Scenario& scenario) {
   for (const auto& transaction : workload::compile_transactions(scenario)) {
     for (const auto& command : transaction.script.commands()) {
       const auto* sql = std::get_if<script::SqlCommand>(&command);
-      if (sql != nullptr && seen.insert(sql->text).second) texts.push_back({sql->text, false});
+      if (sql != nullptr && seen.insert(sql->text).second) {
+        texts.push_back({sql->text, sql->compound});
+      }
     }
   }
   return texts;

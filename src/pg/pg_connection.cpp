@@ -170,9 +170,34 @@ bool PgConnection::send_params(const std::string& sql,
                                       m_param_ptrs.data(), nullptr, nullptr, 0));
 }
 
+void PgConnection::keep_results(KeptResults* into) noexcept {
+  into->results.clear();
+  m_keep = into;
+}
+
+void PgConnection::keep(pg_result* raw, bool returns_rows) {
+  KeptResult& kept = m_keep->results.emplace_back();
+  kept.returns_rows = returns_rows;
+  if (!returns_rows) return;
+  kept.rows = PQntuples(raw);
+  const int fields = PQnfields(raw);
+  for (int f = 0; f < fields; ++f) {
+    kept.columns.emplace_back(PQfname(raw, f));
+    if (kept.rows > 0) kept.last_row.emplace_back(PQgetvalue(raw, PQntuples(raw) - 1, f));
+  }
+}
+
 bool PgConnection::absorb(pg_result* raw) noexcept {
   const ResultHandle result(raw);
   const ExecStatusType status = PQresultStatus(raw);
+  if (m_keep != nullptr &&
+      (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY)) {
+    try {
+      keep(raw, status == PGRES_TUPLES_OK);
+    } catch (...) {
+      record_failure(k_sqlstate_client_error, "out of memory keeping results");
+    }
+  }
   if (status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE) {
     m_outcome.rows = PQntuples(raw);
     if (m_rows_out != nullptr) {
@@ -236,6 +261,7 @@ Progress PgConnection::consume() noexcept {
 }
 
 StatementOutcome PgConnection::take_outcome() noexcept {
+  m_keep = nullptr;
   StatementOutcome outcome = std::move(m_outcome);
   m_outcome = StatementOutcome{};
   m_state = State::idle;
@@ -353,6 +379,7 @@ bool PgConnection::drain_with_cancel() noexcept {
 }
 
 bool PgConnection::rollback() noexcept {
+  m_keep = nullptr;  // an abandoned send's results go nowhere: its client is done with them
   if (is_broken()) return false;
   if (m_state == State::sent && !drain_with_cancel()) {
     m_broken = true;

@@ -76,6 +76,7 @@ class PgConnection final : public StatementConnection {
   bool send_simple_query(const char* sql) noexcept override;
   /// Sends `sql` with the extended protocol and text parameters (unnamed statement).
   bool send_params(const std::string& sql, std::span<const std::string> params) noexcept;
+  void keep_results(KeptResults* into) noexcept override;
   /// The socket to wait on for readability while busy; -1 when the connection is dead.
   int socket() const noexcept override;
   /// True between a successful send and the done outcome being taken.
@@ -108,6 +109,8 @@ class PgConnection final : public StatementConnection {
   bool point_at(std::span<const std::string> params) noexcept;
   /// Records one result; false when no further result may be read (COPY).
   bool absorb(pg_result* result) noexcept;
+  /// Appends `result` (a row set or a command status) to m_keep.
+  void keep(pg_result* result, bool returns_rows);
   void record_failure(std::string_view sqlstate, const char* message) noexcept;
   void finish() noexcept;
   std::string masked(const char* message) const;
@@ -121,7 +124,8 @@ class PgConnection final : public StatementConnection {
   std::vector<const char*> m_param_ptrs;  ///< reused per send: no allocation when warm
   State m_state = State::idle;
   StatementOutcome m_outcome;
-  Rows* m_rows_out = nullptr;  ///< where execute() wants the rows, else null
+  Rows* m_rows_out = nullptr;     ///< where execute() wants the rows, else null
+  KeptResults* m_keep = nullptr;  ///< where keep_results() wants the next send's results
   bool m_broken = false;
 };
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pg/errors.hpp"
 #include "pool/connection.hpp"
@@ -40,6 +41,20 @@ struct StatementOutcome {
   std::optional<PgFailure> failure;
 };
 
+/// One result of a send, kept for a script's `\gset`/`\aset`: its column names and the
+/// values of its last row as text (NULL as "", as libpq's PQgetvalue gives it).
+struct KeptResult {
+  bool returns_rows = false;  ///< a row set (SELECT, ... RETURNING), not a command status
+  std::int64_t rows = 0;
+  std::vector<std::string> columns;
+  std::vector<std::string> last_row;  ///< empty when rows == 0
+};
+
+/// Every result of one send, in order (a compound statement has several).
+struct KeptResults {
+  std::vector<KeptResult> results;
+};
+
 enum class Progress {
   busy,  ///< wait for the socket to become readable, then consume() again
   done,  ///< the outcome is ready: take_outcome()
@@ -72,6 +87,10 @@ class StatementConnection : public pool::Connection {
   /// (take_outcome()) with the error. Precondition: prepare(name, ...) succeeded.
   virtual bool send_prepared_raw(const std::string& name, int count,
                                  const char* const* values) noexcept = 0;
+  /// Keeps the results of the next send in `into` (cleared first) until its outcome is
+  /// taken; `into` must outlive that. Without a call, results are counted, not kept. The
+  /// default keeps nothing (a connection with no rows to give).
+  virtual void keep_results(KeptResults* into) noexcept { into->results.clear(); }
   /// The descriptor to wait on for readability while busy; -1 when the connection is dead.
   /// It stays the same for the connection's life and is closed with it.
   virtual int socket() const noexcept = 0;

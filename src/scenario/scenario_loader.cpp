@@ -147,6 +147,8 @@ class Loader : public YamlReader {
       if (!item.IsMap()) fail(item, where, "expected a mapping with name, weight and script");
       TransactionSpec spec;
       bool has_script = false;
+      std::optional<YAML::Node> weight_node;
+      bool weight_from_script = false;
       for (const auto& [key, key_node, value] : entries(item, where)) {
         const std::string path = where + "." + key;
         if (!is_one_of(key, k_transaction_keys)) {
@@ -166,18 +168,46 @@ class Loader : public YamlReader {
           if (!weight)
             fail(value, path, fmt::format("'{}' is not valid (expected a number > 0)", text));
           spec.weight = spec.own_weight = *weight;
+          weight_node = value;
         } else {
           spec.script = scalar(value, path);
           spec.script_at = {file(), first_text_line(value), 0};
           refuse_fill_in(spec.script, spec.script_at, path);
           has_script = true;
+          weight_from_script = builtin_weight(spec, value, path);
         }
+      }
+      if (weight_node && weight_from_script) {
+        fail(*weight_node, where + ".weight",
+             "the weight is given twice: here and as the script's builtin:NAME@W");
       }
       if (spec.name.empty()) fail(item, where, "a transaction needs a name");
       if (!has_script) fail(item, where + "." + spec.name, "a transaction needs a script");
       scenario.transactions.push_back(std::move(spec));
     }
     scenario.origins["transactions"] = at(node);
+  }
+
+  /// `script: builtin:NAME@W` (pgbench's `-b NAME@W`): the weight W is the transaction's
+  /// weight, and the script becomes `builtin:NAME` (the script subsystem resolves NAME).
+  /// True when a weight was taken so.
+  bool builtin_weight(TransactionSpec& spec, const YAML::Node& value,
+                      const std::string& path) const {
+    std::string text = spec.script;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    const std::size_t at = text.rfind('@');
+    if (text.rfind("builtin:", 0) != 0 || at == std::string::npos) return false;
+    const std::string weight_text = text.substr(at + 1);
+    const auto weight = parse_weight(weight_text, Zero::invalid);
+    if (!weight) {
+      fail(value, path,
+           fmt::format("'{}' is not a valid weight after '@' (expected a number > 0, as "
+                       "pgbench's -b NAME@W)",
+                       weight_text));
+    }
+    spec.weight = spec.own_weight = *weight;
+    spec.script = text.substr(0, at);
+    return true;
   }
 
   /// `mixes:`, after `transactions:` wherever it stands in the file: every name in a mix must

@@ -32,6 +32,7 @@ class Evaluator {
         out = node.constant;
         return true;
       case ExprNode::Kind::variable:
+        if (!m_state.readable(node.slot)) return fail(m_state.unreadable_message(node.slot));
         out = m_state.variable(node.slot);
         return true;
       case ExprNode::Kind::call:
@@ -64,7 +65,7 @@ class Evaluator {
       const ExprNode& arg = m_nodes[args[i]];
       if (arg.kind == ExprNode::Kind::constant) {
         values[i] = arg.constant;
-      } else if (arg.kind == ExprNode::Kind::variable) {
+      } else if (arg.kind == ExprNode::Kind::variable && m_state.readable(arg.slot)) {
         values[i] = m_state.variable(arg.slot);
       } else if (!eval(args[i], values[i])) {
         return false;

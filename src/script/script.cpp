@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "script/script_builtin.hpp"
 #include "script/script_scanner.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -103,9 +104,14 @@ class ScriptParser {
     for (const ScannedItem& item : items) {
       if (item.kind == ScannedItem::Kind::sql) {
         sql(item);
+        m_after_sql = true;
       } else {
         backslash(item);
       }
+    }
+    if (!m_blocks.empty()) {  // pgbench: "\if without matching \endif"
+      error(m_blocks.back().at,
+            "\\if without matching \\endif (the script ends inside this block)");
     }
     if (m_commands.empty()) {  // pgbench: "empty command list for script"
       error(ScriptPosition{},
@@ -157,6 +163,14 @@ class ScriptParser {
     return message;
   }
 
+  /// The slot of a variable referenced at `name`: known, or (after a `\\gset`/`\\aset`,
+  /// whose variables are named by result columns) a new slot that starts unset.
+  std::optional<std::uint32_t> resolve(std::string_view name) {
+    if (const auto slot = lookup(name)) return slot;
+    if (!m_results_stored) return std::nullopt;
+    return define(std::string(name));
+  }
+
   std::uint32_t define(const std::string& name) {
     if (const auto slot = lookup(name)) return *slot;
     m_names.push_back(name);
@@ -168,15 +182,21 @@ class ScriptParser {
     command.source_text = item.text;
     command.line = item.start.line;
     std::size_t copied = 0;
+    command.compound = item.compound;
     for (const ScannedVariable& var : item.variables) {
-      const auto slot = lookup(var.name);
+      const auto slot = resolve(var.name);
       if (!slot) error(item.position_of(var.offset), undefined_variable_message(var.name));
+      if (command.compound) {
+        command.simple_text.append(item.text, copied, var.offset - copied);
+        command.param_offsets.push_back(command.simple_text.size());
+      }
       command.text.append(item.text, copied, var.offset - copied);
       command.param_slots.push_back(*slot);
       command.text += fmt::format("${}", command.param_slots.size());
       copied = var.offset + var.length;
     }
     command.text.append(item.text, copied);
+    if (command.compound) command.simple_text.append(item.text, copied);
     if (command.param_slots.size() > 65535) {
       error(item.start, "statement has too many parameters (at most 65535)");
     }
@@ -209,21 +229,133 @@ class ScriptParser {
   void backslash(const ScannedItem& item) {
     const auto words = split_words(item.text, 1);
     const std::string name = words.empty() ? std::string() : util::to_lower(words[0].text);
+    const bool after_sql = std::exchange(m_after_sql, false);
     if (name == "set") return set(item);
     if (name == "sleep") return sleep(item);
+    if (name == "if" || name == "elif") return conditional(item, name);
+    if (name == "else" || name == "endif") return block_end(item, name);
+    if (name == "gset" || name == "aset") return capture(item, name, after_sql);
     const ScriptPosition at = item.start;
     if (name.empty()) error(at, "missing command name after \"\\\"");
-    if (std::find(k_pgbench_commands.begin(), k_pgbench_commands.end(), name) !=
-        k_pgbench_commands.end()) {
-      error(at, fmt::format("\\{} is not supported by poolbench (a script may use \\set, \\sleep "
-                            "and SQL statements)",
+    if (name == "shell" || name == "setshell") {
+      error(at, fmt::format("\\{} is not supported by poolbench: it runs a shell command in every "
+                            "request, and a pool benchmark measures the database and the pool, "
+                            "not process start-up (compute the value with \\set, or in SQL "
+                            "with \\gset)",
                             name));
     }
-    std::vector<std::string> known(k_pgbench_commands.begin(), k_pgbench_commands.begin() + 2);
+    if (std::find(k_pgbench_commands.begin(), k_pgbench_commands.end(), name) !=
+        k_pgbench_commands.end()) {
+      error(at, fmt::format("\\{} is not supported by poolbench (pgbench's pipeline mode)", name));
+    }
+    std::vector<std::string> known(k_pgbench_commands.begin(), k_pgbench_commands.end());
     const std::string suggestion = util::closest_match(name, known);
     error(at,
           fmt::format("unknown command \\{}{}", words[0].text,
                       suggestion.empty() ? "" : fmt::format(" (did you mean \\{}?)", suggestion)));
+  }
+
+  /// Parses the expression at `offset` of the command's text; `label` ("\set x", "\if")
+  /// starts the messages.
+  Expression expression(const ScannedItem& item, std::size_t offset, const std::string& label) {
+    const std::string_view text = std::string_view(item.text).substr(offset);
+    try {
+      return parse_expression(text, [this](std::string_view n) { return resolve(n); });
+    } catch (const ExpressionError& e) {
+      std::string message = fmt::format("{}: {}", label, e.what());
+      if (e.kind() == ExpressionError::Kind::undefined_variable) {
+        message = fmt::format("{}: {}", label, undefined_variable_message(e.word()));
+      } else if (e.kind() == ExpressionError::Kind::unknown_function) {
+        const std::string suggestion =
+            util::closest_match(util::to_lower(e.word()), expression_function_names());
+        if (!suggestion.empty()) message += fmt::format(" (did you mean {}?)", suggestion);
+      }
+      error(item.position_of(offset + e.offset()), message);
+    }
+  }
+
+  /// An open `\if` block: where it starts, the condition whose false branch is not placed
+  /// yet, and the jumps to its `\endif`.
+  struct Block {
+    ScriptPosition at;
+    std::optional<std::size_t> open_condition;
+    std::vector<std::size_t> jumps;
+    bool seen_else = false;
+  };
+
+  /// Sets the false branch of the block's open condition to the next command.
+  void place_false_branch(Block& block) {
+    if (!block.open_condition) return;
+    std::get<IfCommand>(m_commands[*block.open_condition]).false_target = m_commands.size();
+    block.open_condition.reset();
+  }
+
+  /// `\if expr` and `\elif expr` (pgbench's load-time checks for unbalanced blocks).
+  void conditional(const ScannedItem& item, const std::string& name) {
+    const auto words = split_words(item.text, 2);
+    if (name == "elif") {
+      if (m_blocks.empty()) error(item.start, "\\elif without matching \\if");
+      if (m_blocks.back().seen_else) error(item.start, "\\elif after \\else");
+    }
+    if (words.size() < 2) error(item.start, fmt::format("\\{}: missing expression", name));
+    IfCommand command;
+    command.keyword = name;
+    command.line = item.start.line;
+    command.condition = expression(item, words[1].offset, "\\" + name);
+    if (name == "if") {
+      m_blocks.push_back(Block{.at = item.start, .open_condition = {}, .jumps = {}});
+    } else {
+      Block& block = m_blocks.back();
+      block.jumps.push_back(m_commands.size());  // the branch before ends here
+      m_commands.emplace_back(JumpCommand{.target = 0, .line = item.start.line});
+      place_false_branch(block);
+    }
+    m_blocks.back().open_condition = m_commands.size();
+    m_commands.emplace_back(std::move(command));
+  }
+
+  /// `\else` and `\endif`.
+  void block_end(const ScannedItem& item, const std::string& name) {
+    const auto words = split_words(item.text, 2);
+    if (m_blocks.empty()) error(item.start, fmt::format("\\{} without matching \\if", name));
+    if (words.size() > 1) {
+      error(item.position_of(words[1].offset), fmt::format("\\{}: unexpected argument", name));
+    }
+    Block& block = m_blocks.back();
+    if (name == "else") {
+      if (block.seen_else) error(item.start, "\\else after \\else");
+      block.seen_else = true;
+      block.jumps.push_back(m_commands.size());
+      m_commands.emplace_back(JumpCommand{.target = 0, .line = item.start.line});
+      place_false_branch(block);
+      return;
+    }
+    place_false_branch(block);
+    for (const std::size_t jump : block.jumps) {
+      std::get<JumpCommand>(m_commands[jump]).target = m_commands.size();
+    }
+    m_blocks.pop_back();
+  }
+
+  /// `\gset [prefix]` and `\aset [prefix]`: they end the SQL statement just before them.
+  void capture(const ScannedItem& item, const std::string& name, bool after_sql) {
+    const auto words = split_words(item.text, 3);
+    if (!after_sql) error(item.start, fmt::format("\\{} must follow an SQL statement", name));
+    if (words.size() > 2) {
+      error(item.position_of(words[2].offset), fmt::format("\\{}: too many arguments", name));
+    }
+    std::string prefix;
+    if (words.size() == 2) {
+      prefix = std::string(words[1].text);
+      if (!std::all_of(prefix.begin(), prefix.end(), is_variable_char)) {
+        error(item.position_of(words[1].offset),
+              fmt::format("\\{}: invalid variable prefix \"{}\"", name, prefix));
+      }
+    }
+    auto& command = std::get<SqlCommand>(m_commands.back());
+    command.capture = name == "gset" ? Capture::gset : Capture::aset;
+    command.capture_prefix = std::move(prefix);
+    m_results_stored = true;
   }
 
   void set(const ScannedItem& item) {
@@ -243,22 +375,10 @@ class ScriptParser {
     SetCommand command;
     command.variable = std::string(var.text);
     command.line = item.start.line;
-    try {
-      command.expression =
-          parse_expression(expr_text, [this](std::string_view n) { return lookup(n); });
-    } catch (const ExpressionError& e) {
-      std::string message = fmt::format("\\set {}: {}", var.text, e.what());
-      if (e.kind() == ExpressionError::Kind::undefined_variable) {
-        message = fmt::format("\\set {}: {}", var.text, undefined_variable_message(e.word()));
-      } else if (e.kind() == ExpressionError::Kind::unknown_function) {
-        const std::string suggestion =
-            util::closest_match(util::to_lower(e.word()), expression_function_names());
-        if (!suggestion.empty()) message += fmt::format(" (did you mean {}?)", suggestion);
-      }
-      error(item.position_of(expr_offset + e.offset()), message);
-    }
+    const std::string label = fmt::format("\\set {}", var.text);
+    command.expression = expression(item, expr_offset, label);
     const std::size_t expr_start = expr_offset + expr_text.find_first_not_of(" \t\r\n\f");
-    reject_failing_constant(command.expression, item.position_of(expr_start), var.text);
+    reject_failing_constant(command.expression, item.position_of(expr_start), label);
     command.slot = define(command.variable);  // after parsing: `\set x :x + 1` needs x before
     m_commands.emplace_back(std::move(command));
   }
@@ -268,7 +388,7 @@ class ScriptParser {
   /// the run, each counted as an error: bad input now instead. It is tried with several
   /// random states, so a failure that depends on the draws is left to run time.
   void reject_failing_constant(const Expression& expression, ScriptPosition at,
-                               std::string_view variable) const {
+                               std::string_view label) const {
     for (const ExprNode& node : expression.nodes()) {
       if (node.kind == ExprNode::Kind::variable) return;
     }
@@ -281,9 +401,8 @@ class ScriptParser {
       if (evaluate(expression, state, value)) return;
       if (first_error.empty()) first_error = state.error();
     }
-    error(at, fmt::format("\\set {}: {} (the expression has no variable: it would fail on every "
-                          "run)",
-                          variable, first_error));
+    error(at, fmt::format("{}: {} (the expression has no variable: it would fail on every run)",
+                          label, first_error));
   }
 
   void sleep(const ScannedItem& item) {
@@ -297,7 +416,7 @@ class ScriptParser {
     if (words.size() == 3) unit = words[2];
     if (amount.text[0] == ':') {
       command.variable = std::string(amount.text.substr(1));
-      const auto slot = lookup(command.variable);
+      const auto slot = resolve(command.variable);
       if (!slot) {
         error(item.position_of(amount.offset),
               fmt::format("\\sleep: {}", undefined_variable_message(command.variable)));
@@ -348,6 +467,9 @@ class ScriptParser {
   std::string m_prefix;
   std::vector<std::string> m_names;
   std::vector<Command> m_commands;
+  std::vector<Block> m_blocks;    ///< the `\if` blocks open at this point
+  bool m_after_sql = false;       ///< the item before was an SQL statement
+  bool m_results_stored = false;  ///< a `\gset` or `\aset` came before
   int m_sql_count = 0;
 };
 
@@ -364,6 +486,14 @@ SqlCommand literal_sql_command(std::string text, std::string prepared_name) {
 
 Script parse_script(std::string_view text, const SourceLocation& location,
                     const ScriptOptions& options) {
+  std::string where = fmt::format("{}:{}:{}", location.file.empty() ? "script" : location.file,
+                                  location.first_line, location.column_offset + 1);
+  if (!location.transaction.empty()) {
+    where += fmt::format(": transaction \"{}\"", location.transaction);
+  }
+  if (const auto builtin = builtin_script_text(text, where)) {
+    return ScriptParser(*builtin, location, options).parse();
+  }
   return ScriptParser(text, location, options).parse();
 }
 

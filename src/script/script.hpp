@@ -39,9 +39,18 @@ struct SleepCommand {
   int line = 0;
 };
 
+/// Where a statement's results go (`\gset [prefix]` or `\aset [prefix]` after it).
+enum class Capture : std::uint8_t {
+  none,
+  gset,  ///< the last result must have exactly one row; its columns become variables
+  aset,  ///< every result of a compound statement: the columns of its last row (none if empty)
+};
+
 /// One SQL statement, run as a prepared statement (pgbench -M prepared): `:name` references
 /// become $1..$n, filled from the variables of `param_slots` (one per reference, in order
-/// of appearance; a variable used twice is two parameters, as in pgbench).
+/// of appearance; a variable used twice is two parameters, as in pgbench). A compound
+/// statement (parts joined by `\;`) cannot be prepared: it is sent as one simple-protocol
+/// string, each reference replaced by its variable's text as pgbench -M simple does.
 struct SqlCommand {
   std::string prepared_name;  ///< unique per script (prefix + index); PQprepare's stmtName
   std::string text;           ///< with $n placeholders: what is prepared
@@ -51,10 +60,34 @@ struct SqlCommand {
   bool is_commit = false;  ///< ends the transaction block: COMMIT, END, ROLLBACK, ABORT or
                            ///< PREPARE TRANSACTION (not ROLLBACK TO, ... AND CHAIN, ...
                            ///< PREPARED)
+  bool compound = false;   ///< parts joined by `\;`: sent with the simple protocol
+  /// compound only: the text without its variable references, and where each parameter's
+  /// text goes in it (ascending; one per param_slots entry).
+  std::string simple_text;
+  std::vector<std::size_t> param_offsets;
+  Capture capture = Capture::none;
+  std::string capture_prefix;  ///< prefixed to each column name to name its variable
   int line = 0;
 };
 
-using Command = std::variant<SetCommand, SleepCommand, SqlCommand>;
+/// `\if expr` or `\elif expr` (reached after the branches before it were false): when the
+/// condition is false (pgbench's truth: NULL, false, 0 and 0.0 are false) the script goes
+/// on at command `false_target`, else at the next command.
+struct IfCommand {
+  Expression condition;
+  std::size_t false_target = 0;
+  std::string keyword;  ///< "if" or "elif", for messages
+  int line = 0;
+};
+
+/// The end of a branch that ran (at its `\elif` or `\else`): go on at command `target`,
+/// after the `\endif`.
+struct JumpCommand {
+  std::size_t target = 0;
+  int line = 0;
+};
+
+using Command = std::variant<SetCommand, SleepCommand, SqlCommand, IfCommand, JumpCommand>;
 
 /// A parsed script: one transaction of a scenario. Immutable after parsing; shared
 /// read-only by every client (thread-safe).
@@ -92,10 +125,12 @@ struct ScriptOptions {
 /// is_commit classified as a script's would be.
 SqlCommand literal_sql_command(std::string text, std::string prepared_name);
 
-/// Parses a pgbench script: `\set`, `\sleep` and SQL statements (see scan_script()).
-/// Unlike pgbench, a variable used before it is `\set` (and not predefined) is an error
-/// here, at load time. Throws poolbench::InputError naming the file, transaction, line and
-/// column, with the offending line and a caret.
+/// Parses a pgbench script: `\set`, `\sleep`, `\if`/`\elif`/`\else`/`\endif`, `\gset`,
+/// `\aset` and SQL statements (see scan_script()). Unlike pgbench, a variable used before it
+/// is `\set` (and not predefined) is an error here, at load time, unless a `\gset` or
+/// `\aset` comes before its use (their variables are named by the results' columns, known
+/// only at run time). `\shell` and `\setshell` are refused. Throws poolbench::InputError naming the
+/// file, transaction, line and column, with the offending line and a caret.
 Script parse_script(std::string_view text, const SourceLocation& location,
                     const ScriptOptions& options = {});
 

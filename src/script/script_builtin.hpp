@@ -1,5 +1,8 @@
 #pragma once
 
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace poolbench::script {
@@ -38,5 +41,28 @@ END;
 inline constexpr std::string_view k_builtin_select_only = R"(\set aid random(1, 100000 * :scale)
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
 )";
+
+/// One built-in script, by pgbench's `-b` name.
+struct BuiltinScript {
+  std::string_view name;         ///< pgbench's name: tpcb-like, simple-update, select-only
+  std::string_view description;  ///< one line, for `poolbench scripts list`
+  std::string_view text;
+};
+
+/// The built-in scripts, in pgbench's order.
+std::span<const BuiltinScript> builtin_scripts() noexcept;
+
+/// The built-in script `name` names: a full name or, as pgbench's `-b`, a prefix of exactly
+/// one name. nullptr when none (or several) match.
+const BuiltinScript* find_builtin(std::string_view name) noexcept;
+
+/// What a scenario's `script:` value writes to name a built-in script: `builtin:NAME`.
+inline constexpr std::string_view k_builtin_prefix = "builtin:";
+
+/// The built-in script a `script:` value names (`builtin:NAME`, surrounding blanks
+/// allowed), or nullopt when the value is a script. Throws InputError naming `where` and
+/// the known names when NAME is unknown.
+std::optional<std::string_view> builtin_script_text(std::string_view script,
+                                                    const std::string& where);
 
 }  // namespace poolbench::script

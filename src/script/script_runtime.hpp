@@ -19,6 +19,15 @@ namespace poolbench::script {
 /// (division by zero, overflow, empty random range, ...).
 bool execute_set(const SetCommand& command, ClientState& state);
 
+/// Evaluates the condition of an `\if`/`\elif` into `taken` with pgbench's truth (NULL,
+/// false, 0 and 0.0 are false). False on a run-time error.
+bool evaluate_condition(const IfCommand& command, ClientState& state, bool& taken);
+
+/// The text of a compound statement for the simple protocol: each variable's text put in
+/// its place (pgbench -M simple: no quoting; NULL as "NULL"), into `out` (reused). False
+/// (message in state.error()) when a variable is not set.
+bool render_simple(const SqlCommand& command, ClientState& state, std::string& out);
+
 /// The duration of a `\sleep` (negative amounts sleep 0). False when its variable is not a
 /// number (an integer; a double is truncated, as pgbench's atoi of its text would).
 bool sleep_duration(const SleepCommand& command, ClientState& state,
@@ -26,11 +35,13 @@ bool sleep_duration(const SleepCommand& command, ClientState& state,
 
 /// The text-format parameter values of one SqlCommand for PQsendQueryPrepared: integers in
 /// decimal, doubles as printf("%.15g") (pgbench's form), booleans `true`/`false`, and NULL
-/// as a real SQL NULL (a null pointer; pgbench sends the text "NULL"). Keep one per client
-/// and reuse it: render() reuses its buffers.
+/// as a real SQL NULL (a null pointer; pgbench sends the text "NULL"); a variable set by
+/// `\gset`/`\aset` as the text it came as. Keep one per client and reuse it: render()
+/// reuses its buffers.
 class ParamValues {
  public:
-  void render(const SqlCommand& command, const ClientState& state);
+  /// False (message in state.error()) when a parameter's variable is not set.
+  bool render(const SqlCommand& command, ClientState& state);
 
   /// paramValues for libpq, valid until the next render(); nullptr when there are none.
   const char* const* values() const noexcept {

@@ -99,6 +99,15 @@ class Scanner {
     if (c == '"') return take(quoted_length('"', Backslash::literal));
     if (c == '$') return take(dollar_length());
     if (c == ':') return colon();
+    if (c == '\\' && next == ';') {  // psql's `\;`: a `;` kept in the statement
+      skip(1);
+      m_statement.compound = true;
+      return take(1);
+    }
+    if (c == '\\' && next == ':') {  // psql's `\:`: a plain colon (pgbench still reads `:name`)
+      skip(1);
+      return colon();
+    }
     if (c == '\\') return backslash_command();
     if (c == '(') ++m_paren_depth;
     if (c == ')' && m_paren_depth > 0) --m_paren_depth;
@@ -169,6 +178,19 @@ class Scanner {
 
   /// `:name` is a variable; any other run of colons (a `::` cast) is plain text.
   void colon() {
+    const char quote = at(m_pos + 1);
+    if ((quote == '\'' || quote == '"') && is_variable_start(at(m_pos + 2))) {
+      std::size_t end = m_pos + 2;
+      while (is_variable_char(at(end))) ++end;
+      if (at(end) == quote) {
+        const std::string_view name = m_text.substr(m_pos + 2, end - m_pos - 2);
+        fail(
+            fmt::format("{}{}{}{} is psql's quoting form, which pgbench does not interpolate (it "
+                        "would send it as written and the server would reject it): write :{}, "
+                        "sent as a parameter",
+                        ':', quote, name, quote, name));
+      }
+    }
     if (is_variable_start(at(m_pos + 1))) {
       std::size_t end = m_pos + 1;
       while (is_variable_char(at(end))) ++end;

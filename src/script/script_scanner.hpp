@@ -43,6 +43,7 @@ struct ScannedItem {
   std::string text;
   ScriptPosition start;                    ///< of text[0] (the backslash for commands)
   std::vector<ScannedVariable> variables;  ///< sql only, in order of appearance
+  bool compound = false;  ///< sql only: it holds a `\;` (several statements in one string)
 
   /// Script position of byte `offset` of text (newlines inside text advance the line).
   ScriptPosition position_of(std::size_t offset) const;
@@ -52,9 +53,12 @@ struct ScannedItem {
 /// does: statements end at `;` outside quotes, parentheses and comments; '...', E'...',
 /// "...", $$...$$ and $tag$...$tag$ are kept whole; `--` and nested `/* */` comments are
 /// skipped; `::` casts are not variables. A backslash outside quotes starts a backslash
-/// command (ending any statement in progress) that runs to the end of the line. A last
-/// statement without `;` is kept. Throws ScriptSyntaxError for an unterminated quote,
-/// dollar quote or comment.
+/// command (ending any statement in progress) that runs to the end of the line, except
+/// `\;` (a `;` that does not end the statement: a compound statement) and `\:` (a colon,
+/// as psql's lexer emits it). A last statement without `;` is kept. Throws
+/// ScriptSyntaxError for an unterminated quote, dollar quote or comment, and for psql's
+/// `:'name'` and `:"name"` forms, which pgbench does not interpolate (it sends them as
+/// written, a syntax error for the server).
 std::vector<ScannedItem> scan_script(std::string_view text);
 
 /// Whether `c` may start / continue a variable name (pgbench: ASCII letters, `_`, any

@@ -98,6 +98,7 @@ void Client::begin_script(Clock::time_point now) {
   m_gap_waited = false;
   m_pinned = false;
   m_rng_at_start = m_state.rng();
+  if (m_transaction != nullptr) m_state.set_names(m_transaction->script.variable_names());
   if (m_worker.shared.scenario.request.checkout == scenario::CheckoutMode::per_request &&
       (!m_lease || m_kept)) {
     acquire(now);
@@ -169,6 +170,15 @@ void Client::step() {
         finish(RequestOutcome::failed, k_sqlstate_script_error);
         return;
       }
+    } else if (const auto* branch = std::get_if<script::IfCommand>(&command)) {
+      bool taken = false;
+      if (!evaluate_condition(*branch, m_state, taken)) {
+        finish(RequestOutcome::failed, k_sqlstate_script_error);
+        return;
+      }
+      if (!taken) m_pc = branch->false_target;
+    } else if (const auto* jump = std::get_if<script::JumpCommand>(&command)) {
+      m_pc = jump->target;
     } else if (const auto* sleep = std::get_if<script::SleepCommand>(&command)) {
       microseconds duration{0};
       if (!sleep_duration(*sleep, m_state, duration)) {
@@ -198,7 +208,8 @@ void Client::send(const script::SqlCommand& command) {
   // to be prepared there without a look-up by name.
   const bool known_prepared =
       connection.serial() == m_prepared_serial && &command == m_prepared_command;
-  if (!replays_simple() && !known_prepared && !connection.is_prepared(command.prepared_name)) {
+  if (!replays_simple() && !command.compound && !known_prepared &&
+      !connection.is_prepared(command.prepared_name)) {
     // Once per connection and statement: the parse may wait for a lock (a stalled table),
     // so it is waited for on the loop like the statement itself.
     m_preparing = &command;
@@ -217,12 +228,55 @@ void Client::send(const script::SqlCommand& command) {
     send_replay(command, connection);
     return;
   }
-  m_params.render(command, m_state);
-  if (!connection.send_prepared_raw(command.prepared_name, m_params.count(), m_params.values())) {
+  send_script_statement(command, connection);
+}
+
+void Client::send_script_statement(const script::SqlCommand& command,
+                                   pg::StatementConnection& connection) {
+  const bool rendered = command.compound ? render_simple(command, m_state, m_simple_sql)
+                                         : m_params.render(command, m_state);
+  if (!rendered) {
+    finish(RequestOutcome::failed, k_sqlstate_script_error);
+    return;
+  }
+  if (command.capture != script::Capture::none) connection.keep_results(&m_results);
+  const bool sent = command.compound
+                        ? connection.send_simple_query(m_simple_sql.c_str())
+                        : connection.send_prepared_raw(command.prepared_name, m_params.count(),
+                                                       m_params.values());
+  if (!sent) {
     on_statement_done(connection.take_outcome());
     return;
   }
   watch(connection);
+}
+
+bool Client::store_results(const script::SqlCommand& command) {
+  const auto& results = m_results.results;
+  const auto store = [&](const pg::KeptResult& result) {
+    for (std::size_t c = 0; c < result.columns.size(); ++c) {
+      m_name_buffer.assign(command.capture_prefix).append(result.columns[c]);
+      if (const auto slot = m_transaction->script.slot_of(m_name_buffer)) {
+        m_state.set_text(*slot, result.last_row[c]);
+      }
+      // A column no command of the script reads is not kept.
+    }
+  };
+  if (command.capture == script::Capture::aset) {
+    for (const auto& result : results) {
+      if (result.returns_rows && result.rows > 0) store(result);
+    }
+    return true;
+  }
+  // \gset: the last result must be exactly one row (pgbench: "expected one row, got N").
+  const std::int64_t rows =
+      results.empty() || !results.back().returns_rows ? 0 : results.back().rows;
+  if (rows != 1) {
+    finish(RequestOutcome::failed, rows == 0 ? k_sqlstate_gset_no_row : k_sqlstate_gset_rows);
+    return false;
+  }
+  store(results.back());
+  return true;
 }
 
 void Client::on_readable() {
@@ -277,6 +331,10 @@ void Client::on_statement_done(pg::StatementOutcome outcome) {
       return;
     }
     finish(RequestOutcome::failed, failure.sqlstate);
+    return;
+  }
+  if (m_prepared_command != nullptr && m_prepared_command->capture != script::Capture::none &&
+      m_worker.shared.replay == nullptr && !store_results(*m_prepared_command)) {
     return;
   }
   if (m_worker.shared.scenario.request.checkout == scenario::CheckoutMode::per_statement &&

@@ -33,6 +33,10 @@ using std::chrono::microseconds;
 /// SQLSTATE counted for a script's own run-time error (division by zero in `\set`, ...):
 /// class P0 is PL/pgSQL's "raise exception", the closest standard meaning.
 inline constexpr std::string_view k_sqlstate_script_error = "P0001";
+/// SQLSTATEs counted for a `\gset` whose statement returned no row / several rows:
+/// PL/pgSQL's no_data_found and too_many_rows, raised by SELECT INTO STRICT for the same.
+inline constexpr std::string_view k_sqlstate_gset_no_row = "P0002";
+inline constexpr std::string_view k_sqlstate_gset_rows = "P0003";
 
 /// Read-only state every worker shares.
 struct Shared {
@@ -146,6 +150,12 @@ class Client final : public Task {
   /// Replay: the statement just stepped to (m_pc - 1) goes as a simple query.
   bool replays_simple() const noexcept;
   void send(const script::SqlCommand& command);
+  /// Renders a script's statement (parameters, or a compound's text) and sends it.
+  void send_script_statement(const script::SqlCommand& command,
+                             pg::StatementConnection& connection);
+  /// `\gset`/`\aset`: the results of `command` into variables. False when the request
+  /// failed (a `\gset` without exactly one row) and has been finished.
+  bool store_results(const script::SqlCommand& command);
   /// The preparation of m_preparing answered: send it, or fail the request as its send would.
   void on_prepared(pg::StatementOutcome outcome);
   void on_statement_done(pg::StatementOutcome outcome);
@@ -207,6 +217,9 @@ class Client final : public Task {
   std::size_t m_pool_index = 0;
   script::ClientState m_state;
   script::ParamValues m_params;
+  std::string m_simple_sql;   // a compound statement's text
+  pg::KeptResults m_results;  // the results of a statement followed by \gset or \aset
+  std::string m_name_buffer;  // a variable's name while storing results
   Phase m_phase = Phase::idle;
   std::uint64_t m_token = 0;  // timers carrying another token are stale
   pool::Ticket m_ticket;

@@ -3,3 +3,9 @@
 poolbench_add_gtest(integration_generator
   SOURCES workload/connection_work_test.cpp
   LABELS integration TIMEOUT 300)
+
+# Scripts run by poolbench and by the real pgbench on the same server give the same tables.
+poolbench_add_gtest(integration_script_conformance
+  SOURCES workload/script_conformance_test.cpp
+  LABELS integration TIMEOUT 300)
+target_link_libraries(integration_script_conformance PRIVATE poolbench_cli_test_support)
