@@ -14,10 +14,10 @@
 
 #include "faults/delay_proxy.hpp"
 #include "integration/pg/pg_fixture.hpp"
-#include "matrix/cell_runner.hpp"
 #include "pool/queue_pool.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/generator.hpp"
+#include "workload/transactions.hpp"
 
 namespace poolbench::workload {
 namespace {
@@ -67,7 +67,7 @@ transactions:
   pool::QueuePool steady(instances[0].settings, direct);
   pool::QueuePool churn(instances[1].settings, delayed);
   GeneratorOptions options;
-  options.transactions = matrix::compile_transactions(scenario);
+  options.transactions = workload::compile_transactions(scenario);
   options.threads = 1;
   options.pools = {&steady, &churn};
   const GeneratorResult result = run_load(scenario, std::move(options));
@@ -127,7 +127,7 @@ transactions:
   pool::QueuePool steady(instances[0].settings, direct);
   pool::QueuePool locked(instances[1].settings, blocked);
   GeneratorOptions options;
-  options.transactions = matrix::compile_transactions(scenario);
+  options.transactions = workload::compile_transactions(scenario);
   options.threads = 1;
   options.pools = {&steady, &locked};
 

@@ -14,10 +14,10 @@
 
 #include "cli/run_binary.hpp"
 #include "integration/pg/pg_fixture.hpp"
-#include "matrix/cell_runner.hpp"
 #include "pool/queue_pool.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/generator.hpp"
+#include "workload/transactions.hpp"
 
 namespace poolbench::workload {
 namespace {
@@ -76,7 +76,7 @@ class ScriptConformance : public PgClusterTest {
     const auto instances = resolve_instances(scenario);
     pool::QueuePool pool(instances.at(0).settings, factory);
     GeneratorOptions options;
-    options.transactions = matrix::compile_transactions(scenario);
+    options.transactions = workload::compile_transactions(scenario);
     options.threads = 1;
     options.pools = {&pool};
     options.random_seed = 5;
