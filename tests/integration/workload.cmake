@@ -3,3 +3,7 @@
 poolbench_add_gtest(integration_generator
   SOURCES workload/connection_work_test.cpp
   LABELS integration TIMEOUT 300)
+# cells[].server_stats of real cells (src/matrix/ over the embedded cluster).
+poolbench_add_gtest(integration_server_stats
+  SOURCES matrix/server_stats_test.cpp
+  LABELS integration TIMEOUT 300)
