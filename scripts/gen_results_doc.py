@@ -58,6 +58,25 @@ UNITS = {
     "histograms.hold": "HdrHistogram V2, base64, values in µs",
     "histograms.connect": "HdrHistogram V2, base64, values in µs",
     "histograms.schedule_lag": "HdrHistogram V2, base64, values in µs",
+    # server_stats (pg_stat_* views, /proc): counts over the measurement window.
+    "xact_commit": "transactions", "xact_rollback": "transactions", "blks_read": "blocks",
+    "blks_hit": "blocks", "tup_returned": "rows", "tup_fetched": "rows", "tup_inserted": "rows",
+    "tup_updated": "rows", "tup_deleted": "rows", "temp_files": "files", "deadlocks": "deadlocks",
+    "checkpoints_timed": "checkpoints", "checkpoints_req": "checkpoints",
+    "checkpoints": "checkpoints", "buffers_checkpoint": "buffers (8 kB)",
+    "buffers_clean": "buffers (8 kB)", "buffers_backend": "buffers (8 kB)",
+    "buffers_backend_fsync": "fsyncs", "buffers_alloc": "buffers (8 kB)",
+    "wal_records": "WAL records", "wal_fpi": "full-page images", "wal_buffers_full": "times",
+    "wal_write": "writes", "wal_sync": "syncs", "heap_blks_read": "blocks",
+    "heap_blks_hit": "blocks", "idx_blks_read": "blocks", "idx_blks_hit": "blocks",
+    "shared_blks_hit": "blocks", "shared_blks_read": "blocks", "shared_blks_dirtied": "blocks",
+    "shared_blks_written": "blocks", "temp_blks_written": "blocks", "reads": "I/O operations",
+    "writes": "I/O operations", "samples": "samples", "cache_hit_ratio": "fraction",
+    "server_blks_read": "blocks", "server_checkpoints": "checkpoints",
+    "events.count": "backends waiting, summed over samples",
+    "server_cpu_ms_per_request": "ms per request", "client_cpu_ms_per_request": "ms per request",
+    "wal_bytes_per_transaction": "bytes per request", "temp_bytes_per_request": "bytes per request",
+    "statements_left_out": "statements",
 }
 
 
@@ -69,7 +88,7 @@ def unit_of(path):
     if name.endswith("unix_s"):
         return "s since 1970-01-01 UTC"
     for suffix, unit in (("_ms", "ms"), ("_s", "s"), ("_rps", "requests/s"),
-                         ("_rate", "fraction of requests")):
+                         ("_rate", "fraction of requests"), ("_bytes", "bytes")):
         if name.endswith(suffix):
             return unit
     if name in UNITS:

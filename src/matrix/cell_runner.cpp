@@ -12,6 +12,7 @@
 #include "faults/delay_proxy.hpp"
 #include "faults/injector.hpp"
 #include "faults/recovery.hpp"
+#include "matrix/server_stats_collector.hpp"
 #include "pg/masking.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/session.hpp"
@@ -25,49 +26,18 @@
 namespace poolbench::matrix {
 namespace {
 
-constexpr const char* k_server_states_sql =
-    "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state = 'idle'), "
-    "count(*) FILTER (WHERE state LIKE 'idle in transaction%') FROM pg_stat_activity "
-    "WHERE application_name = $1";
-
 /// Where `key` was set ("file.yaml:4:3", "--set ..."), or the scenario file when it was not.
 std::string where_set(const scenario::Scenario& scenario, const char* key) {
   const auto it = scenario.origins.find(key);
   return it == scenario.origins.end() ? scenario.file : it->second.to_string();
 }
 
-/// pg_stat_statements over the measurement, through the monitoring connection: the
-/// server-side execution time next to the client's hold time (the seeds' avg_query_time).
-/// Statements of poolbench's own monitoring (pg_stat_*) are left out.
-constexpr const char* k_statements_sql =
-    "SELECT coalesce(sum(calls), 0)::float8, coalesce(sum(total_exec_time), 0)::float8 "
-    "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
-    "current_database()) AND query NOT ILIKE '%pg_stat%'";
-
-/// Resets pg_stat_statements; false when it is not available (no extension, no right).
-bool reset_statements(pg::Session& session) {
+/// Resets pg_stat_statements when it is available (an extension, the right to reset); the
+/// statements' figures are differences of two readings either way.
+void reset_statements(pg::Session& session) {
   try {
     session.query("SELECT pg_stat_statements_reset()");
-    return true;
   } catch (const pg::PgError&) {
-    return false;
-  }
-}
-
-/// summary.server_statements, or null when pg_stat_statements could not be read.
-nlohmann::json read_statements(pg::Session& session, std::int64_t completed) {
-  try {
-    const auto rows = session.query(k_statements_sql);
-    const double calls = std::stod(rows.rows.at(0).at(0).value_or("0"));
-    const double total_ms = std::stod(rows.rows.at(0).at(1).value_or("0"));
-    return {
-        {"calls", calls},
-        {"total_exec_ms", total_ms},
-        {"mean_exec_ms", calls > 0 ? total_ms / calls : 0.0},
-        {"exec_ms_per_request", completed > 0 ? total_ms / static_cast<double>(completed) : 0.0},
-        {"source", "pg_stat_statements, reset when the measurement started"}};
-  } catch (const std::exception&) {
-    return nullptr;
   }
 }
 
@@ -126,13 +96,14 @@ PoolRoute route_pools(const scenario::Scenario& scenario, const ServerTarget& se
   return route;
 }
 
-/// pg_stat_activity of this run's connections (GeneratorOptions::sample_server), through the
-/// monitoring connection. When a fault took that connection (`reconnect`), it tries again
-/// once a second (refused at once while the server is down).
+/// pg_stat_activity of this run's connections (GeneratorOptions::sample_server) and the
+/// server's counters of each second, through the monitoring connection. When a fault took
+/// that connection (`reconnect`), it tries again once a second (refused at once while the
+/// server is down).
 struct ServerSampler {
   std::optional<pg::Session>* monitor;
+  ServerStatsCollector* collector;
   std::string conninfo;  ///< holds the password: never print
-  std::string application_name;
   bool reconnect = false;
   std::chrono::steady_clock::time_point next_reconnect{};
 
@@ -147,11 +118,7 @@ struct ServerSampler {
     }
     if (!session) return std::nullopt;
     try {
-      const auto rows = session->query(k_server_states_sql, {application_name});
-      const auto& row = rows.rows.at(0);
-      return workload::ServerStates{std::stoi(row[0].value_or("0")),
-                                    std::stoi(row[1].value_or("0")),
-                                    std::stoi(row[2].value_or("0"))};
+      return collector->sample(*session);
     } catch (const std::exception&) {
       session.reset();  // the server went away: stop asking
       return std::nullopt;
@@ -224,6 +191,38 @@ std::optional<pg::Session> open_monitor(const ServerTarget& server, const CellOp
 
 }  // namespace
 
+namespace {
+
+/// The generator's options that come from the scenario and the cell's options alone.
+workload::GeneratorOptions generator_options(
+    const scenario::Scenario& scenario, const CellOptions& options,
+    const std::vector<pool::QueuePool*>& pools,
+    const std::vector<scenario::ResolvedInstance>& instances) {
+  workload::GeneratorOptions generator;
+  generator.transactions = workload::compile_transactions(scenario);
+  generator.pools = pools;
+  for (const auto& instance : instances) generator.pool_shares.push_back(instance.share);
+  generator.threads = options.threads;
+  generator.random_seed = options.seed;
+  generator.interrupted = options.interrupted;
+  generator.on_progress = options.on_progress;
+  return generator;
+}
+
+/// cells[].server_stats and what summary derives from it, and summary.server_statements.
+void add_server_stats(nlohmann::json& cell, const ServerStatsCollector& collector,
+                      std::int64_t completed) {
+  if (nlohmann::json statements = collector.statements_summary(completed); !statements.is_null()) {
+    cell["summary"]["server_statements"] = std::move(statements);
+  }
+  nlohmann::json stats = collector.server_stats();
+  if (stats.is_null()) return;
+  results::add_server_summary(cell["summary"], stats);
+  cell["server_stats"] = std::move(stats);
+}
+
+}  // namespace
+
 CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& server,
                      const CellOptions& options) {
   const bool faulty = options.inject_faults && !scenario.faults.empty();
@@ -232,8 +231,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
   // network_delay: the pools connect through a delaying proxy in front of the server.
   PoolRoute route = route_pools(scenario, server, faulty);
   std::unique_ptr<faults::DelayProxy> proxy = std::move(route.proxy);
-  const pg::ConnectionTarget& pool_target = route.target;
-  pg::PgConnectionFactory factory(pool_target, options.run_id);
+  pg::PgConnectionFactory factory(route.target, options.run_id);
   workload::RecordingFactory recording(factory);
   const auto instances = scenario::resolve_instances(scenario);
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
@@ -252,16 +250,11 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                           .proxy = proxy.get(),
                                           .pools = pool_ptrs});
   }
-
-  workload::GeneratorOptions generator;
-  generator.transactions = workload::compile_transactions(scenario);
-  generator.pools = pool_ptrs;
-  for (const auto& instance : instances) generator.pool_shares.push_back(instance.share);
-  generator.threads = options.threads;
-  generator.random_seed = options.seed;
-  generator.interrupted = options.interrupted;
-  generator.on_progress = options.on_progress;
-  bool statements = false;
+  ServerStatsCollector collector({.enabled = scenario.server.stats,
+                                  .application_name = factory.application_name(),
+                                  .remote_reason = remote_reason(server.target, server.embedded),
+                                  .proc_root = options.proc_root});
+  workload::GeneratorOptions generator = generator_options(scenario, options, pool_ptrs, instances);
   // The pools' counters when the measurement starts: what came before is the warmup's.
   std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
   const bool warms_up = !scenario.workload.transactions && scenario.workload.warmup.count() > 0;
@@ -272,30 +265,27 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
       for (std::size_t p = 0; p < pool_ptrs.size(); ++p)
         at_measure_start[p] = pool_ptrs[p]->counters();
     }
-    statements = monitor && (!options.reset_statements || reset_statements(*monitor));
+    if (monitor && options.reset_statements) reset_statements(*monitor);
+    collector.start(monitor ? &*monitor : nullptr);
   };
   generator.sample_server = ServerSampler{.monitor = &monitor,
+                                          .collector = &collector,
                                           .conninfo = server.target.conninfo(),
-                                          .application_name = factory.application_name(),
                                           .reconnect = faulty};
   const double late_s = options.start_at ? wait_until(*options.start_at, options.interrupted) : 0;
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
   const std::vector<faults::FaultRecord> fault_records =
       injector ? injector->finish() : std::vector<faults::FaultRecord>{};
-  const nlohmann::json server_statements =
-      statements && monitor ? read_statements(*monitor, measured.counters.completed()) : nullptr;
-  monitor.reset();
-  std::vector<pool::PoolCounters> pool_counters;
-  for (const pool::QueuePool* pool : pool_ptrs) pool_counters.push_back(pool->counters());
-  CellOutcome outcome;
-  outcome.interrupted = measured.interrupted;
-  outcome.late_s = late_s;
   const auto windows = pool_windows(pool_ptrs, at_measure_start, measured);
-  outcome.cell = results::cell_json(scenario, measured, results::sum_windows(windows),
-                                    recording.take_histogram(), server.settings, options.repetition,
-                                    options.extra_params);
-  if (!server_statements.is_null())
-    outcome.cell["summary"]["server_statements"] = server_statements;
+  // Closing the pools ends their backends, which report their last counters as they exit.
+  pools.clear();
+  collector.finish(monitor ? &*monitor : nullptr);
+  monitor.reset();
+  CellOutcome outcome{results::cell_json(scenario, measured, results::sum_windows(windows),
+                                         recording.take_histogram(), server.settings,
+                                         options.repetition, options.extra_params),
+                      measured.interrupted, late_s};
+  add_server_stats(outcome.cell, collector, measured.counters.completed());
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);
   }

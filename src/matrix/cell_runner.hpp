@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ struct CellOptions {
   bool inject_faults = true;
   /// The embedded server, for the restart fault; nullptr with --dsn.
   cluster::Cluster* cluster = nullptr;
+  /// The /proc that server_stats.os reads (a test points it at a directory without one).
+  std::filesystem::path proc_root = "/proc";
 };
 
 struct CellOutcome {

@@ -19,9 +19,11 @@
 //   merged summary shows the generator fell behind or any shard's cell was invalid;
 // - time series: rows matched on the shared grid (the second of unix_s after the cell's
 //   scheduled measurement start), per-second latency_hist merged and p50/p99 recomputed,
-//   counters and gauges summed (server_* too: each shard counts its own backends);
+//   counters and gauges summed (server_* states too: each shard counts its own backends;
+//   the server-wide server_blks_read, server_wal_bytes, server_checkpoints: the largest);
 // - summary.instances concatenated, each entry naming its shard; server_statements (one
-//   server-wide reading, reset by shard 0) taken from the shard that read the most calls.
+//   server-wide reading, reset by shard 0) taken from the shard that read the most calls;
+//   cells[].server_stats is not merged (each shard's reading is of the whole server).
 // Refused (InputError naming the file): a file that is not a shard's results, shards of
 // different scenarios, poolbench versions, shard counts, start times or cell lists, a
 // duplicate or missing shard index.

@@ -1,6 +1,7 @@
 // merge_cell and merge_timeseries (matrix/merge.hpp): one cell of every shard into one.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -215,10 +216,16 @@ struct Second {
   std::int64_t completed = 0, timeouts = 0, errors = 0, invalid = 0;
   double checked_out = 0, checked_in = 0, overflow = 0, waiting = 0;
   std::optional<std::int64_t> server_active, server_idle, server_idle_in_tx;
+  /// Server-wide counters of the second: every shard read the same server, so the largest
+  /// reading (not a sum).
+  std::map<std::string, double> server_counters;
   std::map<std::string, std::int64_t> errors_by_sqlstate;
   metrics::HdrHistogram latency;
   int shards = 0;
 };
+
+constexpr std::array<const char*, 3> k_server_counters = {"server_blks_read", "server_wal_bytes",
+                                                          "server_checkpoints"};
 
 void add_nullable(std::optional<std::int64_t>& sum, const json& row, const char* key) {
   if (row.contains(key) && row[key].is_number())
@@ -266,6 +273,11 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
       add_nullable(s.server_active, row, "server_active");
       add_nullable(s.server_idle, row, "server_idle");
       add_nullable(s.server_idle_in_tx, row, "server_idle_in_tx");
+      for (const char* counter : k_server_counters) {
+        if (row.contains(counter) && row[counter].is_number())
+          s.server_counters[counter] =
+              std::max(s.server_counters[counter], row[counter].get<double>());
+      }
       if (row.contains("latency_hist") &&
           !(row["latency_hist"].is_string() && row["latency_hist"].get<std::string>().empty())) {
         s.latency.merge(decode(c, row["latency_hist"], fmt::format("timeseries[{}]", key)));
@@ -296,6 +308,7 @@ json merge_timeseries(const std::vector<ShardCell>& cells) {
     item["server_active"] = nullable(s.server_active);
     item["server_idle"] = nullable(s.server_idle);
     item["server_idle_in_tx"] = nullable(s.server_idle_in_tx);
+    for (const auto& [counter, value] : s.server_counters) item[counter] = value;
     item["shards"] = s.shards;
     out.push_back(std::move(item));
   }

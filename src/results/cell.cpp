@@ -59,6 +59,12 @@ nlohmann::json optional_number(const std::optional<double>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+/// A server-wide counter of the row's second, null when it was not sampled.
+nlohmann::json server_counter(const workload::TimeseriesRow& row,
+                              std::optional<double> workload::ServerStates::*counter) {
+  return row.server ? optional_number((*row.server).*counter) : nlohmann::json();
+}
+
 nlohmann::json timeseries_json(const std::vector<workload::TimeseriesRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& row : rows) out.push_back(timeseries_row_json(row));
@@ -163,6 +169,9 @@ nlohmann::json timeseries_row_json(const workload::TimeseriesRow& row) {
       {"server_idle", row.server ? nlohmann::json(row.server->idle) : nlohmann::json()},
       {"server_idle_in_tx",
        row.server ? nlohmann::json(row.server->idle_in_transaction) : nlohmann::json()},
+      {"server_blks_read", server_counter(row, &workload::ServerStates::blks_read)},
+      {"server_wal_bytes", server_counter(row, &workload::ServerStates::wal_bytes)},
+      {"server_checkpoints", server_counter(row, &workload::ServerStates::checkpoints)},
       {"latency_hist", row.latency_hist},
   };
   if (!row.errors_by_sqlstate.empty()) item["errors_by_sqlstate"] = row.errors_by_sqlstate;

@@ -353,6 +353,8 @@ std::vector<KeySpec> server_and_slo_keys() {
        enum_setter<ServerAuth>([](Scenario& s) -> ServerAuth& { return s.server.auth; },
                                {{"scram", ServerAuth::scram}, {"trust", ServerAuth::trust}})},
       {"server.ssl", "on or off", bool_setter([](Scenario& s) -> bool& { return s.server.ssl; })},
+      {"server.stats", "true or false",
+       bool_setter([](Scenario& s) -> bool& { return s.server.stats; })},
       {"slo.timeout_rate", "a fraction between 0 and 1, such as 0 or 0.01",
        slo_rate_setter([](Scenario& s) -> std::optional<double>& { return s.slo.timeout_rate; })},
       {"slo.p99_latency", "a duration > 0 such as 50ms",
@@ -522,6 +524,7 @@ nlohmann::json server_json(const Scenario::Server& server) {
                         {"auth", to_string(server.auth)},
                         {"ssl", server.ssl ? "on" : "off"}};
   if (server.cores) out["cores"] = *server.cores;  // only when given, as environment
+  if (!server.stats) out["stats"] = false;         // only when off: older results lack it
   return out;
 }
 

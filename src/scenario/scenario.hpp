@@ -156,6 +156,9 @@ struct Scenario {
     std::string profile = "default";  ///< scenarios/profiles/<name>.conf, or a+b, or a path
     ServerAuth auth = ServerAuth::scram;
     bool ssl = false;
+    /// Record cells[].server_stats (statistics views, wait events, /proc); false keeps only
+    /// the backends' states and summary.server_statements (to measure the collection's cost).
+    bool stats = true;
     /// The server's CPU cores (HikariCP's cores x 2 + spindles), for a --dsn server whose
     /// cores poolbench cannot see; none: the local host's for the embedded server.
     std::optional<int> cores;

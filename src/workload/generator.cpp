@@ -485,6 +485,11 @@ GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions op
   for (int i = 0; i < options.threads; ++i) {
     workers.push_back(std::make_unique<Worker>(shared, i, ids[static_cast<std::size_t>(i)]));
   }
+  GeneratorResult result;
+  PoolSampler sampler(shared, options, workers, result);
+  // Without a warmup the measurement starts now: on_measure_start (the server's first
+  // statistics reading) runs before any request does.
+  sampler.sample(Clock::now());
   std::atomic<int> running{options.threads};
   std::vector<std::thread> threads;
   for (auto& worker : workers) {
@@ -497,8 +502,6 @@ GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions op
   const auto system_start =
       std::chrono::system_clock::now() +
       duration_cast<std::chrono::system_clock::duration>(shared.measure_start - shared.start);
-  GeneratorResult result;
-  PoolSampler sampler(shared, options, workers, result);
   while (running.load() > 0) {
     std::this_thread::sleep_for(k_sample_interval);
     sampler.sample(Clock::now());

@@ -25,11 +25,16 @@ struct CompiledTransaction {
   script::Script script;
 };
 
-/// The server's connection states for this run's application_name (pg_stat_activity).
+/// The server's connection states for this run's application_name (pg_stat_activity), and
+/// what the whole server counted since the previous sample (nullopt when not collected:
+/// server.stats false, or the view is missing).
 struct ServerStates {
   int active = 0;
   int idle = 0;
   int idle_in_transaction = 0;
+  std::optional<double> blks_read;    ///< pg_stat_database of the target database
+  std::optional<double> wal_bytes;    ///< pg_stat_wal
+  std::optional<double> checkpoints;  ///< pg_stat_bgwriter, timed + requested
 };
 
 /// One row of the per-second time series (docs/results.md, What is measured).

@@ -9,3 +9,8 @@ poolbench_add_gtest(integration_script_conformance
   SOURCES workload/script_conformance_test.cpp
   LABELS integration TIMEOUT 300)
 target_link_libraries(integration_script_conformance PRIVATE poolbench_cli_test_support)
+
+# cells[].server_stats of real cells (src/matrix/ over the embedded cluster).
+poolbench_add_gtest(integration_server_stats
+  SOURCES matrix/server_stats_test.cpp
+  LABELS integration TIMEOUT 300)

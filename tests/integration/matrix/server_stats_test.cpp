@@ -1,0 +1,148 @@
+// cells[].server_stats of a real cell on the embedded server: a fixed workload of N inserts
+// gives tup_inserted = N (the run's backends report their last counters as they exit, before
+// the end reading), WAL bytes and a cache hit ratio; without /proc the OS keys are null with
+// reasons; server.stats: false records none of it.
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "integration/pg/pg_fixture.hpp"
+#include "matrix/cell_runner.hpp"
+#include "scenario/scenario.hpp"
+
+namespace poolbench::matrix {
+namespace {
+
+using pg::testing::PgClusterTest;
+
+constexpr int k_clients = 2;
+constexpr int k_per_client = 150;
+constexpr int k_inserts = k_clients * k_per_client;
+
+class ServerStatsOverPg : public PgClusterTest {
+ protected:
+  static ServerTarget embedded() {
+    ServerTarget server;
+    server.target = target();
+    server.masked = "embedded";
+    server.embedded = true;
+    return server;
+  }
+
+  /// A fresh table (no autovacuum: nothing but the cell touches it inside the window), made
+  /// by a session that has exited, so its own counters are reported before the cell starts.
+  static void make_table(const std::string& name) {
+    int pid = 0;
+    {
+      auto session = pg::Session::connect(server().conninfo());
+      session.query("DROP TABLE IF EXISTS " + name);
+      session.query("CREATE TABLE " + name + " (v int) WITH (autovacuum_enabled = off)");
+      pid = std::stoi(session.query("SELECT pg_backend_pid()").rows.at(0).at(0).value_or("0"));
+    }
+    ASSERT_TRUE(eventually([pid] {
+      return monitor()
+                 .query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
+                        {std::to_string(pid)})
+                 .rows.at(0)
+                 .at(0) == "0";
+    }));
+  }
+
+  static scenario::Scenario inserts(const std::string& table, const std::string& extra = {}) {
+    return scenario::parse_scenario(
+        "name: inserts\n"
+        "workload: { mode: closed, clients: " +
+            std::to_string(k_clients) + ", transactions: " + std::to_string(k_per_client) +
+            " }\n" + extra +
+            "transactions:\n"
+            "  - name: insert\n"
+            "    script: |\n"
+            "      INSERT INTO " +
+            table + " (v) VALUES (1);\n",
+        "inserts.yaml");
+  }
+
+  static CellOptions cell_options() {
+    CellOptions options;
+    options.run_id = run_id();
+    return options;
+  }
+};
+
+TEST_F(ServerStatsOverPg, AFixedWorkloadOfNInsertsCountsNTuplesInsertedWalAndACacheHitRatio) {
+  make_table("stats_inserts");
+  const CellOutcome outcome = run_cell(inserts("stats_inserts"), embedded(), cell_options());
+  const auto& cell = outcome.cell;
+  ASSERT_EQ(cell["summary"]["completed"], k_inserts);
+  ASSERT_TRUE(cell.contains("server_stats")) << cell.dump(2);
+  const auto& stats = cell["server_stats"];
+  ASSERT_TRUE(stats["database"].is_object()) << stats["missing"].dump();
+  EXPECT_EQ(stats["database"]["tup_inserted"].get<double>(), k_inserts);
+  EXPECT_GE(stats["database"]["xact_commit"].get<double>(), k_inserts);
+  ASSERT_TRUE(stats["wal"].is_object()) << stats["missing"].dump();
+  EXPECT_GT(stats["wal"]["wal_bytes"].get<double>(), 0);
+  EXPECT_GT(stats["tables"]["heap_blks_hit"].get<double>() +
+                stats["tables"]["heap_blks_read"].get<double>(),
+            0);
+  ASSERT_TRUE(stats["statements"].is_array()) << stats["missing"].dump();
+  bool found = false;
+  for (const auto& statement : stats["statements"]) {
+    if (statement["query"].get<std::string>().find("stats_inserts") == std::string::npos) continue;
+    found = true;
+    EXPECT_EQ(statement["calls"].get<double>(), k_inserts);
+    EXPECT_GT(statement["wal_bytes"].get<double>(), 0);
+  }
+  EXPECT_TRUE(found) << stats["statements"].dump(2);
+  const auto& summary = cell["summary"];
+  ASSERT_TRUE(summary["cache_hit_ratio"].is_number());
+  EXPECT_GE(summary["cache_hit_ratio"].get<double>(), 0.0);
+  EXPECT_LE(summary["cache_hit_ratio"].get<double>(), 1.0);
+  EXPECT_GT(summary["wal_bytes_per_transaction"].get<double>(), 0);
+  EXPECT_GE(summary["checkpoints"].get<double>(), 0);
+  EXPECT_GE(summary["server_statements"]["calls"].get<double>(), k_inserts);
+  // The embedded server runs on this machine: its processes' CPU is read from /proc.
+  ASSERT_TRUE(stats["os"]["server_cpu_s"].is_number()) << stats["missing"].dump();
+  EXPECT_GT(stats["os"]["server_cpu_s"].get<double>(), 0);
+  EXPECT_GT(stats["os"]["poolbench_cpu_s"].get<double>(), 0);
+  EXPECT_GT(stats["os"]["peak_server_rss_bytes"].get<double>(), 0);
+  EXPECT_TRUE(stats["os"]["disk"].is_object() || stats["missing"].contains("os.disk"));
+  // Every null key says why.
+  for (const auto& [key, value] : stats.items()) {
+    if (value.is_null()) {
+      EXPECT_TRUE(stats["missing"].contains(key)) << key;
+    }
+  }
+}
+
+TEST_F(ServerStatsOverPg, WithoutProcTheOsKeysAreNullWithReasonsAndTheServerKeysStay) {
+  make_table("stats_no_proc");
+  CellOptions options = cell_options();
+  options.proc_root = "/nonexistent/proc";
+  const CellOutcome outcome = run_cell(inserts("stats_no_proc"), embedded(), options);
+  const auto& stats = outcome.cell["server_stats"];
+  EXPECT_EQ(stats["database"]["tup_inserted"].get<double>(), k_inserts);
+  for (const char* key : {"server_cpu_s", "poolbench_cpu_s", "disk", "peak_server_rss_bytes"}) {
+    EXPECT_TRUE(stats["os"][key].is_null()) << key;
+    const std::string path = std::string("os.") + key;
+    ASSERT_TRUE(stats["missing"].contains(path)) << path;
+    EXPECT_NE(stats["missing"][path].get<std::string>().find("/nonexistent/proc"),
+              std::string::npos)
+        << stats["missing"][path];
+  }
+  EXPECT_TRUE(outcome.cell["summary"]["server_cpu_ms_per_request"].is_null());
+  EXPECT_TRUE(outcome.cell["summary"]["cache_hit_ratio"].is_number());
+}
+
+TEST_F(ServerStatsOverPg, ServerStatsOffRecordsNoneButKeepsTheStatementsSummary) {
+  make_table("stats_off");
+  const CellOutcome outcome =
+      run_cell(inserts("stats_off", "server: { stats: false }\n"), embedded(), cell_options());
+  EXPECT_FALSE(outcome.cell.contains("server_stats"));
+  EXPECT_FALSE(outcome.cell["summary"].contains("cache_hit_ratio"));
+  EXPECT_GE(outcome.cell["summary"]["server_statements"]["calls"].get<double>(), k_inserts);
+  for (const auto& row : outcome.cell["timeseries"]) EXPECT_TRUE(row["server_wal_bytes"].is_null());
+}
+
+}  // namespace
+}  // namespace poolbench::matrix
