@@ -1,9 +1,5 @@
 #include "cluster/proc_stats.hpp"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -11,6 +7,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 namespace poolbench::cluster {
 namespace {
@@ -26,7 +25,9 @@ std::optional<std::string> read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
-double ticks_to_s(std::uint64_t ticks) { return static_cast<double>(ticks) * clock_tick_s(); }
+double ticks_to_s(std::uint64_t ticks) {
+  return static_cast<double>(ticks) * clock_tick_s();
+}
 
 std::optional<ProcStat> stat_of(const std::filesystem::path& root, pid_t pid) {
   const auto text = read_text(root / std::to_string(pid) / "stat");
@@ -39,12 +40,12 @@ std::vector<pid_t> children_of(const std::filesystem::path& root, pid_t pid) {
   std::error_code ec;
   for (std::filesystem::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-          return c >= '0' && c <= '9';
-        }))
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
       continue;
     const pid_t child = static_cast<pid_t>(std::stol(name));
-    if (const auto stat = stat_of(root, child); stat && stat->ppid == pid) children.push_back(child);
+    if (const auto stat = stat_of(root, child); stat && stat->ppid == pid)
+      children.push_back(child);
   }
   return children;
 }
@@ -71,7 +72,9 @@ double clock_tick_s() {
   return 1.0 / static_cast<double>(k_ticks_per_s > 0 ? k_ticks_per_s : 100);
 }
 
-std::size_t ProcFs::children_count(pid_t pid) const { return children_of(m_root, pid).size(); }
+std::size_t ProcFs::children_count(pid_t pid) const {
+  return children_of(m_root, pid).size();
+}
 
 std::optional<ProcStat> parse_proc_stat(const std::string& line) {
   const auto close = line.rfind(')');
@@ -183,9 +186,8 @@ Reading<DiskCounters> ProcFs::disk_of(const std::filesystem::path& path) const {
   if (!diskstats) return {std::nullopt, unreadable(m_root / "diskstats")};
   auto disk = find_diskstats(*diskstats, major, minor);
   if (!disk) {
-    return {std::nullopt,
-            fmt::format("device {}:{} of {} is not in {}", major, minor, path.string(),
-                        (m_root / "diskstats").string())};
+    return {std::nullopt, fmt::format("device {}:{} of {} is not in {}", major, minor,
+                                      path.string(), (m_root / "diskstats").string())};
   }
   return {std::move(*disk), {}};
 }

@@ -5,13 +5,13 @@
 // directory (/proc/diskstats). Every reading names why it failed, so results.json can say
 // why a key is null. `root` is the /proc to read: a test points it elsewhere.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+
+#include <sys/types.h>
 
 namespace poolbench::cluster {
 

@@ -219,8 +219,12 @@ workload::ServerStates ServerStatsCollector::sample(pg::Session& monitor) {
   workload::ServerStates states;
   if (!m_options.enabled) {
     const auto row = monitor.query(k_states_sql, {m_options.application_name}).rows.at(0);
-    return {std::stoi(row[0].value_or("0")), std::stoi(row[1].value_or("0")),
-            std::stoi(row[2].value_or("0")), {}, {}, {}};
+    return {std::stoi(row[0].value_or("0")),
+            std::stoi(row[1].value_or("0")),
+            std::stoi(row[2].value_or("0")),
+            {},
+            {},
+            {}};
   }
   const pg::Rows rows = monitor.query(k_states_waits_sql, {m_options.application_name});
   ++m_waits.samples;
@@ -334,8 +338,9 @@ void ServerStatsCollector::read_os_end() {
     }
   }
   if (!m_data_dir) {
-    m_os.disk_reason = "the server's data directory is unknown (SHOW data_directory and "
-                       "/proc/<postmaster>/cwd both refused)";
+    m_os.disk_reason =
+        "the server's data directory is unknown (SHOW data_directory and "
+        "/proc/<postmaster>/cwd both refused)";
     return;
   }
   const auto disk = m_proc.disk_of(*m_data_dir);
@@ -354,9 +359,9 @@ void ServerStatsCollector::read_os_end() {
 nlohmann::json ServerStatsCollector::server_stats() const {
   if (!m_options.enabled || !m_started) return nullptr;
   const std::string waits_reason =
-      m_waits.samples == 0 ? (m_no_monitor_reason.empty() ? "no 1 s sample was taken"
-                                                          : m_no_monitor_reason)
-                           : std::string();
+      m_waits.samples == 0
+          ? (m_no_monitor_reason.empty() ? "no 1 s sample was taken" : m_no_monitor_reason)
+          : std::string();
   return results::server_stats_json(
       m_start, m_end,
       m_waits.samples > 0 ? std::optional<results::WaitEventCounts>(m_waits) : std::nullopt,

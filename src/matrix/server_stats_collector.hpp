@@ -5,14 +5,13 @@
 // backends' states and wait events once a second (with the server-wide blocks read, WAL
 // bytes and checkpoints of that second), and, for a server on this machine, /proc.
 
-#include <sys/types.h>
-
 #include <array>
 #include <filesystem>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <sys/types.h>
 
 #include "cluster/proc_stats.hpp"
 #include "pg/dsn.hpp"
@@ -27,7 +26,7 @@ namespace poolbench::matrix {
 std::string remote_reason(const pg::ConnectionTarget& target, bool embedded);
 
 struct StatsOptions {
-  bool enabled = true;  ///< server.stats: false collects only the backends' states
+  bool enabled = true;           ///< server.stats: false collects only the backends' states
   std::string application_name;  ///< this run's backends (poolbench/<run id>)
   std::string remote_reason;     ///< remote_reason() of the server; empty when local
   std::filesystem::path proc_root = "/proc";

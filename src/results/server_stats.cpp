@@ -71,14 +71,13 @@ nlohmann::json os_json(const OsWindow& os, nlohmann::json& missing) {
     missing["os.disk"] = os.disk_reason;
   }
   return {
-      {"server_cpu_s", optional_json(os.server_cpu_s, "os.server_cpu_s", os.server_cpu_reason,
-                                     missing)},
-      {"poolbench_cpu_s", optional_json(os.poolbench_cpu_s, "os.poolbench_cpu_s",
-                                        os.poolbench_cpu_reason, missing)},
+      {"server_cpu_s",
+       optional_json(os.server_cpu_s, "os.server_cpu_s", os.server_cpu_reason, missing)},
+      {"poolbench_cpu_s",
+       optional_json(os.poolbench_cpu_s, "os.poolbench_cpu_s", os.poolbench_cpu_reason, missing)},
       {"disk", std::move(disk)},
-      {"peak_server_rss_bytes",
-       optional_json(os.peak_server_rss_bytes, "os.peak_server_rss_bytes",
-                     os.peak_server_rss_reason, missing)},
+      {"peak_server_rss_bytes", optional_json(os.peak_server_rss_bytes, "os.peak_server_rss_bytes",
+                                              os.peak_server_rss_reason, missing)},
   };
 }
 
@@ -103,9 +102,10 @@ CounterReading counter_delta(const CounterReading& start, const CounterReading& 
     const auto it = start.values->find(name);
     const double before = it == start.values->end() ? 0.0 : it->second;
     if (value < before) {
-      return {std::nullopt, "the server's statistics were reset inside the measurement window ("
-                            "a restart or pg_stat_reset): " +
-                                name + " went down"};
+      return {std::nullopt,
+              "the server's statistics were reset inside the measurement window ("
+              "a restart or pg_stat_reset): " +
+                  name + " went down"};
     }
     delta[name] = value - before;
   }
@@ -117,8 +117,7 @@ std::vector<StatementReading> statement_deltas(const std::map<std::string, State
   std::vector<StatementReading> out;
   for (const auto& [id, reading] : end) {
     const auto it = start.find(id);
-    const CounterReading before{
-        it == start.end() ? Counters{} : it->second.values, {}};
+    const CounterReading before{it == start.end() ? Counters{} : it->second.values, {}};
     const CounterReading delta = counter_delta(before, {reading.values, {}});
     if (!delta.values || delta.values->count("calls") == 0 || delta.values->at("calls") <= 0)
       continue;
@@ -176,8 +175,9 @@ nlohmann::json statements_summary(const ServerSnapshot& start, const ServerSnaps
           {"total_exec_ms", total_ms},
           {"mean_exec_ms", calls > 0 ? total_ms / calls : 0.0},
           {"exec_ms_per_request", completed > 0 ? total_ms / static_cast<double>(completed) : 0.0},
-          {"source", "pg_stat_statements: the difference of two readings, at the measurement's "
-                     "start and end"}};
+          {"source",
+           "pg_stat_statements: the difference of two readings, at the measurement's "
+           "start and end"}};
 }
 
 void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_stats) {
@@ -191,8 +191,7 @@ void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_st
   summary["wal_bytes_per_transaction"] =
       per(number_at(server_stats.value("wal", null), "wal_bytes"), completed);
   const nlohmann::json& os = server_stats.value("os", null);
-  summary["server_cpu_ms_per_request"] =
-      per(number_at(os, "server_cpu_s"), completed, k_ms_per_s);
+  summary["server_cpu_ms_per_request"] = per(number_at(os, "server_cpu_s"), completed, k_ms_per_s);
   summary["client_cpu_ms_per_request"] =
       per(number_at(os, "poolbench_cpu_s"), completed, k_ms_per_s);
   const nlohmann::json& bgwriter = server_stats.value("bgwriter", null);

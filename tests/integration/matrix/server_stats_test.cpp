@@ -53,8 +53,8 @@ class ServerStatsOverPg : public PgClusterTest {
     return scenario::parse_scenario(
         "name: inserts\n"
         "workload: { mode: closed, clients: " +
-            std::to_string(k_clients) + ", transactions: " + std::to_string(k_per_client) +
-            " }\n" + extra +
+            std::to_string(k_clients) + ", transactions: " + std::to_string(k_per_client) + " }\n" +
+            extra +
             "transactions:\n"
             "  - name: insert\n"
             "    script: |\n"

@@ -3,11 +3,10 @@
 
 #include "cluster/proc_stats.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace poolbench::cluster {
 namespace {
@@ -31,11 +30,11 @@ class FakeProc : public ::testing::Test {
   /// A stat line of `pid` (its command name with a space and a parenthesis, as proc(5)
   /// allows) with the given parent and CPU ticks.
   void process(int pid, int ppid, int utime, int stime, int cutime, int cstime) {
-    write(std::to_string(pid) + "/stat",
-          std::to_string(pid) + " (postgres: a (b)) S " + std::to_string(ppid) +
-              " 1 1 0 -1 4194560 100 0 0 0 " + std::to_string(utime) + " " +
-              std::to_string(stime) + " " + std::to_string(cutime) + " " +
-              std::to_string(cstime) + " 20 0 1 0 100 1000 200\n");
+    write(std::to_string(pid) + "/stat", std::to_string(pid) + " (postgres: a (b)) S " +
+                                             std::to_string(ppid) + " 1 1 0 -1 4194560 100 0 0 0 " +
+                                             std::to_string(utime) + " " + std::to_string(stime) +
+                                             " " + std::to_string(cutime) + " " +
+                                             std::to_string(cstime) + " 20 0 1 0 100 1000 200\n");
   }
 
   fs::path m_root;
@@ -55,8 +54,10 @@ TEST_F(FakeProc, TreeCpuAddsThePostmasterItsReapedChildrenAndItsLivingChildren) 
 TEST_F(FakeProc, TreeRssCountsPrivateMemoryOfEachAndTheLargestSharedPartOnce) {
   process(100, 1, 0, 0, 0, 0);
   process(101, 100, 0, 0, 0, 0);
-  write("100/status", "Name:\tpostgres\nRssAnon:\t    1000 kB\nRssFile:\t 200 kB\nRssShmem:\t 5000 kB\n");
-  write("101/status", "Name:\tpostgres\nRssAnon:\t     500 kB\nRssFile:\t 100 kB\nRssShmem:\t 8000 kB\n");
+  write("100/status",
+        "Name:\tpostgres\nRssAnon:\t    1000 kB\nRssFile:\t 200 kB\nRssShmem:\t 5000 kB\n");
+  write("101/status",
+        "Name:\tpostgres\nRssAnon:\t     500 kB\nRssFile:\t 100 kB\nRssShmem:\t 8000 kB\n");
   const auto rss = ProcFs(m_root).tree_rss_bytes(100);
   ASSERT_TRUE(rss.value) << rss.reason;
   EXPECT_EQ(*rss.value, (1000 + 500 + 8100) * 1024U);
@@ -75,8 +76,8 @@ TEST_F(FakeProc, WithoutProcEveryReadingSaysWhatIsNotReadable) {
 }
 
 TEST(ProcStat, ParsesTheFieldsAfterTheLastParenthesis) {
-  const auto stat = parse_proc_stat(
-      "42 (a) b) c) R 7 1 1 0 -1 0 0 0 0 0 11 12 13 14 20 0 1 0 100 1000 200");
+  const auto stat =
+      parse_proc_stat("42 (a) b) c) R 7 1 1 0 -1 0 0 0 0 0 11 12 13 14 20 0 1 0 100 1000 200");
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->ppid, 7);
   EXPECT_EQ(stat->utime, 11U);

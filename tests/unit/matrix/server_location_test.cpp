@@ -9,7 +9,9 @@
 namespace poolbench::matrix {
 namespace {
 
-pg::ConnectionTarget target_of(const std::string& dsn) { return pg::parse_dsn(dsn, "test").target; }
+pg::ConnectionTarget target_of(const std::string& dsn) {
+  return pg::parse_dsn(dsn, "test").target;
+}
 
 TEST(ServerLocation, LoopbackAndUnixSocketServersAreOnThisMachine) {
   EXPECT_EQ(remote_reason(target_of("postgresql://u@127.0.0.1:5432/db"), false), "");

@@ -9,7 +9,9 @@
 namespace poolbench::results {
 namespace {
 
-CounterReading reading(Counters values) { return {std::move(values), {}}; }
+CounterReading reading(Counters values) {
+  return {std::move(values), {}};
+}
 
 TEST(ServerStats, CounterDeltaIsEndMinusStartForEveryCounter) {
   const auto delta =
@@ -30,8 +32,8 @@ TEST(ServerStats, ACounterThatWentDownMeansTheStatisticsWereResetAndGivesNoDelta
 }
 
 TEST(ServerStats, AMissingReadingAtEitherEndGivesItsReason) {
-  const auto no_start = counter_delta({std::nullopt, "pg_stat_wal: no such view"},
-                                      reading({{"wal_bytes", 1}}));
+  const auto no_start =
+      counter_delta({std::nullopt, "pg_stat_wal: no such view"}, reading({{"wal_bytes", 1}}));
   EXPECT_FALSE(no_start.values);
   EXPECT_EQ(no_start.reason, "pg_stat_wal: no such view");
   const auto no_end = counter_delta(reading({{"wal_bytes", 1}}), {std::nullopt, "connection lost"});
@@ -81,9 +83,9 @@ TEST(ServerStats, SummaryDerivesRatiosAndPerRequestFiguresFromKnownValues) {
   os.poolbench_cpu_s = 0.5;
   os.disk_reason = "no block device";
   os.peak_server_rss_reason = "not readable";
-  const nlohmann::json stats = server_stats_json(snapshot(0, 100, 10, 1000, 3, 1, 0),
-                                                 snapshot(1000, 1000, 110, 801000, 4, 3, 4096),
-                                                 WaitEventCounts{}, {}, os);
+  const nlohmann::json stats =
+      server_stats_json(snapshot(0, 100, 10, 1000, 3, 1, 0),
+                        snapshot(1000, 1000, 110, 801000, 4, 3, 4096), WaitEventCounts{}, {}, os);
   nlohmann::json summary = {{"completed", 1000}};
   add_server_summary(summary, stats);
   EXPECT_DOUBLE_EQ(summary["cache_hit_ratio"].get<double>(), 0.9);  // 900 / (900 + 100)
@@ -105,8 +107,7 @@ TEST(ServerStats, NullKeysCarryTheirReasonAndTheSummaryFiguresAreNull) {
   OsWindow os;
   os.server_cpu_reason = os.disk_reason = os.peak_server_rss_reason = "remote server";
   os.poolbench_cpu_s = 1;
-  const nlohmann::json stats =
-      server_stats_json(start, start, std::nullopt, "no monitor", os);
+  const nlohmann::json stats = server_stats_json(start, start, std::nullopt, "no monitor", os);
   for (const char* key : {"database", "bgwriter", "wal", "tables", "statements", "wait_events"}) {
     EXPECT_TRUE(stats[key].is_null()) << key;
     EXPECT_EQ(stats["missing"][key], "no monitor") << key;
