@@ -154,20 +154,20 @@ TEST(CliPlan, ValidateRunsTheRecommendationAndShowsPredictedNextToMeasured) {
 
 TEST(CliPlan, AnInvalidValidationPrintsNoMeasuredWaitAndSaysWhy) {
   // What validate_plan returns when the run's cell is invalid: the analysis gave no models.
-  const auto validation = nlohmann::json::parse(R"({
+  const auto validation = nlohmann::json::parse(R"json({
     "server": "embedded", "interrupted": false,
     "predicted": {"connections_in_use": 4.0, "p_wait": 0.01, "mean_wait_ms": 0.2,
                   "timeout_rate": 0.0, "throughput_rps": 200.0, "slo_p99_ms": null},
     "measured": {"connections_in_use": 3.9, "p_wait": null, "mean_wait_ms": null,
                  "timeout_rate": 0.0, "throughput_rps": 199.0, "p99_latency_ms": 31.0,
                  "errors": 0, "dropped": 0, "requests": 597},
-    "invalid": "the load generator fell behind: schedule lag p99 12.0 ms (limit 10 ms)"})");
+    "invalid": "the load generator fell behind: schedule lag p99 12.0 ms (limit 10 ms)"})json");
   std::ostringstream out;
-poolbench::cli::print_validation(validation, out);
-const std::string text = out.str();
-EXPECT_NE(text.find("P(wait)                            0.0100            -"), std::string::npos)
-    << text;
-EXPECT_NE(text.find("INVALID: the load generator fell behind"), std::string::npos) << text;
+  poolbench::cli::print_validation(validation, out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("P(wait)                            0.0100            -"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("INVALID: the load generator fell behind"), std::string::npos) << text;
 }
 
 }  // namespace
