@@ -103,8 +103,10 @@ TEST_F(ServerStatsOverPg, AFixedWorkloadOfNInsertsCountsNTuplesInsertedWalAndACa
   EXPECT_GE(summary["server_statements"]["calls"].get<double>(), k_inserts);
   // The embedded server runs on this machine: its processes' CPU is read from /proc.
   ASSERT_TRUE(stats["os"]["server_cpu_s"].is_number()) << stats["missing"].dump();
-  EXPECT_GT(stats["os"]["server_cpu_s"].get<double>(), 0);
-  EXPECT_GT(stats["os"]["poolbench_cpu_s"].get<double>(), 0);
+  // /proc counts CPU in clock ticks (10 ms): this run's few hundred inserts may cost the
+  // server less than one, and poolbench too. Never negative.
+  EXPECT_GE(stats["os"]["server_cpu_s"].get<double>(), 0);
+  EXPECT_GE(stats["os"]["poolbench_cpu_s"].get<double>(), 0);
   EXPECT_GT(stats["os"]["peak_server_rss_bytes"].get<double>(), 0);
   EXPECT_TRUE(stats["os"]["disk"].is_object() || stats["missing"].contains("os.disk"));
   // Every null key says why.
