@@ -90,7 +90,9 @@ constexpr const char* k_two_pools_finding =
     "4+0 holds up to 4x (every speed tried).";
 
 TEST(ReplayFinding, NamesTheSpeedAtWhichEachPoolStopsMeetingTheSloByTheSlo) {
-  const ReportModel model = build_model(two_pools_three_speeds(), nullptr, "results.json");
+  // The model points into the results: they outlive it.
+  const json results = two_pools_three_speeds();
+  const ReportModel model = build_model(results, nullptr, "results.json");
   ASSERT_EQ(model.verdict_source, "slo");
   EXPECT_EQ(replay_finding(findings(model)), k_two_pools_finding);
   EXPECT_EQ(model.load_text, "replay of trace.jsonl.gz at 1, 2, 4x, 4s");
@@ -107,28 +109,28 @@ TEST(ReplayFinding, NamesTheSameSpeedsWithTheAnalysisVerdicts) {
 }
 
 TEST(ReplayFinding, APoolThatMissesAtEverySpeedHoldsAtNone) {
-  const ReportModel model = build_model(replay_results(json::array({
-                                            replay_cell(2, "1", 60),
-                                            replay_cell(2, "2", 90),
-                                            replay_cell(4, "1", 20),
-                                            replay_cell(4, "2", 70),
-                                        })),
-                                        nullptr, "results.json");
+  const json results = replay_results(json::array({
+      replay_cell(2, "1", 60),
+      replay_cell(2, "2", 90),
+      replay_cell(4, "1", 20),
+      replay_cell(4, "2", 70),
+  }));
+  const ReportModel model = build_model(results, nullptr, "results.json");
   EXPECT_EQ(replay_finding(findings(model)),
             "Replay speed each pool meets the SLO at: 2+0 holds at no speed judged, misses from "
             "1x; 4+0 holds up to 1x, misses from 2x.");
 }
 
 TEST(ReplayFinding, ASpeedHoldsOnlyWhenEveryRepetitionAtItMet) {
-  const ReportModel model = build_model(replay_results(json::array({
-                                            replay_cell(4, "1", 20, 0),
-                                            replay_cell(4, "1", 22, 1),
-                                            replay_cell(4, "1.5", 30, 0),
-                                            replay_cell(4, "1.5", 70, 1),
-                                            replay_cell(4, "3", 20, 0),
-                                            replay_cell(4, "3", 20, 1),
-                                        })),
-                                        nullptr, "results.json");
+  const json results = replay_results(json::array({
+      replay_cell(4, "1", 20, 0),
+      replay_cell(4, "1", 22, 1),
+      replay_cell(4, "1.5", 30, 0),
+      replay_cell(4, "1.5", 70, 1),
+      replay_cell(4, "3", 20, 0),
+      replay_cell(4, "3", 20, 1),
+  }));
+  const ReportModel model = build_model(results, nullptr, "results.json");
   // One pool: the group is the pool alone; 1.5x missed in one repetition of two.
   EXPECT_EQ(replay_finding(findings(model)),
             "Replay speed each pool meets the SLO at: 4+0 holds up to 1x, misses from 1.5x.");
