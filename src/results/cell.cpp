@@ -101,13 +101,9 @@ nlohmann::json pool_json(const PoolWindow& pool, const workload::GeneratorResult
 
 /// summary.generator: the worker threads and how busy each was on a CPU over the window.
 nlohmann::json generator_json(const workload::GeneratorResult& measured) {
-  nlohmann::json busy = nlohmann::json::array();
-  for (const double cpu_s : measured.worker_cpu_s) {
-    busy.push_back(measured.measured_s > 0 ? cpu_s / measured.measured_s : 0.0);
-  }
   return {{"threads", measured.worker_cpu_s.size()},
           {"worker_cpu_s", measured.worker_cpu_s},
-          {"worker_cpu_busy", std::move(busy)}};
+          {"worker_cpu_busy", measured.worker_cpu_busy}};
 }
 
 /// The clients of `instance` (or all, when nullopt), as fairness_of's inputs.

@@ -72,8 +72,10 @@ class Worker::Arrivals final : public Task {
   }
   bool finished() const noexcept { return m_finished; }
   void on_timer(std::uint64_t) override {
-    const auto now = Clock::now();
-    while (!m_finished && m_next <= now && !m_worker.shared.stop_now) {
+    // The clock is read again for every arrival: one that starts after a batch of others
+    // (each may run a whole script inline) records its own lag, not the batch's first.
+    for (auto now = Clock::now(); !m_finished && m_next <= now && !m_worker.shared.stop_now;
+         now = Clock::now()) {
       m_worker.arrive(m_next, now);
       advance();
     }
@@ -118,8 +120,8 @@ class Worker::ReplayArrivals final : public Task {
 
  private:
   void pump() {
-    const auto now = Clock::now();
     while (!m_finished) {
+      const auto now = Clock::now();  // per request, as Arrivals::on_timer
       if (!m_has_next) {
         const auto pop = m_queue.try_pop(m_next, m_worker.loop, *this);
         if (pop == ReplayQueue::Pop::empty) return;  // posted when one comes
@@ -422,6 +424,7 @@ std::size_t merge_recorders(const std::vector<std::unique_ptr<Worker>>& workers,
     result.retries += r.retries;
     result.unfinished += r.unfinished;
     result.worker_cpu_s.push_back(r.cpu_measured_s());
+    result.worker_cpu_busy.push_back(r.cpu_busy());
     seconds_count = std::max(seconds_count, r.seconds().size());
     for (std::size_t p = 0; p < r.instances.size() && p < result.instances.size(); ++p) {
       result.instances[p].stats.merge(r.instances[p]);

@@ -113,6 +113,8 @@ struct GeneratorResult {
   std::vector<TimeseriesRow> timeseries;
   /// Per worker thread: its CPU time (user + system) inside the measurement window, s.
   std::vector<double> worker_cpu_s;
+  /// Per worker thread: the fraction of about the window it was on a CPU (0..1).
+  std::vector<double> worker_cpu_busy;
   /// Per pool, in GeneratorOptions::pools order: the highest checked_out and overflow
   /// sampled (every 5 ms) inside the measurement window.
   struct PoolPeak {

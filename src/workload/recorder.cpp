@@ -97,11 +97,18 @@ void Recorder::observe_cpu(Clock::time_point now, Clock::time_point measure_end)
   if (!m_cpu_started) {
     m_cpu_started = true;
     m_cpu_start_s = m_cpu_end_s = thread_cpu_s();
+    m_cpu_wall_start = m_cpu_wall_end = Clock::now();
   }
   if (now >= measure_end) {
     m_cpu_ended = true;
     m_cpu_end_s = thread_cpu_s();
+    m_cpu_wall_end = Clock::now();
   }
+}
+
+double Recorder::cpu_busy() const noexcept {
+  const double wall_s = std::chrono::duration<double>(m_cpu_wall_end - m_cpu_wall_start).count();
+  return wall_s > 0 ? cpu_measured_s() / wall_s : 0.0;
 }
 
 void Recorder::finish() {
@@ -111,6 +118,7 @@ void Recorder::finish() {
   if (m_cpu_started && !m_cpu_ended) {
     m_cpu_ended = true;
     m_cpu_end_s = thread_cpu_s();
+    m_cpu_wall_end = Clock::now();
   }
 }
 

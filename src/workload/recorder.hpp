@@ -64,12 +64,16 @@ class Recorder {
   /// An open-loop arrival found max_in_flight requests already running.
   void dropped() { counters.add_dropped(); }
 
-  /// Called by the worker on every loop turn: reads the thread's CPU clock on the first
-  /// turn at or after `measure_start` and the first at or after `measure_end` (a turn is
-  /// at most 50 ms), so cpu_measured_s() is the CPU time of the measurement window.
+  /// Called by the worker on every loop turn: reads the thread's CPU clock (and the wall
+  /// clock) on the first turn at or after `measure_start` and the first at or after
+  /// `measure_end`, so cpu_measured_s() is the CPU time of about the measurement window.
   void observe_cpu(Clock::time_point now, Clock::time_point measure_end);
-  /// The worker thread's CPU time (user + system) inside the measurement window, seconds.
+  /// The worker thread's CPU time (user + system) between the two readings, seconds.
   double cpu_measured_s() const noexcept { return m_cpu_end_s - m_cpu_start_s; }
+  /// The fraction of the wall time between the two readings the thread was on a CPU (a
+  /// loop turn can outlast the window when it runs many requests inline: the span read,
+  /// not the window's length, is the denominator, so this never exceeds 1 by much).
+  double cpu_busy() const noexcept;
 
   /// Closes the last second (and the CPU window, when the loop ended before its end).
   /// Call once, from the worker thread, after its loop ended.
@@ -114,6 +118,8 @@ class Recorder {
   bool m_cpu_ended = false;
   double m_cpu_start_s = 0;
   double m_cpu_end_s = 0;
+  Clock::time_point m_cpu_wall_start;
+  Clock::time_point m_cpu_wall_end;
 };
 
 /// Wraps a connection factory and records each successful connect's duration (the

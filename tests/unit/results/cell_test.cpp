@@ -48,6 +48,7 @@ TEST(PoolWindow, CellJsonWritesTheWindowAndTheWarmupAndEachWorkersCpu) {
   measured.max_checked_out = 5;
   measured.pool_peaks = {{5, 1}};
   measured.worker_cpu_s = {0.5, 1.9};
+  measured.worker_cpu_busy = {0.25, 0.95};
   const PoolWindow window = pool_window(counters(10, 2, 4), counters(15, 2, 7), {5, 1});
   const auto cell = cell_json(scenario, measured, window,
                               metrics::HdrHistogram(metrics::k_latency_config), {}, 0);
