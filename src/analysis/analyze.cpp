@@ -10,6 +10,7 @@
 #include "analysis/cell_models.hpp"
 #include "analysis/cell_view.hpp"
 #include "analysis/groups.hpp"
+#include "analysis/plan_changes.hpp"
 #include "analysis/queueing.hpp"
 #include "analysis/seed_claims.hpp"
 #include "analysis/sizing.hpp"
@@ -145,7 +146,8 @@ json analyze_checked(const json& results) {
           {"measured_p_wait_threshold_ms", detail::k_wait_threshold_ms},
           {"cells", std::move(cells_json)},
           {"groups", std::move(groups)},
-          {"seed_claims", seed_claims(results)}};
+          {"seed_claims", seed_claims(results)},
+          {"plan_changes", detail::plan_changes(results, cells)}};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "faults/delay_proxy.hpp"
 #include "faults/injector.hpp"
 #include "faults/recovery.hpp"
+#include "matrix/plans.hpp"
 #include "matrix/server_stats_collector.hpp"
 #include "pg/masking.hpp"
 #include "pg/pg_connection.hpp"
@@ -221,6 +222,21 @@ void add_server_stats(nlohmann::json& cell, const ServerStatsCollector& collecto
   cell["server_stats"] = std::move(stats);
 }
 
+/// cells[].plans under the cell's profile (the monitoring connection carries its session
+/// settings); null when not recorded (server.stats false, no monitoring connection).
+nlohmann::json record_plans(const scenario::Scenario& scenario, const ServerTarget& server,
+                            const CellOptions& options, const workload::GeneratorOptions& generator,
+                            std::optional<pg::Session>& monitor) {
+  if (!monitor || !scenario.server.stats) return nullptr;
+  try {
+    return capture_plans(*monitor, generator.transactions, options.seed, scenario.dataset.scale);
+  } catch (const pg::PgError& e) {
+    if (options.note) options.note(fmt::format("warning: no plans recorded: {}", e.what()));
+    monitor = open_monitor(server, options);  // lost while explaining: the cell needs one
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& server,
@@ -255,6 +271,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                   .remote_reason = remote_reason(server.target, server.embedded),
                                   .proc_root = options.proc_root});
   workload::GeneratorOptions generator = generator_options(scenario, options, pool_ptrs, instances);
+  nlohmann::json plans = record_plans(scenario, server, options, generator, monitor);
   // The pools' counters when the measurement starts: what came before is the warmup's.
   std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
   const bool warms_up = !scenario.workload.transactions && scenario.workload.warmup.count() > 0;
@@ -286,6 +303,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                          options.repetition, options.extra_params),
                       measured.interrupted, late_s};
   add_server_stats(outcome.cell, collector, measured.counters.completed());
+  if (!plans.is_null()) outcome.cell["plans"] = std::move(plans);
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);
   }

@@ -333,6 +333,31 @@ std::string replay_speed_finding(const ReportModel& model) {
   return fmt::format("Replay speed each pool meets the SLO at: {}.", fmt::join(parts, "; "));
 }
 
+/// One line per statement whose plan differs between profiles (analysis.plan_changes):
+/// each profile's plan shape and the p50 latency of its cells that ran the statement.
+std::vector<std::string> plan_change_lines(const ReportModel& model) {
+  std::vector<std::string> lines;
+  const nlohmann::json* changes =
+      model.analysis == nullptr ? nullptr : find_path(*model.analysis, {"plan_changes"});
+  if (changes == nullptr || !changes->is_array()) return lines;
+  for (const auto& change : *changes) {
+    const auto& profiles = change.value("profiles", nlohmann::json::array());
+    const auto& shapes = change.value("shapes", nlohmann::json::array());
+    const auto& p50s = change.value("latency_p50_ms", nlohmann::json::array());
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < profiles.size() && i < shapes.size(); ++i) {
+      const bool timed = i < p50s.size() && p50s[i].is_number();
+      parts.push_back(
+          fmt::format("{}: {}{}", profiles[i].get<std::string>(), shapes[i].get<std::string>(),
+                      timed ? fmt::format(" (p50 {} ms)", format_ms(p50s[i].get<double>())) : ""));
+    }
+    lines.push_back(fmt::format("Plan change: {} -- {}.",
+                                change.value("statement", std::string("a statement")),
+                                fmt::join(parts, "; ")));
+  }
+  return lines;
+}
+
 }  // namespace
 
 std::vector<std::string> findings(const ReportModel& model) {
@@ -355,10 +380,12 @@ std::vector<std::string> findings(const ReportModel& model) {
     if (!line.empty()) out.push_back(line);
   }
   if (out.size() > 5) out.resize(5);
-  // 7. Faults: what pre-ping bought, a replay's speeds, the models, fairness and the seeds'
-  // claims (never cut).
+  // 7. Faults: what pre-ping bought, a replay's speeds, plan changes between profiles, the
+  // models, fairness and the seeds' claims (never cut).
   if (const std::string line = pre_ping_finding(model); !line.empty()) out.push_back(line);
   if (const std::string line = replay_speed_finding(model); !line.empty()) out.push_back(line);
+  const auto plans = plan_change_lines(model);
+  out.insert(out.end(), plans.begin(), plans.end());
   const auto models = model_findings(model);
   out.insert(out.end(), models.begin(), models.end());
   const auto claims = seed_claim_lines(model);

@@ -261,6 +261,14 @@ void prepare_shared(Shared& shared, const scenario::Scenario& scenario, Generato
                         scenario.workload.think_time.count() == 0 &&
                         scenario.request.app_time.count() == 0 &&
                         scenario.request.checkout == scenario::CheckoutMode::per_request;
+}
+
+/// Starts the run's clock: its start, measurement window and drain deadline from now, and
+/// each worker's recorder on that window. Called once the workers exist (their histograms
+/// and loops take milliseconds to make), right before their threads start, so no client's
+/// first intended start waits for the generator's own setup.
+void start_clock(Shared& shared, const scenario::Scenario& scenario,
+                 const std::vector<std::unique_ptr<Worker>>& workers) {
   const bool by_count = scenario.workload.transactions.has_value();
   shared.start = Clock::now();
   shared.measure_start = by_count ? shared.start : shared.start + scenario.workload.warmup;
@@ -268,6 +276,9 @@ void prepare_shared(Shared& shared, const scenario::Scenario& scenario, Generato
       by_count ? Clock::time_point::max() : shared.measure_start + scenario.workload.duration;
   const auto drain = scenario.pool.settings.pool_timeout + k_drain_grace;
   shared.drain_deadline = by_count ? Clock::time_point::max() : shared.measure_end + drain;
+  for (const auto& worker : workers) {
+    worker->recorder.set_window(shared.measure_start, last_second(shared));
+  }
 }
 
 /// What the calling thread measures while the workers run: the pools' time-weighted
@@ -490,13 +501,13 @@ GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions op
     shared.replay = &replay.emplace(scenario, options.threads);
   }
   prepare_shared(shared, scenario, options);
-  if (replay) replay->start(shared.start, shared.measure_end);
-
   std::vector<std::unique_ptr<Worker>> workers;
   const auto ids = split_clients(scenario.workload.clients, options.threads);
   for (int i = 0; i < options.threads; ++i) {
     workers.push_back(std::make_unique<Worker>(shared, i, ids[static_cast<std::size_t>(i)]));
   }
+  start_clock(shared, scenario, workers);
+  if (replay) replay->start(shared.start, shared.measure_end);
   GeneratorResult result;
   PoolSampler sampler(shared, options, workers, result);
   std::atomic<int> running{options.threads};

@@ -55,6 +55,13 @@ class Recorder {
   explicit Recorder(Clock::time_point measure_start,
                     std::int64_t last_second = std::numeric_limits<std::int64_t>::max());
 
+  /// Moves the window (same meaning as the constructor's arguments) before any recording:
+  /// the generator makes its recorders first and starts its clock after.
+  void set_window(Clock::time_point measure_start, std::int64_t last_second) noexcept {
+    m_measure_start = measure_start;
+    m_last_second = last_second;
+  }
+
   /// A measured request completed `latency` after its intended start.
   void completed(Clock::time_point now, std::chrono::microseconds latency);
   /// A measured request failed with the pool timeout (its wait is recorded by the caller).

@@ -35,13 +35,6 @@ pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s }
 slo: { timeout_rate: 0 }
 )";
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class Accounting : public poolbench::testing::RunFixture {
  protected:
   poolbench::testing::ProcessResult matrix(std::vector<std::string> args) {
@@ -82,10 +75,11 @@ TEST_F(Accounting, AnOpenLoopThatDropsArrivalsMissesTheSloAndIsNeverAdequate) {
   const auto validate = poolbench::testing::validate_results_schema(m_out / "results.json");
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
   // The report shows the drops: a column in summary.md and index.html, and a finding.
-  const std::string md = read_text(m_out / "summary.md");
+  const std::string md = poolbench::testing::read_file(m_out / "summary.md");
   EXPECT_THAT(md, HasSubstr("| rps | p99 ms | timeouts | dropped | errors | verdict |"));
   EXPECT_THAT(md, HasSubstr("cells dropped arrivals"));
-  EXPECT_THAT(read_text(m_out / "index.html"), HasSubstr("<th class=\"n\">dropped</th>"));
+  EXPECT_THAT(poolbench::testing::read_file(m_out / "index.html"),
+              HasSubstr("<th class=\"n\">dropped</th>"));
 }
 
 TEST_F(Accounting, MatrixFailOnSloCountsDroppedArrivals) {
@@ -133,8 +127,10 @@ slo: { timeout_rate: 0 }
   EXPECT_LT(invalid_at, result.out.find("status ")) << result.out;
   EXPECT_EQ(results["analysis"]["cells"][0]["verdict"], "invalid");
   EXPECT_FALSE(results["analysis"]["cells"][0].contains("erlang_c"));
-  EXPECT_THAT(read_text(m_out / "summary.md"), HasSubstr("**Invalid cells.** 1 of 1 cells"));
-  EXPECT_THAT(read_text(m_out / "index.html"), HasSubstr("<b>Invalid cells.</b>"));
+  EXPECT_THAT(poolbench::testing::read_file(m_out / "summary.md"),
+              HasSubstr("**Invalid cells.** 1 of 1 cells"));
+  EXPECT_THAT(poolbench::testing::read_file(m_out / "index.html"),
+              HasSubstr("<b>Invalid cells.</b>"));
   const auto validate = poolbench::testing::validate_results_schema(m_out / "results.json");
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
 }

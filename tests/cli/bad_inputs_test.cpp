@@ -142,12 +142,7 @@ std::string expand(std::string text, const fs::path& dir) {
   return text;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using poolbench::testing::read_file;
 
 std::set<std::string> tree(const fs::path& dir) {
   std::set<std::string> out;

@@ -40,12 +40,7 @@ const std::string k_branch = "SELECT bbalance FROM pgbench_branches WHERE bid = 
 const std::string k_write = "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2";
 const std::string k_count = "SELECT count(*) FROM pgbench_tellers WHERE 'zebra-literal-7731' <> ''";
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using poolbench::testing::read_file;
 
 struct Trace {
   nlohmann::json header;

@@ -249,6 +249,44 @@ TEST_F(MatrixCommand, OnADsnServerSessionSettingsApplyPerProfileAndOthersAreRefu
   EXPECT_FALSE(fs::exists(m_out / "results.json"));
 }
 
+TEST_F(MatrixCommand, AProfileThatChangesAPlanIsReportedAsAPlanChange) {
+  // The shipped SSD vs HDD comparison (random_page_cost 1.1 vs 4.0 on queries whose plans
+  // flip between them), once per cell and briefly: each profile's server plans the
+  // statements before its cells run, and the analysis names what changed.
+  std::string text = poolbench::testing::read_file(k_source + "/scenarios/ssd_vs_hdd.yaml");
+  const auto at = text.find("repetitions: 3");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 14, "repetitions: 1");
+  const std::string scenario = write("ssd_vs_hdd.yaml", text);
+  const auto result =
+      matrix({scenario, "--set", "workload.duration=1s", "--set", "workload.warmup=0s", "--quiet"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = results();
+  ASSERT_EQ(json["cells"].size(), 4u);
+  for (const auto& cell : json["cells"]) {
+    ASSERT_EQ(cell["plans"].size(), 2u) << cell["id"];  // both statements, whatever the mix
+    for (const auto& plan : cell["plans"]) EXPECT_TRUE(plan["fingerprint"].is_string());
+  }
+  const auto& changes = json["analysis"]["plan_changes"];
+  ASSERT_EQ(changes.size(), 2u) << changes.dump(2);
+  for (const auto& change : changes) {
+    EXPECT_EQ(change["profiles"], nlohmann::json::array({"ssd", "hdd"}));
+    EXPECT_NE(change["fingerprints"][0], change["fingerprints"][1]);
+    // random_page_cost 1.1 walks the primary key; 4.0 reads the table.
+    EXPECT_NE(change["shapes"][0].get<std::string>().find("Index Scan using pgbench_accounts_pkey"),
+              std::string::npos)
+        << change.dump(2);
+    EXPECT_NE(change["shapes"][1].get<std::string>().find("Seq Scan on pgbench_accounts"),
+              std::string::npos)
+        << change.dump(2);
+  }
+  EXPECT_NE(poolbench::testing::read_file(m_out / "summary.md")
+                .find("Plan change: range_report line 1: "),
+            std::string::npos);
+  const auto validate = poolbench::testing::validate_results_schema(m_out / "results.json");
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+}
+
 TEST_F(MatrixCommand, SloMissesAreFindingsUnlessFailOnSlo) {
   // A p99 limit of 1 us cannot be met: the cell is a finding, exit 0; --fail-on-slo: exit 1.
   const std::vector<std::string> args = {k_grid,

@@ -11,16 +11,13 @@
 #include <unistd.h>
 
 namespace poolbench::testing {
-namespace {
 
-std::string slurp(const std::string& path) {
+std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
 }
-
-}  // namespace
 
 ProcessResult run_process(const std::string& binary, const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env, const std::string& cwd) {
@@ -57,8 +54,8 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
   close(err_fd);
   ProcessResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
   std::remove(out_path);
   std::remove(err_path);
   return result;

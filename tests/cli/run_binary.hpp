@@ -20,6 +20,9 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
                           const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = {});
 
+/// The whole file (empty when it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
 /// Validates a results.json against the repository's schemas/results.schema.json with
 /// Debian's python3-jsonschema (/usr/bin/python3). exit_code 0 when valid; `err` holds the
 /// validation error otherwise.

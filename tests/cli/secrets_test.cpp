@@ -46,12 +46,7 @@ std::string leaked_piece(const std::string& text, const std::string& password) {
   return {};
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using poolbench::testing::read_file;
 
 /// Polls (bounded, 30 s) until every one of `files` holds a piece of `password` and none of
 /// them grew over three polls 100 ms apart.

@@ -146,5 +146,76 @@ TEST_F(ServerStatsOverPg, ServerStatsOffRecordsNoneButKeepsTheStatementsSummary)
   for (const auto& row : outcome.cell["timeseries"]) EXPECT_TRUE(row["server_wal_bytes"].is_null());
 }
 
+TEST_F(ServerStatsOverPg, PlansAreRecordedWithTheScriptsParametersAndSayWhyWhenNot) {
+  {
+    auto session = pg::Session::connect(server().conninfo());
+    session.exec(
+        "DROP TABLE IF EXISTS plan_keys; CREATE TABLE plan_keys (k int PRIMARY KEY, v int);"
+        "INSERT INTO plan_keys SELECT g, g FROM generate_series(1, 10000) AS g; "
+        "ANALYZE plan_keys;");
+  }
+  const auto scenario = scenario::parse_scenario(
+      "name: plans\n"
+      "workload: { mode: closed, clients: 1, transactions: 5 }\n"
+      "transactions:\n"
+      "  - name: lookup\n"
+      "    script: |\n"
+      "      \\set key random(1, 10000)\n"
+      "      BEGIN;\n"
+      "      SELECT v FROM plan_keys WHERE k = :key \\gset\n"
+      "      SELECT count(*) FROM plan_keys WHERE v >= :v;\n"
+      "      END;\n",
+      "plans.yaml");
+  const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
+  ASSERT_EQ(outcome.cell["summary"]["completed"], 5) << outcome.cell["summary"].dump();
+  const auto& plans = outcome.cell["plans"];
+  ASSERT_EQ(plans.size(), 2u) << plans.dump(2);  // BEGIN and END have no plan
+  const auto& lookup = plans[0];
+  EXPECT_EQ(lookup["transaction"], "lookup");
+  EXPECT_EQ(lookup["line"], 3);
+  ASSERT_EQ(lookup["parameters"].size(), 1u);
+  const int key = std::stoi(lookup["parameters"][0].get<std::string>());
+  EXPECT_GE(key, 1);
+  EXPECT_LE(key, 10000);
+  EXPECT_EQ(lookup["shape"], "Index Scan using plan_keys_pkey on plan_keys") << lookup.dump(2);
+  EXPECT_EQ(lookup["fingerprint"].get<std::string>().size(), 16u);
+  EXPECT_GT(lookup["total_cost"].get<double>(), 0);
+  EXPECT_EQ(lookup["plan"]["Node Type"], "Index Scan");
+  EXPECT_TRUE(lookup["reason"].is_null());
+  // :v comes from \gset, which is not run to record plans: no plan, and the reason.
+  const auto& count = plans[1];
+  EXPECT_TRUE(count["plan"].is_null());
+  EXPECT_TRUE(count["fingerprint"].is_null());
+  EXPECT_NE(count["reason"].get<std::string>().find("variable \":v\" is not set"),
+            std::string::npos)
+      << count["reason"];
+}
+
+TEST_F(ServerStatsOverPg, AProfilesSessionSettingChangesTheRecordedPlan) {
+  // The monitoring connection carries a --dsn profile's session settings, as the pools do.
+  const auto scenario = scenario::parse_scenario(
+      "name: plans\n"
+      "workload: { mode: closed, clients: 1, transactions: 1 }\n"
+      "transactions:\n"
+      "  - name: lookup\n"
+      "    script: |\n"
+      "      SELECT v FROM plan_keys WHERE k = 42;\n",
+      "plans.yaml");
+  {
+    auto session = pg::Session::connect(server().conninfo());
+    session.exec(
+        "DROP TABLE IF EXISTS plan_keys; CREATE TABLE plan_keys (k int PRIMARY KEY, v int);"
+        "INSERT INTO plan_keys SELECT g, g FROM generate_series(1, 10000) AS g; "
+        "ANALYZE plan_keys;");
+  }
+  ServerTarget no_index = embedded();
+  no_index.target.set("options", "-c enable_indexscan=off -c enable_bitmapscan=off");
+  const auto with_index = run_cell(scenario, embedded(), cell_options()).cell["plans"][0];
+  const auto without = run_cell(scenario, no_index, cell_options()).cell["plans"][0];
+  EXPECT_EQ(with_index["shape"], "Index Scan using plan_keys_pkey on plan_keys");
+  EXPECT_EQ(without["shape"], "Seq Scan on plan_keys") << without.dump(2);
+  EXPECT_NE(with_index["fingerprint"], without["fingerprint"]);
+}
+
 }  // namespace
 }  // namespace poolbench::matrix

@@ -1,0 +1,23 @@
+#pragma once
+
+// analysis.plan_changes: the statements whose plan shape (cells[].plans, recorded by
+// matrix/plans.hpp) differs between the profiles of one results document.
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/cell_view.hpp"
+
+namespace poolbench::analysis::detail {
+
+/// One entry per statement (transaction and line) whose fingerprint is not the same in
+/// every profile: {statement, transaction, line, profiles, fingerprints, shapes,
+/// latency_p50_ms} with one element per profile, in the order the profiles first appear.
+/// A profile's plan is its first cell's with status ok (the plan is recorded before the
+/// load, so an invalid cell's counts, and repetitions agree unless the statistics changed
+/// between them); its latency is the mean request p50 of its measured cells whose mix runs
+/// the statement's transaction (null when none does). Cells without plans take no part.
+nlohmann::json plan_changes(const nlohmann::json& results, const std::vector<CellView>& cells);
+
+}  // namespace poolbench::analysis::detail
