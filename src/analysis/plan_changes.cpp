@@ -60,8 +60,8 @@ void add_cell(const json& results, const CellView& cell, std::vector<StatementPl
   const std::set<std::string> runs = running(results, *cell.cell);
   for (const auto& entry : plans) {
     if (!entry.is_object() || !entry.value("fingerprint", json()).is_string()) continue;
-    const auto key = std::make_pair(entry.value("transaction", std::string()),
-                                    entry.value("line", 0));
+    const auto key =
+        std::make_pair(entry.value("transaction", std::string()), entry.value("line", 0));
     auto [at, inserted] = index.try_emplace(key, statements.size());
     if (inserted) {
       StatementPlans& added = statements.emplace_back();
@@ -94,8 +94,8 @@ json change_json(const StatementPlans& statement) {
     out["profiles"].push_back(plan.profile);
     out["fingerprints"].push_back(plan.fingerprint);
     out["shapes"].push_back(plan.shape);
-    out["latency_p50_ms"].push_back(
-        plan.cells > 0 ? json(plan.latency_p50_sum_ms / plan.cells) : json());
+    out["latency_p50_ms"].push_back(plan.cells > 0 ? json(plan.latency_p50_sum_ms / plan.cells)
+                                                   : json());
   }
   return out;
 }

@@ -91,10 +91,14 @@ class ScriptWalk {
 /// One statement's entry, its plan keys null until explain() fills them.
 json plan_entry(const workload::CompiledTransaction& transaction,
                 const script::SqlCommand& command) {
-  return {{"transaction", transaction.name}, {"line", command.line},
-          {"statement", command.source_text}, {"parameters", json::array()},
-          {"fingerprint", nullptr},           {"shape", nullptr},
-          {"total_cost", nullptr},            {"plan", nullptr},
+  return {{"transaction", transaction.name},
+          {"line", command.line},
+          {"statement", command.source_text},
+          {"parameters", json::array()},
+          {"fingerprint", nullptr},
+          {"shape", nullptr},
+          {"total_cost", nullptr},
+          {"plan", nullptr},
           {"reason", nullptr}};
 }
 

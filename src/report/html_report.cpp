@@ -228,6 +228,22 @@ std::string host_text(const nlohmann::json& results) {
                      std::isnan(cores) ? "" : fmt::format(", {:.0f} cores", cores));
 }
 
+/// The Server table's rows (server_rows()).
+nlohmann::json server_view(const ReportModel& model) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : server_rows(model)) {
+    rows.push_back({{"cell", row.cell},
+                    {"cache_hit", row.cache_hit},
+                    {"wal", row.wal},
+                    {"checkpoints", row.checkpoints},
+                    {"temp", row.temp},
+                    {"server_cpu", row.server_cpu},
+                    {"client_cpu", row.client_cpu},
+                    {"waits", row.waits}});
+  }
+  return rows;
+}
+
 }  // namespace
 
 nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedChart>& charts) {
@@ -280,6 +296,8 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
                               {"pool", fault.pool}});
   }
   view["has_faults"] = !view["faults"].empty();
+  view["server"] = server_view(model);
+  view["has_server"] = !view["server"].empty();
   view["charts"] = nlohmann::json::array();
   view["skipped"] = nlohmann::json::array();
   for (const auto& rendered : charts) {

@@ -32,6 +32,21 @@ std::vector<std::string> table_params(const ReportModel& model) {
   return names;
 }
 
+/// "## Server": what the server counted per cell (server_rows()); empty without any.
+std::string server_section(const ReportModel& model) {
+  const auto rows = server_rows(model);
+  if (rows.empty()) return {};
+  std::string out = "\n## Server\n\n";
+  out += table_row({"cell", "cache hit", "WAL / request", "checkpoints", "temp / request",
+                    "server CPU ms / request", "client CPU ms / request", "wait events"});
+  out += table_row({"---", "---:", "---:", "---:", "---:", "---:", "---:", "---"});
+  for (const auto& row : rows) {
+    out += table_row({row.cell, row.cache_hit, row.wal, row.checkpoints, row.temp, row.server_cpu,
+                      row.client_cpu, row.waits});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_cell_text(const std::string& text) {
@@ -111,6 +126,7 @@ std::string render_summary_md(const ReportModel& model) {
           {fault.cell, fault.fault, fault.errors, fault.timeouts, fault.recovery, fault.pool});
     }
   }
+  out += server_section(model);
   out += "\nFull report: `index.html` (charts, per-cell details); data: `cells.csv`.\n";
   return out;
 }

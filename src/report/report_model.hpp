@@ -139,6 +139,22 @@ struct FaultRow {
   std::string pool;      ///< "3 invalidated, 2 failed pre-pings, 5 connects"
 };
 
+/// What the server did in one cell (cells[].server_stats and the summary's keys derived
+/// from it), as text for the tables; "—" where the cell has no value.
+struct ServerRow {
+  std::string cell;         ///< the cell's label
+  std::string cache_hit;    ///< "99.7%"
+  std::string wal;          ///< WAL bytes per request, "1.2kB"
+  std::string checkpoints;  ///< "2 (1 requested)"
+  std::string temp;         ///< temp file bytes per request, "0B"
+  std::string server_cpu;   ///< server CPU ms per request, "0.412"
+  std::string client_cpu;   ///< poolbench CPU ms per request
+  std::string waits;        ///< the three most sampled wait events, "Lock:transactionid 12"
+};
+
+/// One row per cell that has server_stats, in cell order; empty when none has.
+std::vector<ServerRow> server_rows(const ReportModel& model);
+
 /// The rows in the order the verdict tables list them: invalid cells first (their numbers
 /// are the load generator's limit, which must be read before anything else), then the rest
 /// in cell order.

@@ -22,8 +22,8 @@ json plan(const std::string& transaction, int line, const std::string& fingerpri
 }
 
 /// A measured cell of `profile` running `mix`, p50 latency `p50_ms`, with `plans`.
-json cell(const std::string& id, const std::string& profile, const std::string& mix,
-          double p50_ms, json plans) {
+json cell(const std::string& id, const std::string& profile, const std::string& mix, double p50_ms,
+          json plans) {
   return {{"id", id},
           {"status", "ok"},
           {"params",
@@ -68,11 +68,10 @@ json two_profiles() {
                                       plan("lookup", 1, "cccc", "Index Only Scan using pk on t")});
   const json hdd_plans = json::array({plan("report", 1, "bbbb", "Seq Scan on t"),
                                       plan("lookup", 1, "cccc", "Index Only Scan using pk on t")});
-  return results(json::array({cell("0", "ssd", "report", 20.0, ssd_plans),
-                              cell("1", "ssd", "lookup", 5.0, ssd_plans),
-                              cell("2", "hdd", "report", 80.0, hdd_plans),
-                              cell("3", "hdd", "lookup", 6.0, hdd_plans),
-                              cell("4", "ssd", "report", 30.0, ssd_plans)}));
+  return results(json::array(
+      {cell("0", "ssd", "report", 20.0, ssd_plans), cell("1", "ssd", "lookup", 5.0, ssd_plans),
+       cell("2", "hdd", "report", 80.0, hdd_plans), cell("3", "hdd", "lookup", 6.0, hdd_plans),
+       cell("4", "ssd", "report", 30.0, ssd_plans)}));
 }
 
 TEST(PlanChanges, AStatementWhosePlanDiffersBetweenProfilesIsOneChange) {

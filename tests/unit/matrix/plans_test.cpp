@@ -17,7 +17,8 @@ using nlohmann::json;
 json nested_loop(double cost) {
   return json::parse(R"json({
     "Node Type": "Aggregate", "Strategy": "Plain", "Partial Mode": "Simple",
-    "Total Cost": )json" + std::to_string(cost) +
+    "Total Cost": )json" +
+                     std::to_string(cost) +
                      R"json(,
     "Plans": [{
       "Node Type": "Nested Loop", "Parent Relationship": "Outer", "Join Type": "Inner",

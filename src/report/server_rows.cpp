@@ -1,0 +1,84 @@
+// The report's Server table: per cell, what the server counted over the measurement window
+// (cells[].server_stats, docs/results.md) next to the client's view.
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cluster/budget.hpp"
+#include "report/report_model.hpp"
+
+namespace poolbench::report {
+
+namespace {
+
+using nlohmann::json;
+
+/// The number at `path` inside `object`, else NaN.
+double at(const json& object, std::initializer_list<const char*> path) {
+  const json* value = find_path(object, path);
+  return value != nullptr && value->is_number() ? value->get<double>() : std::nan("");
+}
+
+std::string bytes_text(double bytes) {
+  return std::isnan(bytes) ? format_number(bytes) : cluster::format_bytes(bytes);
+}
+
+/// "2 (1 requested)": every checkpoint in the window, and how many were requested (WAL
+/// volume reaching max_wal_size, or an explicit CHECKPOINT) rather than timed.
+std::string checkpoints_text(const json& cell) {
+  const double total = at(cell, {"summary", "checkpoints"});
+  const double requested = at(cell, {"server_stats", "bgwriter", "checkpoints_req"});
+  if (std::isnan(total) || std::isnan(requested)) return format_number(total);
+  return fmt::format("{} ({} requested)", format_number(total), format_number(requested));
+}
+
+/// The three most sampled wait events ("Lock:transactionid 12"), "none" when the samples
+/// saw no backend waiting.
+std::string waits_text(const json& cell) {
+  const json* events = find_path(cell, {"server_stats", "wait_events", "events"});
+  if (events == nullptr || !events->is_array()) return format_number(std::nan(""));
+  std::vector<std::pair<double, std::string>> counted;
+  for (const auto& event : *events) {
+    if (!event.is_object()) continue;
+    counted.emplace_back(at(event, {"count"}),
+                         fmt::format("{}:{}", event.value("wait_event_type", std::string("?")),
+                                     event.value("wait_event", std::string("?"))));
+  }
+  std::stable_sort(counted.begin(), counted.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < counted.size() && i < 3; ++i) {
+    parts.push_back(fmt::format("{} {}", counted[i].second, format_number(counted[i].first)));
+  }
+  return parts.empty() ? std::string("none") : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
+std::vector<ServerRow> server_rows(const ReportModel& model) {
+  std::vector<ServerRow> out;
+  for (const auto& row : model.cells) {
+    const json& cell = *row.cell;
+    if (!cell.contains("server_stats") || !cell["server_stats"].is_object()) continue;
+    ServerRow item;
+    item.cell = row.label;
+    // Two decimals: the seeds' rule is about 99% (format_percent would print 99.87% as 100%).
+    const double hit = at(cell, {"summary", "cache_hit_ratio"});
+    item.cache_hit = std::isnan(hit) ? format_number(hit) : fmt::format("{:.2f}%", 100 * hit);
+    item.wal = bytes_text(at(cell, {"summary", "wal_bytes_per_transaction"}));
+    item.checkpoints = checkpoints_text(cell);
+    item.temp = bytes_text(at(cell, {"summary", "temp_bytes_per_request"}));
+    item.server_cpu = format_ms(at(cell, {"summary", "server_cpu_ms_per_request"}));
+    item.client_cpu = format_ms(at(cell, {"summary", "client_cpu_ms_per_request"}));
+    item.waits = waits_text(cell);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace poolbench::report

@@ -1,0 +1,80 @@
+// The report's Server table: per cell, the server's counters over the window as text, in
+// summary.md and index.html alike, and no table for results without server_stats.
+
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "report/markdown_report.hpp"
+#include "report/report_model.hpp"
+#include "unit/report/fixture.hpp"
+
+namespace poolbench::report {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+/// The fixture with server evidence on its first cell only.
+json with_server_stats() {
+  json results = testing::erlang_small();
+  json& cell = results["cells"][0];
+  cell["server_stats"] = {
+      {"bgwriter", {{"checkpoints_timed", 1}, {"checkpoints_req", 1}}},
+      {"wait_events",
+       {{"samples", 5},
+        {"events",
+         {{{"wait_event_type", "Lock"}, {"wait_event", "transactionid"}, {"count", 3}},
+          {{"wait_event_type", "IO"}, {"wait_event", "DataFileRead"}, {"count", 7}},
+          {{"wait_event_type", "LWLock"}, {"wait_event", "WALWrite"}, {"count", 1}},
+          {{"wait_event_type", "Client"}, {"wait_event", "ClientRead"}, {"count", 2}}}}}}};
+  json& summary = cell["summary"];
+  summary["cache_hit_ratio"] = 0.99874;
+  summary["wal_bytes_per_transaction"] = 1536;
+  summary["checkpoints"] = 2;
+  summary["temp_bytes_per_request"] = 0;
+  summary["server_cpu_ms_per_request"] = 0.412;
+  summary["client_cpu_ms_per_request"] = nullptr;  // not measured: a dash
+  return results;
+}
+
+TEST(ServerRows, OneRowPerCellWithServerStatsInItsOwnWords) {
+  const json results = with_server_stats();
+  const ReportModel model = build_model(results, nullptr, "fixture.json");
+  const auto rows = server_rows(model);
+  ASSERT_EQ(rows.size(), 1u);
+  const ServerRow& row = rows[0];
+  EXPECT_EQ(row.cell, model.cells[0].label);
+  EXPECT_EQ(row.cache_hit, "99.87%");  // two decimals: 99% is the seeds' line
+  EXPECT_EQ(row.wal, "1.5kB");
+  EXPECT_EQ(row.checkpoints, "2 (1 requested)");
+  EXPECT_EQ(row.temp, "0B");
+  EXPECT_EQ(row.server_cpu, "0.412");
+  EXPECT_EQ(row.client_cpu, "—");
+  // The three most sampled, most first.
+  EXPECT_EQ(row.waits, "IO:DataFileRead 7, Lock:transactionid 3, Client:ClientRead 2");
+}
+
+TEST(ServerRows, SummaryMdHasAServerSectionOnlyWhenACellHasServerStats) {
+  const json results = with_server_stats();
+  const std::string md = render_summary_md(build_model(results, nullptr, "fixture.json"));
+  EXPECT_THAT(md, HasSubstr("\n## Server\n"));
+  EXPECT_THAT(md, HasSubstr("| 99.87% | 1.5kB | 2 (1 requested) | 0B | 0.412 | — | "
+                            "IO:DataFileRead 7, Lock:transactionid 3, Client:ClientRead 2 |"));
+  const json plain = testing::erlang_small();
+  EXPECT_THAT(render_summary_md(build_model(plain, nullptr, "fixture.json")),
+              Not(HasSubstr("## Server")));
+}
+
+TEST(ServerRows, ACellWhoseSamplesSawNoWaitSaysNone) {
+  json results = with_server_stats();
+  results["cells"][0]["server_stats"]["wait_events"]["events"] = json::array();
+  const auto rows = server_rows(build_model(results, nullptr, "fixture.json"));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].waits, "none");
+}
+
+}  // namespace
+}  // namespace poolbench::report
