@@ -166,6 +166,29 @@ std::vector<double> values_of(const Sample& sample, const MetricDef& metric,
   return values;
 }
 
+/// A server-side metric of one cell, or nullopt when the cell does not have it.
+std::optional<double> server_value(const json& cell, const MetricDef& metric) {
+  const json& summary = detail::at_path(cell, "summary");
+  if (metric.key == "blks_read_per_transaction") {
+    const auto read = detail::number(detail::at_path(cell, "server_stats.database.blks_read"));
+    const auto completed = detail::number(detail::at_path(summary, "completed"));
+    if (!read || !completed || *completed <= 0) return std::nullopt;
+    return *read / *completed;
+  }
+  return detail::number(detail::at_path(summary, metric.key));
+}
+
+/// Every repetition's value of a server-side metric; nullopt when one lacks it.
+std::optional<std::vector<double>> server_values(const Sample& sample, const MetricDef& metric) {
+  std::vector<double> values;
+  for (const json* cell : sample.cells) {
+    const auto value = server_value(*cell, metric);
+    if (!value) return std::nullopt;
+    values.push_back(*value);
+  }
+  return values;
+}
+
 void check_same_cells(const Samples& baseline, const std::string& baseline_source,
                       const Samples& current, const std::string& current_source) {
   const auto unmatched = [](const Samples& from, const Samples& in) {
@@ -246,6 +269,7 @@ Comparison compare_results(const json& baseline, const std::string& baseline_sou
     }
   }
 
+  std::map<std::string, std::size_t> server_skipped;  ///< server-side metric -> cells
   for (const auto& sample : base.list) {
     const Sample& other = cur.list[cur.by_key.at(sample.params.dump())];
     CellComparison cell;
@@ -257,12 +281,29 @@ Comparison compare_results(const json& baseline, const std::string& baseline_sou
       const auto override_it = options.thresholds.find(metric.key);
       const Threshold& threshold =
           override_it != options.thresholds.end() ? override_it->second : metric.default_threshold;
+      if (metric.server_side) {
+        const auto base_values = server_values(sample, metric);
+        const auto cur_values = server_values(other, metric);
+        if (base_values && cur_values) {
+          cell.metrics.push_back(
+              compare_metric(metric, threshold, *base_values, *cur_values, options.alpha));
+        } else {
+          ++server_skipped[metric.key];
+        }
+        continue;
+      }
       const auto base_values = values_of(sample, metric, baseline_source);
       const auto cur_values = values_of(other, metric, current_source);
       cell.metrics.push_back(
           compare_metric(metric, threshold, base_values, cur_values, options.alpha));
     }
     comparison.cells.push_back(std::move(cell));
+  }
+  for (const auto& [key, cells] : server_skipped) {
+    comparison.notes.push_back(fmt::format(
+        "{} not compared in {} of {} cells: a repetition on either side has no value (runs "
+        "with server.stats: false or without server_stats, or no block accesses)",
+        key, cells, base.list.size()));
   }
   if (comparison.thresholds_only()) {
     comparison.notes.push_back(fmt::format(

@@ -148,6 +148,14 @@ const std::vector<MetricDef>& compared_metrics() {
       {"timeout_rate", "fraction", Better::smaller, absolute(0.005)},
       {"drop_rate", "fraction", Better::smaller, absolute(0.001)},
       {"error_rate", "fraction", Better::smaller, absolute(0.001)},
+      // Server-side: what the server did per request. A cache hit ratio moves in fractions
+      // of a percent; blocks read are often 0 (all cached), so +1 block is also needed; CPU
+      // comes from /proc in 10 ms ticks.
+      {"cache_hit_ratio", "fraction", Better::bigger, absolute(0.01), true},
+      {"wal_bytes_per_transaction", "bytes", Better::smaller, relative(0.20), true},
+      {"blks_read_per_transaction", "blocks", Better::smaller, relative_with_floor(0.25, 1.0),
+       true},
+      {"server_cpu_ms_per_request", "ms", Better::smaller, relative(0.20), true},
   };
   return k_metrics;
 }

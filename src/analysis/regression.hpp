@@ -44,10 +44,16 @@ struct MetricDef {
   std::string unit;  ///< "ms", "req/s", "fraction"
   Better better = Better::smaller;
   Threshold default_threshold;
+  /// A server-side metric (from server_stats: results of runs with server.stats): compared
+  /// only for cells whose every repetition has it in both documents, else left out with a
+  /// note. The others are required.
+  bool server_side = false;
 };
 
 /// The metrics `compare` judges, in display order: throughput_rps; latency_ms and
-/// checkout_wait_ms p50, p99, p999; timeout_rate; drop_rate; error_rate.
+/// checkout_wait_ms p50, p99, p999; timeout_rate; drop_rate; error_rate; then the server-side
+/// cache_hit_ratio, wal_bytes_per_transaction, blks_read_per_transaction (server_stats.
+/// database.blks_read / completed) and server_cpu_ms_per_request.
 const std::vector<MetricDef>& compared_metrics();
 /// The metric named `key`, or nullptr.
 const MetricDef* find_metric(std::string_view key);

@@ -46,14 +46,17 @@ baseline, +X absolute in the metric's unit, PCT%,+X both):
   throughput_rps 10%; latency_ms.p50 10%, .p99 15%, .p999 25%;
   checkout_wait_ms.p50 20%,+0.1, .p99 25%,+0.1, .p999 30%,+0.1 (ms);
   timeout_rate +0.005, error_rate (errors / requests) +0.001 and drop_rate (dropped
-  open-loop arrivals / requests) +0.001 (fractions). Cells marked invalid (the load
-  generator fell behind) are left out of the samples.
+  open-loop arrivals / requests) +0.001 (fractions). Server-side, where both documents
+  have server_stats (else left out, with a note): cache_hit_ratio +0.01 (fraction),
+  wal_bytes_per_transaction 20% (bytes), blks_read_per_transaction 25%,+1 (blocks),
+  server_cpu_ms_per_request 20% (ms). Cells marked invalid (the load generator fell
+  behind) are left out of the samples.
 
 Outputs: the table on stdout (--markdown: a pull-request comment instead; --json: the
 full comparison as JSON); --junit FILE: one test case per cell and metric, regressions as
 failures; --benchmark-action PREFIX: PREFIX-smaller.json (latencies, checkout waits,
-timeout, error and drop rates; customSmallerIsBetter) and PREFIX-bigger.json (throughput;
-customBiggerIsBetter) for github-action-benchmark.
+rates and the server-side costs; customSmallerIsBetter) and PREFIX-bigger.json
+(throughput, cache hit ratio; customBiggerIsBetter) for github-action-benchmark.
 
 Examples:
   poolbench compare baseline/ reports/ci

@@ -40,7 +40,7 @@ std::string render_compare_junit(const analysis::Comparison& comparison,
 
 /// github-action-benchmark input for one tool: Better::smaller -> the customSmallerIsBetter
 /// metrics (latencies, checkout waits, timeout and error rates), Better::bigger ->
-/// customBiggerIsBetter (throughput). Values are the current run's medians; names
+/// customBiggerIsBetter (throughput, cache hit ratio). Values are the current run's medians; names
 /// "CELL METRIC".
 nlohmann::json benchmark_action_json(const analysis::Comparison& comparison,
                                      analysis::Better better);

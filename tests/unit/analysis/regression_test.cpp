@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -323,8 +324,60 @@ TEST(CompareResults, MatchesCellsByParamsWhateverTheirOrderAndRepetitionCounts) 
   EXPECT_EQ(comparison.cells[0].label, "pool.pool_size=5");
   EXPECT_EQ(comparison.cells[0].baseline_repetitions, 5);
   EXPECT_EQ(comparison.cells[0].current_repetitions, 3);
-  EXPECT_EQ(comparison.cells[0].metrics.size(), compared_metrics().size());
+  // Every required metric; the server-side ones need server_stats, which these lack.
+  const auto required = std::count_if(compared_metrics().begin(), compared_metrics().end(),
+                                      [](const MetricDef& m) { return !m.server_side; });
+  EXPECT_EQ(comparison.cells[0].metrics.size(), static_cast<std::size_t>(required));
   EXPECT_FALSE(comparison.thresholds_only());
+}
+
+/// Adds server evidence to every cell: `wal` bytes per request, `hit` cache hit ratio,
+/// `read` blocks read per request (1000 requests), each with +-2% noise.
+void add_server_side(nlohmann::json& results, double wal, double hit, double read,
+                     std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> noise(0.98, 1.02);
+  for (auto& cell : results["cells"]) {
+    cell["summary"]["completed"] = 1000;
+    cell["summary"]["wal_bytes_per_transaction"] = wal * noise(rng);
+    cell["summary"]["cache_hit_ratio"] = std::min(1.0, hit * noise(rng));
+    cell["summary"]["server_cpu_ms_per_request"] = 0.5 * noise(rng);
+    cell["server_stats"]["database"]["blks_read"] = 1000 * read * noise(rng);
+  }
+}
+
+TEST(CompareResults, ServerSideShiftsAreMetricsOfTheirOwn) {
+  std::mt19937_64 rng(11);
+  auto baseline = synthetic_results("ci", k_cells, 5, 0.01, rng);
+  auto current = synthetic_results("ci", k_cells, 5, 0.01, rng);
+  add_server_side(baseline, 800, 0.999, 40, rng);
+  add_server_side(current, 1200, 0.95, 120, rng);  // +50% WAL, -5 points hits, 3x reads
+  const auto comparison = compare_results(baseline, "base.json", current, "cur.json", {});
+  for (const auto& cell : comparison.cells) {
+    std::set<std::string> regressed;
+    for (const auto& m : cell.metrics) {
+      if (m.verdict == Verdict::regressed) regressed.insert(m.metric);
+    }
+    EXPECT_EQ(regressed, (std::set<std::string>{"wal_bytes_per_transaction", "cache_hit_ratio",
+                                                "blks_read_per_transaction"}))
+        << cell.label;
+  }
+  EXPECT_TRUE(comparison.notes.empty());
+}
+
+TEST(CompareResults, ServerSideMetricsAreLeftOutWithANoteWhenADocumentHasNone) {
+  std::mt19937_64 rng(12);
+  auto baseline = synthetic_results("ci", k_cells, 5, 0.01, rng);
+  const auto current = synthetic_results("ci", k_cells, 5, 0.01, rng);
+  add_server_side(baseline, 800, 0.999, 40, rng);
+  const auto comparison = compare_results(baseline, "base.json", current, "cur.json", {});
+  for (const auto& m : comparison.cells[0].metrics)
+    EXPECT_FALSE(find_metric(m.metric)->server_side);
+  ASSERT_FALSE(comparison.notes.empty());
+  bool noted = false;
+  for (const auto& note : comparison.notes) {
+    noted = noted || note.starts_with("wal_bytes_per_transaction not compared in 3 of 3 cells");
+  }
+  EXPECT_TRUE(noted) << comparison.notes[0];
 }
 
 TEST(CompareResults, ThresholdOverridesReplaceTheDefaults) {
