@@ -10,6 +10,8 @@
 # and it varies with how many seconds each run lasted (machine load). The last column shows
 # poolbench's figure without it (Recorder::close_current, inclusive, taken out of both runs).
 #   ROUNDS=3 BINARY=build/poolbench bench/instructions-vs-pgbench.sh
+# PROTOCOL=simple|extended|prepared (default prepared) sets pgbench -M and poolbench's
+# workload.protocol alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/start-server.sh
@@ -21,6 +23,14 @@ pgbench=${pgbench:-$(command -v pgbench)}
 small=1000
 large=3000
 rounds=${ROUNDS:-3}
+protocol=${PROTOCOL:-prepared}
+# The libpq call that marks the client thread's profile under each protocol.
+case $protocol in
+  simple) marker='PQsendQuery\b' ;;
+  extended) marker=PQsendQueryParams ;;
+  prepared) marker=PQsendQueryPrepared ;;
+  *) echo "PROTOCOL: '$protocol' is not a pgbench -M mode (simple, extended or prepared)" >&2; exit 2 ;;
+esac
 
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -68,27 +78,28 @@ pb_per=()
 pb_bare=()
 for round in $(seq 1 "$rounds"); do
   for n in $small $large; do
-    callgrind "$work/pgbench-$round-$n" "$pgbench" -n -S -M prepared -c 1 -j 1 -t "$n" "$dsn"
+    callgrind "$work/pgbench-$round-$n" "$pgbench" -n -S -M "$protocol" -c 1 -j 1 -t "$n" "$dsn"
     callgrind "$work/poolbench-$round-$n" "$binary" run scenarios/select_only.yaml --dsn "$dsn" \
       --quiet --threads 1 --set workload.clients=1 --set pool.pool_size=1 \
       --set pool.max_overflow=0 --set workload.transactions="$n" --set workload.warmup=0s \
+      --set workload.protocol="$protocol" \
       --out "$work/out-$round-$n"
   done
-  pg_small=$(thread_ir "$work/pgbench-$round-$small" PQsendQueryPrepared)
-  pg_large=$(thread_ir "$work/pgbench-$round-$large" PQsendQueryPrepared)
-  pb_small=$(thread_ir "$work/poolbench-$round-$small" PQsendQueryPrepared)
-  pb_large=$(thread_ir "$work/poolbench-$round-$large" PQsendQueryPrepared)
+  pg_small=$(thread_ir "$work/pgbench-$round-$small" "$marker")
+  pg_large=$(thread_ir "$work/pgbench-$round-$large" "$marker")
+  pb_small=$(thread_ir "$work/poolbench-$round-$small" "$marker")
+  pb_large=$(thread_ir "$work/poolbench-$round-$large" "$marker")
   pg_per+=("$(( (pg_large - pg_small) / (large - small) ))")
   pb_per+=("$(( (pb_large - pb_small) / (large - small) ))")
-  ps_small=$(per_second_ir "$(thread_file "$work/poolbench-$round-$small" PQsendQueryPrepared)")
-  ps_large=$(per_second_ir "$(thread_file "$work/poolbench-$round-$large" PQsendQueryPrepared)")
+  ps_small=$(per_second_ir "$(thread_file "$work/poolbench-$round-$small" "$marker")")
+  ps_large=$(per_second_ir "$(thread_file "$work/poolbench-$round-$large" "$marker")")
   pb_bare+=("$(( (pb_large - ps_large - pb_small + ps_small) / (large - small) ))")
 done
 pg=$(printf '%s\n' "${pg_per[@]}" | median)
 pb=$(printf '%s\n' "${pb_per[@]}" | median)
 bare=$(printf '%s\n' "${pb_bare[@]}" | median)
 printf '%-28s %14s   %s\n' "client thread" "Ir per request" "(median of $rounds; each round)"
-printf '%-28s %14.0f   %s\n' "pgbench -S -M prepared -c 1" "$pg" "${pg_per[*]}"
+printf '%-28s %14.0f   %s\n' "pgbench -S -M $protocol -c 1" "$pg" "${pg_per[*]}"
 printf '%-28s %14.0f   %s\n' "poolbench select_only" "$pb" "${pb_per[*]}"
 printf '%-28s %14.0f   %s\n' "  without per-second work" "$bare" "${pb_bare[*]}"
 awk -v a="$pb" -v b="$pg" 'BEGIN {printf "%-28s %14.2f   (target <= 1.00)\n", "ratio poolbench / pgbench", a / b}'

@@ -170,6 +170,33 @@ bool PgConnection::send_params(const std::string& sql,
                                       m_param_ptrs.data(), nullptr, nullptr, 0));
 }
 
+bool PgConnection::send_unnamed_raw(const char* sql, int count,
+                                    const char* const* values) noexcept {
+  if (pending() || !m_conn) return false;
+  return begin_send(
+      PQsendQueryParams(m_conn.get(), sql, count, nullptr, values, nullptr, nullptr, 0));
+}
+
+bool PgConnection::append_literal(std::string& out, std::string_view value) noexcept {
+  if (!m_conn) return false;
+  try {
+    // PQescapeStringConn writes at most 2 * length bytes and a NUL: room for them after
+    // the opening quote, then cut to what it wrote. With standard_conforming_strings on it
+    // doubles quotes only; off, backslashes too (the server then reads escapes in '...').
+    const std::size_t start = out.size();
+    out.resize(start + 2 * value.size() + 2);
+    out[start] = '\'';
+    int error = 0;
+    const std::size_t written = PQescapeStringConn(m_conn.get(), out.data() + start + 1,
+                                                   value.data(), value.size(), &error);
+    out.resize(start + 1 + written);
+    out += '\'';
+    return error == 0;
+  } catch (...) {
+    return false;
+  }
+}
+
 void PgConnection::keep_results(KeptResults* into) noexcept {
   into->results.clear();
   m_keep = into;

@@ -76,6 +76,10 @@ class PgConnection final : public StatementConnection {
   bool send_simple_query(const char* sql) noexcept override;
   /// Sends `sql` with the extended protocol and text parameters (unnamed statement).
   bool send_params(const std::string& sql, std::span<const std::string> params) noexcept;
+  /// The same with libpq's own parameter array (`values[i]` NULL = SQL NULL).
+  bool send_unnamed_raw(const char* sql, int count, const char* const* values) noexcept override;
+  /// PQescapeStringConn between quotes.
+  bool append_literal(std::string& out, std::string_view value) noexcept override;
   void keep_results(KeptResults* into) noexcept override;
   /// The socket to wait on for readability while busy; -1 when the connection is dead.
   int socket() const noexcept override;

@@ -18,11 +18,14 @@
 // database.
 // No libpq type appears here.
 //
-// One statement, non-blocking:
-//   send_prepare(name, sql)                once per connection and name (is_prepared()
-//                                          false), waited for like a statement
-//   send_prepared_raw(name, n, values)     false: the outcome is ready at once (an error,
-//                                          or an in-process fake that answers at send time)
+// One statement, non-blocking, by the scenario's workload.protocol:
+//   prepared: send_prepare(name, sql)      once per connection and name (is_prepared()
+//                                          false), waited for like a statement; then
+//             send_prepared_raw(name, n, values)   false: the outcome is ready at once (an
+//                                          error, or an in-process fake that answers at send
+//                                          time)
+//   extended: send_unnamed_raw(sql, n, values)
+//   simple:   send_simple_query(text), the values put in by append_literal()
 //   wait until socket() is readable, consume() until done, take_outcome()
 // The pool's own round trips go the same way: send_simple_query("SELECT 1") for a pre-ping,
 // send_simple_query("ROLLBACK") for the reset on check-in. A connection is opened without
@@ -87,6 +90,17 @@ class StatementConnection : public pool::Connection {
   /// (take_outcome()) with the error. Precondition: prepare(name, ...) succeeded.
   virtual bool send_prepared_raw(const std::string& name, int count,
                                  const char* const* values) noexcept = 0;
+  /// Sends `sql` (with $n placeholders) as the unnamed statement with text parameters, as
+  /// send_prepared_raw() sends a prepared one: parsed, bound and run in one send, every
+  /// time (pgbench -M extended). Same contract as send_prepared_raw(), with no preparation
+  /// needed.
+  virtual bool send_unnamed_raw(const char* sql, int count, const char* const* values) noexcept = 0;
+  /// Appends `value` to `out` as an SQL string literal, quotes included, quoted as this
+  /// connection's server reads it (libpq's PQescapeStringConn: the client encoding and
+  /// standard_conforming_strings). For the simple protocol's statements with their values
+  /// in the text. Does not allocate once `out` has the capacity. False when `value` is not
+  /// valid in the client encoding or memory ran out (`out` then holds a partial literal).
+  virtual bool append_literal(std::string& out, std::string_view value) noexcept = 0;
   /// Keeps the results of the next send in `into` (cleared first) until its outcome is
   /// taken; `into` must outlive that. Without a call, results are counted, not kept. The
   /// default keeps nothing (a connection with no rows to give).

@@ -263,6 +263,11 @@ std::vector<KeySpec> workload_keys() {
        enum_setter<ArrivalProcess>(
            [](Scenario& s) -> ArrivalProcess& { return s.workload.arrival; },
            {{"poisson", ArrivalProcess::poisson}, {"uniform", ArrivalProcess::uniform}})},
+      {"workload.protocol", "simple, extended or prepared",
+       enum_setter<QueryProtocol>([](Scenario& s) -> QueryProtocol& { return s.workload.protocol; },
+                                  {{"simple", QueryProtocol::simple},
+                                   {"extended", QueryProtocol::extended},
+                                   {"prepared", QueryProtocol::prepared}})},
       {"workload.max_in_flight", "a whole number >= 1",
        int_setter([](Scenario& s) -> int& { return s.workload.max_in_flight; }, 1,
                   k_max_in_flight)},
@@ -490,6 +495,17 @@ std::string_view to_string(LoadMode mode) noexcept {
 std::string_view to_string(ArrivalProcess arrival) noexcept {
   return arrival == ArrivalProcess::uniform ? "uniform" : "poisson";
 }
+std::string_view to_string(QueryProtocol protocol) noexcept {
+  switch (protocol) {
+    case QueryProtocol::simple:
+      return "simple";
+    case QueryProtocol::extended:
+      return "extended";
+    case QueryProtocol::prepared:
+      break;
+  }
+  return "prepared";
+}
 std::string_view to_string(CheckoutMode checkout) noexcept {
   return checkout == CheckoutMode::per_statement ? "per_statement" : "per_request";
 }
@@ -551,6 +567,7 @@ nlohmann::json workload_json(const Scenario& s) {
     workload["duration"] = format_duration(s.workload.duration);
   }
   workload["mix"] = s.workload.mix.empty() ? k_no_mix : s.workload.mix;
+  workload["protocol"] = to_string(s.workload.protocol);
   // Only when given: older results (and their --resume hash) stay as they were.
   if (!s.workload.environment.empty()) workload["environment"] = s.workload.environment;
   return workload;

@@ -17,6 +17,11 @@ namespace poolbench::scenario {
 /// (`replay:`, docs/capture.md).
 enum class LoadMode { closed, open, replay };
 enum class ArrivalProcess { poisson, uniform };
+/// How a script's statements reach the server (pgbench's -M): `prepared` parses each once
+/// per connection (PQprepare, then PQsendQueryPrepared), `extended` sends the unnamed
+/// statement with its parameters each time (PQsendQueryParams: a parse per statement),
+/// `simple` sends the text with the values quoted into it (PQsendQuery).
+enum class QueryProtocol { simple, extended, prepared };
 enum class CheckoutMode { per_request, per_statement };
 enum class ServerAuth { scram, trust };
 
@@ -113,6 +118,7 @@ struct Scenario {
     /// ("production", "development+testing"), or empty ("none"): the analysis judges an
     /// environment row only where the scenario names it.
     std::string environment;
+    QueryProtocol protocol = QueryProtocol::prepared;  ///< scripts' statements (not replay)
   } workload;
 
   /// `replay:` (workload.mode: replay): the trace `poolbench capture --log` wrote.
@@ -245,6 +251,7 @@ nlohmann::json to_json(const Scenario& scenario);
 
 std::string_view to_string(LoadMode mode) noexcept;
 std::string_view to_string(ArrivalProcess arrival) noexcept;
+std::string_view to_string(QueryProtocol protocol) noexcept;
 std::string_view to_string(CheckoutMode checkout) noexcept;
 std::string_view to_string(ServerAuth auth) noexcept;
 

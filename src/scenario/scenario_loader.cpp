@@ -412,6 +412,12 @@ void validate_replay(const Scenario& s) {
         "workload.duration)",
         origin_of(s, "workload.transactions")));
   }
+  if (s.workload.protocol != QueryProtocol::prepared) {
+    throw InputError(fmt::format(
+        "{}: workload.protocol: not used by workload.mode: replay (a trace's statements are "
+        "sent as captured: with parameters prepared, without by the simple protocol); remove it",
+        origin_of(s, "workload.protocol")));
+  }
   check_trace(replay_trace_path(s));  // throws InputError naming trace:line
 }
 

@@ -186,17 +186,15 @@ class ScriptParser {
     for (const ScannedVariable& var : item.variables) {
       const auto slot = resolve(var.name);
       if (!slot) error(item.position_of(var.offset), undefined_variable_message(var.name));
-      if (command.compound) {
-        command.simple_text.append(item.text, copied, var.offset - copied);
-        command.param_offsets.push_back(command.simple_text.size());
-      }
+      command.simple_text.append(item.text, copied, var.offset - copied);
+      command.param_offsets.push_back(command.simple_text.size());
       command.text.append(item.text, copied, var.offset - copied);
       command.param_slots.push_back(*slot);
       command.text += fmt::format("${}", command.param_slots.size());
       copied = var.offset + var.length;
     }
     command.text.append(item.text, copied);
-    if (command.compound) command.simple_text.append(item.text, copied);
+    command.simple_text.append(item.text, copied);
     if (command.param_slots.size() > 65535) {
       error(item.start, "statement has too many parameters (at most 65535)");
     }

@@ -61,8 +61,9 @@ struct SqlCommand {
                            ///< PREPARE TRANSACTION (not ROLLBACK TO, ... AND CHAIN, ...
                            ///< PREPARED)
   bool compound = false;   ///< parts joined by `\;`: sent with the simple protocol
-  /// compound only: the text without its variable references, and where each parameter's
-  /// text goes in it (ascending; one per param_slots entry).
+  /// The text without its variable references, and where each parameter's text goes in it
+  /// (ascending; one per param_slots entry): what the simple protocol sends, the values put
+  /// in their places.
   std::string simple_text;
   std::vector<std::size_t> param_offsets;
   Capture capture = Capture::none;

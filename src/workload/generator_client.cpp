@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "pg/errors.hpp"
 #include "workload/generator_internal.hpp"
 
@@ -208,8 +210,7 @@ void Client::send(const script::SqlCommand& command) {
   // to be prepared there without a look-up by name.
   const bool known_prepared =
       connection.serial() == m_prepared_serial && &command == m_prepared_command;
-  if (!replays_simple() && !command.compound && !known_prepared &&
-      !connection.is_prepared(command.prepared_name)) {
+  if (prepares(command) && !known_prepared && !connection.is_prepared(command.prepared_name)) {
     // Once per connection and statement: the parse may wait for a lock (a stalled table),
     // so it is waited for on the loop like the statement itself.
     m_preparing = &command;
@@ -231,19 +232,58 @@ void Client::send(const script::SqlCommand& command) {
   send_script_statement(command, connection);
 }
 
+bool Client::prepares(const script::SqlCommand& command) const noexcept {
+  if (command.compound) return false;
+  if (m_worker.shared.replay != nullptr) return !replays_simple();
+  return m_worker.shared.scenario.workload.protocol == scenario::QueryProtocol::prepared;
+}
+
+bool Client::render_quoted(const script::SqlCommand& command, pg::StatementConnection& connection) {
+  if (!m_params.render(command, m_state)) return false;
+  m_simple_sql.clear();
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < command.param_offsets.size(); ++i) {
+    const std::size_t offset = command.param_offsets[i];
+    m_simple_sql.append(command.simple_text, copied, offset - copied);
+    copied = offset;
+    if (m_params.is_null(i)) {
+      m_simple_sql += "NULL";
+    } else if (!connection.append_literal(m_simple_sql, m_params.value(i))) {
+      m_state.set_error(
+          fmt::format("SQL (line {}): parameter {} cannot be quoted (not valid in "
+                      "the connection's client encoding)",
+                      command.line, i + 1));
+      return false;
+    }
+  }
+  m_simple_sql.append(command.simple_text, copied);
+  return true;
+}
+
 void Client::send_script_statement(const script::SqlCommand& command,
                                    pg::StatementConnection& connection) {
-  const bool rendered = command.compound ? render_simple(command, m_state, m_simple_sql)
-                                         : m_params.render(command, m_state);
+  const scenario::QueryProtocol protocol = m_worker.shared.scenario.workload.protocol;
+  bool rendered = false;
+  if (command.compound) {
+    rendered = render_simple(command, m_state, m_simple_sql);
+  } else if (protocol == scenario::QueryProtocol::simple) {
+    rendered = render_quoted(command, connection);
+  } else {
+    rendered = m_params.render(command, m_state);
+  }
   if (!rendered) {
     finish(RequestOutcome::failed, k_sqlstate_script_error);
     return;
   }
   if (command.capture != script::Capture::none) connection.keep_results(&m_results);
-  const bool sent = command.compound
-                        ? connection.send_simple_query(m_simple_sql.c_str())
-                        : connection.send_prepared_raw(command.prepared_name, m_params.count(),
-                                                       m_params.values());
+  bool sent = false;
+  if (command.compound || protocol == scenario::QueryProtocol::simple) {
+    sent = connection.send_simple_query(m_simple_sql.c_str());
+  } else if (protocol == scenario::QueryProtocol::extended) {
+    sent = connection.send_unnamed_raw(command.text.c_str(), m_params.count(), m_params.values());
+  } else {
+    sent = connection.send_prepared_raw(command.prepared_name, m_params.count(), m_params.values());
+  }
   if (!sent) {
     on_statement_done(connection.take_outcome());
     return;

@@ -150,6 +150,13 @@ class Client final : public Task {
   /// Replay: the statement just stepped to (m_pc - 1) goes as a simple query.
   bool replays_simple() const noexcept;
   void send(const script::SqlCommand& command);
+  /// Whether `command` runs as a prepared statement (prepared first on each connection):
+  /// workload.protocol prepared, not compound; in a replay, a statement with parameters.
+  bool prepares(const script::SqlCommand& command) const noexcept;
+  /// workload.protocol simple: `command`'s text with each value quoted for `connection`
+  /// (NULL as NULL) into m_simple_sql. False (message in m_state.error()) when a variable
+  /// is unset or a value cannot be quoted.
+  bool render_quoted(const script::SqlCommand& command, pg::StatementConnection& connection);
   /// Renders a script's statement (parameters, or a compound's text) and sends it.
   void send_script_statement(const script::SqlCommand& command,
                              pg::StatementConnection& connection);
@@ -217,7 +224,7 @@ class Client final : public Task {
   std::size_t m_pool_index = 0;
   script::ClientState m_state;
   script::ParamValues m_params;
-  std::string m_simple_sql;   // a compound statement's text
+  std::string m_simple_sql;   // a compound or simple-protocol statement's text
   pg::KeptResults m_results;  // the results of a statement followed by \gset or \aset
   std::string m_name_buffer;  // a variable's name while storing results
   Phase m_phase = Phase::idle;

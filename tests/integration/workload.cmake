@@ -4,6 +4,11 @@ poolbench_add_gtest(integration_generator
   SOURCES workload/connection_work_test.cpp
   LABELS integration TIMEOUT 300)
 
+# workload.protocol: what the server saw under each protocol, values quoted in simple mode.
+poolbench_add_gtest(integration_protocol
+  SOURCES workload/protocol_test.cpp
+  LABELS integration TIMEOUT 300)
+
 # Scripts run by poolbench and by the real pgbench on the same server give the same tables.
 poolbench_add_gtest(integration_script_conformance
   SOURCES workload/script_conformance_test.cpp

@@ -135,6 +135,8 @@ FakeServerStats FakeServer::stats() const noexcept {
   stats.connect_failures = m_connect_failures.load(relaxed);
   stats.prepares = m_prepares.load(relaxed);
   stats.statements = m_statements.load(relaxed);
+  stats.unnamed_statements = m_unnamed_statements.load(relaxed);
+  stats.simple_statements = m_simple_statements.load(relaxed);
   stats.failures = m_failures.load(relaxed);
   stats.rollbacks = m_rollbacks.load(relaxed);
   stats.pings = m_pings.load(relaxed);
@@ -284,23 +286,61 @@ bool FakeServerConnection::send_prepared_raw(const std::string& name, int /*coun
                       : lost_connection();
       return false;
     }
-    m_server.count_statement();
-    const std::thread::id thread = std::this_thread::get_id();
-    if (m_last_thread != std::thread::id{} && m_last_thread != thread) {
-      m_server.m_thread_changes.fetch_add(1, std::memory_order_relaxed);
-    }
-    m_last_thread = thread;
-    m_pending_effect = prepared->effect;
-    if (draw_failure()) {
-      m_server.m_failures.fetch_add(1, std::memory_order_relaxed);
-      const std::string& sqlstate = m_server.m_options.failure_sqlstate;
-      m_failure =
-          pg::classify_statement_error(sqlstate, false, "ERROR:  injected failure " + sqlstate);
-    }
+    start_statement(prepared->effect);
   } catch (const std::bad_alloc&) {
     m_failure = client_error({});
   }
   return dispatch(m_server.m_options.service_time);
+}
+
+bool FakeServerConnection::send_unnamed_raw(const char* sql, int /*count*/,
+                                            const char* const* /*values*/) noexcept {
+  if (m_pending) return false;
+  m_pending = true;
+  m_done = false;
+  try {
+    if (m_broken) {
+      m_done = true;
+      m_failure = lost_connection();
+      return false;
+    }
+    m_server.m_unnamed_statements.fetch_add(1, std::memory_order_relaxed);
+    start_statement(effect_of(sql));
+  } catch (const std::bad_alloc&) {
+    m_failure = client_error({});
+  }
+  return dispatch(m_server.m_options.service_time);
+}
+
+bool FakeServerConnection::append_literal(std::string& out, std::string_view value) noexcept {
+  // standard_conforming_strings on (PostgreSQL's default): quotes doubled, nothing else.
+  try {
+    out += '\'';
+    for (const char c : value) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    out += '\'';
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+void FakeServerConnection::start_statement(Effect effect) {
+  m_server.count_statement();
+  const std::thread::id thread = std::this_thread::get_id();
+  if (m_last_thread != std::thread::id{} && m_last_thread != thread) {
+    m_server.m_thread_changes.fetch_add(1, std::memory_order_relaxed);
+  }
+  m_last_thread = thread;
+  m_pending_effect = effect;
+  if (draw_failure()) {
+    m_server.m_failures.fetch_add(1, std::memory_order_relaxed);
+    const std::string& sqlstate = m_server.m_options.failure_sqlstate;
+    m_failure =
+        pg::classify_statement_error(sqlstate, false, "ERROR:  injected failure " + sqlstate);
+  }
 }
 
 bool FakeServerConnection::send_simple_query(const char* sql) noexcept {
@@ -315,7 +355,7 @@ bool FakeServerConnection::send_simple_query(const char* sql) noexcept {
     }
     const auto [first, second] = leading_words(sql);
     const FakeServerOptions& options = m_server.m_options;
-    if (first == "SELECT") {
+    if (std::strcmp(sql, "SELECT 1") == 0) {
       m_pending_simple = Simple::ping;
       m_server.m_pinging.fetch_add(1, std::memory_order_relaxed);
       m_server.m_pings.fetch_add(1, std::memory_order_relaxed);
@@ -328,15 +368,10 @@ bool FakeServerConnection::send_simple_query(const char* sql) noexcept {
       if (m_in_transaction) m_server.m_rollbacks.fetch_add(1, std::memory_order_relaxed);
       return dispatch(options.rollback_time);
     }
-    // Any other simple query (a replayed trace's BEGIN or COMMIT): a statement.
-    m_server.count_statement();
-    m_pending_effect = effect_of(sql);
-    if (draw_failure()) {
-      m_server.m_failures.fetch_add(1, std::memory_order_relaxed);
-      const std::string& sqlstate = options.failure_sqlstate;
-      m_failure =
-          pg::classify_statement_error(sqlstate, false, "ERROR:  injected failure " + sqlstate);
-    }
+    // Any other simple query (a replayed trace's BEGIN or COMMIT, a statement of
+    // workload.protocol simple): a statement.
+    m_server.m_simple_statements.fetch_add(1, std::memory_order_relaxed);
+    start_statement(effect_of(sql));
   } catch (const std::bad_alloc&) {
     m_failure = client_error({});
   }

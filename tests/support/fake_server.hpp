@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -52,11 +53,13 @@ struct FakeServerOptions {
 struct FakeServerStats {
   std::uint64_t connects = 0;
   std::uint64_t connect_failures = 0;
-  std::uint64_t prepares = 0;    ///< statements prepared (once per connection and name)
-  std::uint64_t statements = 0;  ///< statements sent
-  std::uint64_t failures = 0;    ///< statements answered with the injected error
-  std::uint64_t rollbacks = 0;   ///< rollbacks (either form) that ended a transaction or a send
-  std::uint64_t pings = 0;       ///< pre-pings (either form)
+  std::uint64_t prepares = 0;            ///< statements prepared (once per connection and name)
+  std::uint64_t statements = 0;          ///< statements sent (every protocol; not pings or resets)
+  std::uint64_t unnamed_statements = 0;  ///< of which sent as unnamed (send_unnamed_raw)
+  std::uint64_t simple_statements = 0;   ///< of which sent as simple queries
+  std::uint64_t failures = 0;            ///< statements answered with the injected error
+  std::uint64_t rollbacks = 0;  ///< rollbacks (either form) that ended a transaction or a send
+  std::uint64_t pings = 0;      ///< pre-pings (either form)
   /// Statements sent while a connect (either form) of this server was in progress, while
   /// a pre-ping was, and while a rollback was: zero when that work stalls the threads that
   /// send (one thread).
@@ -105,6 +108,8 @@ class FakeServer final : public pg::AsyncConnectionFactory {
   std::atomic<std::uint64_t> m_connect_failures{0};
   std::atomic<std::uint64_t> m_prepares{0};
   std::atomic<std::uint64_t> m_statements{0};
+  std::atomic<std::uint64_t> m_unnamed_statements{0};
+  std::atomic<std::uint64_t> m_simple_statements{0};
   std::atomic<std::uint64_t> m_failures{0};
   std::atomic<std::uint64_t> m_rollbacks{0};
   std::atomic<std::uint64_t> m_pings{0};
@@ -145,9 +150,13 @@ class FakeServerConnection final : public pg::StatementConnection {
   bool send_prepare(const std::string& name, const std::string& sql) noexcept override;
   bool send_prepared_raw(const std::string& name, int count,
                          const char* const* values) noexcept override;
-  /// `SELECT 1` is a pre-ping (ping_time), `ROLLBACK` a rollback (rollback_time), anything
-  /// else a statement (service_time).
+  /// Exactly `SELECT 1` is a pre-ping (ping_time), `ROLLBACK` a rollback (rollback_time),
+  /// anything else a statement (service_time).
   bool send_simple_query(const char* sql) noexcept override;
+  /// A statement (service_time), whatever `sql` says but its first word.
+  bool send_unnamed_raw(const char* sql, int count, const char* const* values) noexcept override;
+  /// Quotes as a server with standard_conforming_strings on: quotes doubled.
+  bool append_literal(std::string& out, std::string_view value) noexcept override;
   int socket() const noexcept override { return m_fd.get(); }
   pg::Progress consume() noexcept override;
   pg::StatementOutcome take_outcome() noexcept override;
@@ -166,6 +175,9 @@ class FakeServerConnection final : public pg::StatementConnection {
 
   const Prepared* find(const std::string& name) const noexcept;
   bool draw_failure() noexcept;
+  /// Counts a statement sent and draws its failure; `effect` on success. May throw
+  /// bad_alloc.
+  void start_statement(Effect effect);
   /// Makes the descriptor readable after `time` (at once when 0); false on failure.
   bool arm(std::chrono::microseconds time) noexcept;
   /// Sends what was set up (m_pending_effect, m_failure): `time` until the answer.
