@@ -12,7 +12,7 @@
 namespace poolbench::analysis {
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 
 /// One cell as the budget statements see it: the budget's arithmetic and what happened.
 struct BudgetCell {

@@ -27,7 +27,7 @@ std::string seconds_text(double s) {
 }
 
 /// "50ms", "0.2s", "1.5s": for the text output.
-std::string duration_text(double s) {
+std::string duration_text_s(double s) {
   if (s < 1) return fmt::format("{:g}ms", s * 1000);
   return fmt::format("{:g}s", s);
 }
@@ -106,14 +106,14 @@ void add_warnings(Plan& plan) {
     plan.warnings.push_back(fmt::format(
         "--request-time {} is shorter than its queries ({} x {}); the formula then needs more "
         "connections than requests in flight",
-        duration_text(plan.request_time_s), in.queries_per_request,
-        duration_text(in.query_time_s)));
+        duration_text_s(plan.request_time_s), in.queries_per_request,
+        duration_text_s(in.query_time_s)));
   }
   if (in.slo_p99_s && *in.slo_p99_s <= plan.request_time_s) {
     plan.warnings.push_back(fmt::format(
         "--slo-p99 {} leaves no room for waiting after a {} request: sized so that at most 1% "
         "of checkouts wait at all",
-        duration_text(*in.slo_p99_s), duration_text(plan.request_time_s)));
+        duration_text_s(*in.slo_p99_s), duration_text_s(plan.request_time_s)));
   }
   if (!plan.erlang_servers) {
     plan.warnings.push_back("Erlang C: no pool of up to 100000 connections meets the targets");
@@ -240,19 +240,19 @@ std::string plan_text(const Plan& plan) {
   auto line = [&out](const std::string& text) { out += text + "\n"; };
   const bool split = in.instances > 1;
   line(fmt::format("load: {:g} req/s x {} = {:g} concurrent requests{}", in.rps,
-                   duration_text(plan.request_time_s), plan.concurrency,
+                   duration_text_s(plan.request_time_s), plan.concurrency,
                    in.request_time_s ? "" : " (request time = queries x query time)"));
   if (split) {
     line(fmt::format("per instance ({} instances, one pool each): {:g} req/s, {:g} concurrent",
                      in.instances, plan.instance_rps, plan.instance_concurrency));
   }
   line(fmt::format("connection held per request: {} x {} = {}", in.queries_per_request,
-                   duration_text(in.query_time_s), duration_text(plan.hold_s)));
+                   duration_text_s(in.query_time_s), duration_text_s(plan.hold_s)));
   line("");
   line(fmt::format(
       "seeds' formula: {:g} concurrent x {} / {} = {:g} connections{}\n"
       "  + 20% headroom: pool_size {} + max_overflow {}",
-      plan.instance_concurrency, duration_text(plan.hold_s), duration_text(plan.request_time_s),
+      plan.instance_concurrency, duration_text_s(plan.hold_s), duration_text_s(plan.request_time_s),
       plan.connections_needed, split ? " per instance" : "", plan.seeds_split.pool_size,
       plan.seeds_split.max_overflow));
   const auto& row = plan.tier_row;
@@ -268,7 +268,7 @@ std::string plan_text(const Plan& plan) {
     erlang += fmt::format(
         "; {} keep the p99 checkout wait within the p99 SLO {}",
         plan.erlang_servers_for_slo ? std::to_string(*plan.erlang_servers_for_slo) : "none",
-        duration_text(*in.slo_p99_s));
+        duration_text_s(*in.slo_p99_s));
   }
   line(erlang);
   line("");

@@ -21,7 +21,7 @@
 namespace poolbench::analysis {
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 
 /// A summary number at a dotted path ("checkout_wait_ms.p99"), 0 when absent.
 double summary_number(const json& cell, std::string_view path) {

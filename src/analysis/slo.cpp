@@ -18,7 +18,7 @@ double number_or_zero(const json& object, const char* path) {
 }
 
 /// "50ms" for 50.0: the limit as the scenario spells durations.
-std::string duration_text(double ms) {
+std::string duration_text_ms(double ms) {
   return util::format_duration(std::chrono::microseconds(std::llround(ms * 1000)));
 }
 
@@ -63,7 +63,7 @@ std::vector<SloMiss> slo_misses(const SloLimits& limits, const json& summary) {
   if (limits.p99_latency_ms && m.p99_latency_ms > *limits.p99_latency_ms) {
     misses.push_back({"p99_latency", *limits.p99_latency_ms, m.p99_latency_ms,
                       fmt::format("slo.p99_latency: limit {}, measured {:.2f}ms",
-                                  duration_text(*limits.p99_latency_ms), m.p99_latency_ms)});
+                                  duration_text_ms(*limits.p99_latency_ms), m.p99_latency_ms)});
   }
   if (limits.drop_rate && m.drop_rate > *limits.drop_rate) {
     misses.push_back(

@@ -19,10 +19,10 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage =
+constexpr const char* k_capture_usage =
     "poolbench capture (--log FILE... | --dsn URL [--window 60s] [--top N]) --out DIR";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_capture_help_tail = R"(
 Two forms, both writing DIR/scenario.yaml:
 
 --log FILE...  PostgreSQL server logs (csvlog, or stderr logs) cut into requests, one per
@@ -127,7 +127,8 @@ int capture_command(const std::vector<std::string>& args, Io io) {
       "redact", "replace every literal value (see below)");
   const auto values = parse_options("capture", options, {}, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_capture_usage, fmt::streamed(options),
+               k_capture_help_tail);
     return 0;
   }
   if (!values.count("out")) {
@@ -153,7 +154,7 @@ int capture_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command capture_command_entry() {
-  return Command{"capture", k_usage,
+  return Command{"capture", k_capture_usage,
                  "capture a workload from server logs or pg_stat_statements into a scenario",
                  capture_command};
 }

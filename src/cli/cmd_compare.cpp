@@ -26,11 +26,11 @@ namespace fs = std::filesystem;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage =
+constexpr const char* k_compare_usage =
     "poolbench compare BASELINE CURRENT [--threshold METRIC=PCT%|+X]... [--alpha A] "
     "[--junit FILE] [--benchmark-action PREFIX] [--markdown | --json]";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_compare_help_tail = R"(
 Compares two results.json files (or directories holding one) of the same scenario, for a
 CI regression gate. Cells are matched by their params; the repetitions of a cell form a
 sample. For each cell and metric it prints the baseline and current medians, the change,
@@ -117,7 +117,8 @@ std::optional<CompareFlags> parse_compare_flags(const std::vector<std::string>& 
   positional.add("inputs", -1);
   const auto values = parse_options("compare", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_compare_usage, fmt::streamed(options),
+               k_compare_help_tail);
     return std::nullopt;
   }
   const auto inputs = values.count("inputs") ? values["inputs"].as<std::vector<std::string>>()
@@ -214,7 +215,7 @@ int compare_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command compare_command_entry() {
-  return Command{"compare", k_usage,
+  return Command{"compare", k_compare_usage,
                  "compare two results.json for regressions (Mann-Whitney U, thresholds; CI gate)",
                  compare_command};
 }

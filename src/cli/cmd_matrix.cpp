@@ -36,11 +36,11 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage =
+constexpr const char* k_matrix_usage =
     "poolbench matrix SCENARIO [--dsn URL] [--matrix k=[a,b]]... [--set k=v]... [--resume] "
     "[--dry-run] [--order random] [--shard I/N --start-at T] [--out DIR]";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_matrix_help_tail = R"(
 Runs every cell of the scenario's matrix: block, the cartesian product of its axes (any
 scenario key path: pool.pool_size, pool.max_overflow, pool.pool_timeout, server.profile,
 workload.rate, workload.clients, workload.mix, pool.instances, ...) times repetitions.
@@ -133,7 +133,8 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
   positional.add("scenario", 1);
   const auto values = parse_options("matrix", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_matrix_usage, fmt::streamed(options),
+               k_matrix_help_tail);
     return std::nullopt;
   }
   if (!values.count("scenario")) {
@@ -356,7 +357,7 @@ int matrix_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command matrix_command_entry() {
-  return Command{"matrix", k_usage,
+  return Command{"matrix", k_matrix_usage,
                  "run every cell of a scenario's matrix (resumable) and write results.json",
                  matrix_command};
 }

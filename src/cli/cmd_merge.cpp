@@ -20,9 +20,9 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage = "poolbench merge SHARD.json|DIR... --out DIR";
+constexpr const char* k_merge_usage = "poolbench merge SHARD.json|DIR... --out DIR";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_merge_help_tail = R"(
 Combines the results.json of every shard of one distributed run (poolbench run|matrix
 --shard I/N --start-at T) into one <out>/results.json, as if one process had generated
 the whole load, then adds the analysis and writes the report beside it (index.html,
@@ -52,7 +52,8 @@ int merge_command(const std::vector<std::string>& args, Io io) {
   positional.add("shards", -1);
   const auto values = parse_options("merge", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_merge_usage, fmt::streamed(options),
+               k_merge_help_tail);
     return 0;
   }
   if (!values.count("shards")) {
@@ -90,7 +91,7 @@ int merge_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command merge_command_entry() {
-  return Command{"merge", k_usage,
+  return Command{"merge", k_merge_usage,
                  "merge the results.json of the shards of a distributed run (--shard I/N)",
                  merge_command};
 }

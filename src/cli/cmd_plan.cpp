@@ -17,13 +17,13 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage =
+constexpr const char* k_plan_usage =
     "poolbench plan --rps N --query-time T [--queries-per-request K] [--request-time T] "
     "[--instances N] [--max-connections N] [--superuser-reserved-connections N] "
     "[--reserved-connections N] [--slo-p99 T] [--timeout-rate X] "
     "[--pool-timeout T] [--validate [--dsn URL] [--validate-duration T]] [--json]";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_plan_help_tail = R"(
 Sizes a pool for a planned load from the models alone (nothing is run):
   concurrency       = rps x request time (default request time: queries x query time)
   seeds' formula    connections = concurrency x (queries x query time) / request time,
@@ -84,7 +84,8 @@ int plan_command(const std::vector<std::string>& args, Io io) {
       "--validate: measured seconds")("json", po::bool_switch(), "print the plan as JSON");
   const auto values = parse_options("plan", options, {}, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_plan_usage, fmt::streamed(options),
+               k_plan_help_tail);
     return 0;
   }
   if (!values.count("rps") || !values.count("query-time")) {
@@ -134,7 +135,7 @@ int plan_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command plan_command_entry() {
-  return Command{"plan", k_usage,
+  return Command{"plan", k_plan_usage,
                  "size a pool for a planned load (seeds' formula, Erlang C, tiers, budget)",
                  plan_command};
 }

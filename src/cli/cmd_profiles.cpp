@@ -27,7 +27,7 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_help = R"(Usage: poolbench profiles list
+constexpr const char* k_profiles_help = R"(Usage: poolbench profiles list
        poolbench profiles show NAME[+NAME...]
        poolbench profiles check NAME[+NAME...] [--dsn URL]
 
@@ -237,7 +237,7 @@ int run_profiles(const std::vector<std::string>& args, Io io) {
   positional.add("action", 1).add("name", 1);
   const auto values = parse_options("profiles", options, positional, args);
   if (values.count("help") != 0U) {
-    io.out << k_help;
+    io.out << k_profiles_help;
     return 0;
   }
   if (values.count("action") == 0U) {

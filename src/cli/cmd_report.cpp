@@ -19,9 +19,9 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage = "poolbench report RESULTS.json|DIR [--out DIR] [--cell ID]";
+constexpr const char* k_report_usage = "poolbench report RESULTS.json|DIR [--out DIR] [--cell ID]";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_report_help_tail = R"(
 Builds the report of a finished run or matrix from its results.json alone:
   index.html   one self-contained page (opens from disk, nothing fetched): the verdicts
                table, findings, charts, then every cell's details
@@ -62,7 +62,8 @@ std::optional<ReportFlags> parse_report_flags(const std::vector<std::string>& ar
   positional.add("results", 1);
   const auto values = parse_options("report", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_report_usage, fmt::streamed(options),
+               k_report_help_tail);
     return std::nullopt;
   }
   if (!values.count("results")) {
@@ -109,7 +110,7 @@ int report_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command report_command_entry() {
-  return Command{"report", k_usage,
+  return Command{"report", k_report_usage,
                  "rebuild index.html, summary.md, cells.csv and charts from a results.json",
                  report_command};
 }

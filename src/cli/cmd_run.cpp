@@ -35,11 +35,11 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_usage =
+constexpr const char* k_run_usage =
     "poolbench run SCENARIO [--dsn URL] [--app-config FILE] [--profile NAME[+NAME]] "
     "[--set k=v]... [--threads N] [--shard I/N --start-at T] [--out DIR]";
 
-constexpr const char* k_help_tail = R"(
+constexpr const char* k_run_help_tail = R"(
 Runs the scenario's base point (its matrix: block is ignored; use poolbench matrix):
 warmup, then the measurement, printing a progress line each second (elapsed, tps, p99,
 pool checked_out/overflow/waiting, timeouts), then a summary table, and writes
@@ -177,7 +177,7 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   positional.add("scenario", 1);
   const auto values = parse_options("run", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_usage, fmt::streamed(options), k_help_tail);
+    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_run_usage, fmt::streamed(options), k_run_help_tail);
     return std::nullopt;
   }
   if (!values.count("scenario")) {
@@ -406,7 +406,7 @@ int run_command(const std::vector<std::string>& args, Io io) {
 }  // namespace
 
 Command run_command_entry() {
-  return Command{"run", k_usage,
+  return Command{"run", k_run_usage,
                  "run a scenario once (embedded PostgreSQL unless --dsn) and write results.json",
                  run_command};
 }

@@ -16,7 +16,7 @@ namespace po = boost::program_options;
 namespace poolbench::cli {
 namespace {
 
-constexpr const char* k_help = R"(Usage: poolbench scripts list
+constexpr const char* k_scripts_help = R"(Usage: poolbench scripts list
        poolbench scripts show NAME
 
 pgbench's built-in scripts (pgbench -b NAME), which a scenario runs by name:
@@ -48,7 +48,7 @@ int run_scripts(const std::vector<std::string>& args, Io io) {
   positional.add("action", 1).add("name", 1);
   const auto values = parse_options("scripts", options, positional, args);
   if (values.count("help") != 0U) {
-    io.out << k_help;
+    io.out << k_scripts_help;
     return 0;
   }
   const std::string action =

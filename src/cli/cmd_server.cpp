@@ -22,7 +22,7 @@ namespace {
 /// How often the foreground loop checks for Ctrl-C and a server that exited.
 constexpr std::chrono::milliseconds k_watch_interval{100};
 
-constexpr const char* k_help =
+constexpr const char* k_server_help =
     R"(Usage: poolbench server [--profile NAME[+NAME...]] [--port N] [--auth scram|trust] [--ssl]
 
 Runs an embedded PostgreSQL in the foreground, on 127.0.0.1 only, until Ctrl-C (SIGINT) or
@@ -54,7 +54,7 @@ int run_server(const std::vector<std::string>& args, Io io) {
       "port", po::value<int>(), "")("auth", po::value<std::string>(), "")("ssl", "");
   const auto values = parse_options("server", options, {}, args);
   if (values.count("help") != 0U) {
-    io.out << k_help;
+    io.out << k_server_help;
     return 0;
   }
   cluster::ClusterOptions cluster_options;

@@ -59,36 +59,36 @@ AddrinfoList resolve(const std::string& host, int port) {
   return AddrinfoList(list);
 }
 
-/// Bytes read from one side, to be written to the other at `due`.
-struct Chunk {
-  Clock::time_point due;
-  std::string bytes;
-  std::size_t written = 0;
-};
-
-/// One direction of a proxied connection (its descriptors are owned by the Pair).
-struct Direction {
-  int from = -1;
-  int to = -1;
-  std::deque<Chunk> queue;
-  bool eof = false;      ///< `from` has no more bytes
-  bool shut = false;     ///< `to` was shut down for writing after the queue drained
-  bool blocked = false;  ///< the last write to `to` would block: wait for EPOLLOUT
-};
-
-struct Pair {
-  util::Fd client;
-  util::Fd server;
-  Direction up;                  ///< client -> server
-  Direction down;                ///< server -> client
-  Clock::time_point held_until;  ///< nothing is forwarded before (the connect delay)
-  bool dead = false;
-};
-
 }  // namespace
 
 /// The event loop's state; lives on the proxy thread.
 struct DelayProxy::Loop {
+  /// Bytes read from one side, to be written to the other at `due`.
+  struct Chunk {
+    Clock::time_point due;
+    std::string bytes;
+    std::size_t written = 0;
+  };
+
+  /// One direction of a proxied connection (its descriptors are owned by the Pair).
+  struct Direction {
+    int from = -1;
+    int to = -1;
+    std::deque<Chunk> queue;
+    bool eof = false;      ///< `from` has no more bytes
+    bool shut = false;     ///< `to` was shut down for writing after the queue drained
+    bool blocked = false;  ///< the last write to `to` would block: wait for EPOLLOUT
+  };
+
+  struct Pair {
+    util::Fd client;
+    util::Fd server;
+    Direction up;                  ///< client -> server
+    Direction down;                ///< server -> client
+    Clock::time_point held_until;  ///< nothing is forwarded before (the connect delay)
+    bool dead = false;
+  };
+
   util::Fd epoll_fd{::epoll_create1(EPOLL_CLOEXEC)};
   std::map<int, std::shared_ptr<Pair>> by_fd;
 
@@ -262,7 +262,7 @@ void DelayProxy::accept_all(Loop& loop, const addrinfo* upstream) {
       set_nonblocking(fd);
       set_nodelay(fd);
     }
-    auto pair = std::make_shared<Pair>();
+    auto pair = std::make_shared<Loop::Pair>();
     pair->held_until = Clock::now() + std::chrono::microseconds(m_connect_delay_us.load());
     pair->up.from = pair->down.to = client.get();
     pair->up.to = pair->down.from = server.get();
@@ -295,17 +295,17 @@ void DelayProxy::run() noexcept {
       }
       const auto it = loop.by_fd.find(fd);
       if (it == loop.by_fd.end()) continue;
-      const std::shared_ptr<Pair> pair = it->second;
+      const std::shared_ptr<Loop::Pair> pair = it->second;
       const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
       if (what & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        Direction& dir = pair->up.from == fd ? pair->up : pair->down;
+        Loop::Direction& dir = pair->up.from == fd ? pair->up : pair->down;
         if (!dir.eof) loop.read_side(*pair, dir, delay);
       }
       // EPOLLOUT: the flush below retries the blocked write and drops the interest.
     }
     loop.flush_due();
   }
-  std::vector<std::shared_ptr<Pair>> pairs;
+  std::vector<std::shared_ptr<Loop::Pair>> pairs;
   for (const auto& [fd, pair] : loop.by_fd) pairs.push_back(pair);
   for (const auto& pair : pairs) loop.close_pair(pair);
 }

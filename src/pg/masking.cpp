@@ -7,6 +7,8 @@
 
 #include <libpq-fe.h>
 
+#include "util/strings.hpp"
+
 namespace poolbench::pg {
 namespace {
 
@@ -23,17 +25,6 @@ bool is_scheme_char(char c) {
 
 bool is_word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /// Length of a `scheme://` prefix at the start of `text`, 0 if there is none.
@@ -74,12 +65,12 @@ void keyword_spans(std::string_view text, KeywordSyntax syntax, std::size_t base
   const bool uri_query = syntax == KeywordSyntax::uri_query;
   std::size_t pos = 0;
   while (pos + k_keyword.size() <= text.size()) {
-    if (!iequals(text.substr(pos, k_keyword.size()), k_keyword)) {
+    if (!util::iequals(text.substr(pos, k_keyword.size()), k_keyword)) {
       ++pos;
       continue;
     }
     std::size_t key_start = pos;
-    if (key_start >= 3 && iequals(text.substr(key_start - 3, 3), "ssl")) key_start -= 3;
+    if (key_start >= 3 && util::iequals(text.substr(key_start - 3, 3), "ssl")) key_start -= 3;
     const bool starts_word = key_start == 0 || !is_word_char(text[key_start - 1]);
     std::size_t i = pos + k_keyword.size();
     while (!uri_query && i < text.size() && is_space(text[i])) ++i;

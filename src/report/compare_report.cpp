@@ -14,7 +14,6 @@ namespace {
 using analysis::Basis;
 using analysis::Comparison;
 using analysis::MetricComparison;
-using analysis::Verdict;
 
 bool is_fraction(const MetricComparison& metric) {
   return metric.unit == "fraction";
@@ -58,8 +57,9 @@ std::string p_text(const MetricComparison& metric) {
 std::string totals_text(const Comparison& comparison) {
   const std::size_t metrics = comparison.cells.empty() ? 0 : comparison.cells[0].metrics.size();
   return fmt::format("{} regressed, {} improved, {} unchanged ({} cell{} x {} metrics)",
-                     comparison.count(Verdict::regressed), comparison.count(Verdict::improved),
-                     comparison.count(Verdict::unchanged), comparison.cells.size(),
+                     comparison.count(analysis::Verdict::regressed),
+                     comparison.count(analysis::Verdict::improved),
+                     comparison.count(analysis::Verdict::unchanged), comparison.cells.size(),
                      comparison.cells.size() == 1 ? "" : "s", metrics);
 }
 
@@ -83,9 +83,9 @@ const std::string* shown_note(const MetricComparison& metric) {
 }
 
 /// The verdict's name, a regression in bold.
-std::string md_verdict(Verdict verdict) {
+std::string md_verdict(analysis::Verdict verdict) {
   const std::string name(to_string(verdict));
-  return verdict == Verdict::regressed ? "**" + name + "**" : name;
+  return verdict == analysis::Verdict::regressed ? "**" + name + "**" : name;
 }
 
 std::string md_row(const std::string& cell, const MetricComparison& metric) {
@@ -164,7 +164,7 @@ std::string render_compare_console(const Comparison& comparison) {
 }
 
 std::string render_compare_markdown(const Comparison& comparison) {
-  const int regressed = comparison.count(Verdict::regressed);
+  const int regressed = comparison.count(analysis::Verdict::regressed);
   std::string out = fmt::format(
       "### poolbench compare: `{}` — {}\n\n", comparison.scenario,
       regressed > 0 ? fmt::format(":x: {} regression{}", regressed, regressed == 1 ? "" : "s")
@@ -174,7 +174,7 @@ std::string render_compare_markdown(const Comparison& comparison) {
   std::string changed;
   for (const auto& cell : comparison.cells) {
     for (const auto& metric : cell.metrics) {
-      if (metric.verdict != Verdict::unchanged) changed += md_row(cell.label, metric);
+      if (metric.verdict != analysis::Verdict::unchanged) changed += md_row(cell.label, metric);
     }
   }
   if (!changed.empty()) out += std::string(k_md_header) + changed + "\n";
@@ -219,9 +219,9 @@ nlohmann::json compare_json(const Comparison& comparison) {
           {"test", "mann-whitney-u, two-sided"},
           {"outcome", comparison.any_regression() ? "regressed" : "ok"},
           {"counts",
-           {{"regressed", comparison.count(Verdict::regressed)},
-            {"improved", comparison.count(Verdict::improved)},
-            {"unchanged", comparison.count(Verdict::unchanged)}}},
+           {{"regressed", comparison.count(analysis::Verdict::regressed)},
+            {"improved", comparison.count(analysis::Verdict::improved)},
+            {"unchanged", comparison.count(analysis::Verdict::unchanged)}}},
           {"thresholds_only", comparison.thresholds_only()},
           {"notes", comparison.notes},
           {"cells", cells}};
@@ -240,7 +240,7 @@ std::string render_compare_junit(const Comparison& comparison, const std::string
           {"classname", fmt::format("poolbench.compare.{}.{}", comparison.scenario, cell.label)},
           {"out", metric_summary(metric)},
           {"failure", false}};
-      if (metric.verdict == Verdict::regressed) {
+      if (metric.verdict == analysis::Verdict::regressed) {
         ++failures;
         test_case["failure"] = {
             {"message", fmt::format("{} regressed: {} -> {} ({}), beyond the {} threshold",
@@ -264,7 +264,7 @@ std::string render_compare_junit(const Comparison& comparison, const std::string
   }
   const nlohmann::json view = {{"name", "poolbench compare " + comparison.scenario},
                                {"tests", tests},
-                               {"failures", comparison.count(Verdict::regressed)},
+                               {"failures", comparison.count(analysis::Verdict::regressed)},
                                {"suites", suites}};
   return render_template("junit.xml", std::string(k_junit_xml_template), view, Escaping::xml);
 }

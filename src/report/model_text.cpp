@@ -43,11 +43,6 @@ void read_model(QueueModel& out, const nlohmann::json& model) {
   out.predicted_timeout_rate = number_at(model, "predicted_timeout_rate");
 }
 
-/// A fraction of the clients' completions, as text: "1" for whole numbers.
-std::string count_text(double value) {
-  return format_number(value);
-}
-
 /// The cell of `cells` whose fairness is the most uneven (lowest Jain index), or nullptr.
 const CellRow* least_fair(const ReportModel& model) {
   const CellRow* worst = nullptr;
@@ -140,11 +135,12 @@ std::string fairness_finding(const ReportModel& model) {
   std::string text = fmt::format(
       "Fairness per client: the least even cell is {} (Jain's index of completions {:.2f}; {} "
       "to {} requests completed per client",
-      worst->label, view.jain_index, count_text(view.completions_min),
-      count_text(view.completions_max));
+      worst->label, view.jain_index, format_number(view.completions_min),
+      format_number(view.completions_max));
   if (view.timeouts > 0) {
-    text += fmt::format("; the worst fifth of the clients bore {} of the {} timeouts",
-                        format_percent(view.timeouts_worst_fifth_share), count_text(view.timeouts));
+    text +=
+        fmt::format("; the worst fifth of the clients bore {} of the {} timeouts",
+                    format_percent(view.timeouts_worst_fifth_share), format_number(view.timeouts));
   }
   text += ").";
   if (view.jain_index < k_uneven_jain && param_value(model, *worst, "fairness") == "sqlalchemy") {
@@ -233,10 +229,11 @@ std::string fairness_text(const CellRow& row) {
   if (!view.present || std::isnan(view.jain_index)) return "—";
   std::string text =
       fmt::format("Jain {:.2f}; {}-{} completed per client", view.jain_index,
-                  count_text(view.completions_min), count_text(view.completions_max));
+                  format_number(view.completions_min), format_number(view.completions_max));
   if (view.timeouts > 0) {
-    text += fmt::format("; worst fifth bore {} of {} timeouts",
-                        format_percent(view.timeouts_worst_fifth_share), count_text(view.timeouts));
+    text +=
+        fmt::format("; worst fifth bore {} of {} timeouts",
+                    format_percent(view.timeouts_worst_fifth_share), format_number(view.timeouts));
   }
   return text;
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "script/expr.hpp"
+#include "util/strings.hpp"
 
 namespace poolbench::script {
 namespace {
@@ -94,15 +95,6 @@ bool is_digit(char c) {
 }
 bool is_name_char(char c) {
   return is_name_start(c) || is_digit(c);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) {
-             return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
 }
 
 class Lexer {
@@ -251,7 +243,7 @@ class Parser {
   }
 
   bool at_keyword(std::string_view keyword) const {
-    return m_token.kind == Tok::word && iequals(m_token.text, keyword);
+    return m_token.kind == Tok::word && util::iequals(m_token.text, keyword);
   }
 
   std::uint32_t add_node(ExprNode node) {
@@ -372,7 +364,7 @@ class Parser {
       default:
         break;
     }
-    if (iequals(op.text, "and")) return call(Function::logical_and, {lhs, rhs});
+    if (util::iequals(op.text, "and")) return call(Function::logical_and, {lhs, rhs});
     return call(Function::logical_or, {lhs, rhs});
   }
 
@@ -483,7 +475,7 @@ class Parser {
     }
     const auto info =
         std::find_if(k_functions.begin(), k_functions.begin() + k_named_function_count,
-                     [&](const FunctionInfo& f) { return iequals(f.name, token.text); });
+                     [&](const FunctionInfo& f) { return util::iequals(f.name, token.text); });
     if (info == k_functions.begin() + k_named_function_count) {
       throw ExpressionError(ExpressionError::Kind::unknown_function,
                             fmt::format("unknown function \"{}\"", token.text), token.offset,

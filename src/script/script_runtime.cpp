@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.hpp"
+
 namespace poolbench::script {
 namespace {
 
@@ -49,10 +51,6 @@ bool iequals_prefix(std::string_view text, std::string_view word) noexcept {
   return true;
 }
 
-bool iequals(std::string_view text, std::string_view word) noexcept {
-  return text.size() == word.size() && iequals_prefix(text, word);
-}
-
 bool is_blank_char(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -61,12 +59,13 @@ bool is_blank_char(char c) noexcept {
 
 bool text_to_value(std::string_view text, Value& out) noexcept {
   if (text.empty()) return false;
-  if (iequals(text, "null")) {
+  if (util::iequals(text, "null")) {
     out = Value::null();
-  } else if (iequals_prefix(text, "true") || iequals_prefix(text, "yes") || iequals(text, "on")) {
+  } else if (iequals_prefix(text, "true") || iequals_prefix(text, "yes") ||
+             util::iequals(text, "on")) {
     out = Value::boolean(true);
-  } else if (iequals_prefix(text, "false") || iequals_prefix(text, "no") || iequals(text, "off") ||
-             iequals(text, "of")) {
+  } else if (iequals_prefix(text, "false") || iequals_prefix(text, "no") ||
+             util::iequals(text, "off") || util::iequals(text, "of")) {
     out = Value::boolean(false);
   } else {
     std::string_view t = text;

@@ -22,6 +22,12 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   // Three rows of the (a.size()+1) x (b.size()+1) table: the transposition looks two back.
   std::vector<std::size_t> before(b.size() + 1);

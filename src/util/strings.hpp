@@ -16,6 +16,9 @@ std::string_view trim(std::string_view text) noexcept;
 /// ASCII lower case (PostgreSQL setting names, URL schemes, enum values).
 std::string to_lower(std::string_view text);
 
+/// Whether `a` and `b` are equal ignoring ASCII case (keywords, function and option names).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// Edit distance for "did you mean": insertions, deletions, substitutions and swaps of two
 /// adjacent characters, each one edit (optimal string alignment), so the commonest typo,
 /// two letters swapped ("scael", "rnu"), is one edit away as it is for the typist.

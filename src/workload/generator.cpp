@@ -479,9 +479,9 @@ TimeseriesRow merged_row(const std::vector<std::unique_ptr<Worker>>& workers,
 
 }  // namespace detail
 
-using namespace detail;
-
 GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions options) {
+  // Here, not at file scope: a unity build compiles the sources after this one in its scope.
+  using namespace detail;
   options.threads = std::max(1, options.threads);
   if (scenario.workload.mode == scenario::LoadMode::closed) {
     options.threads = std::min(options.threads, scenario.workload.clients);

@@ -16,7 +16,7 @@
 
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 using poolbench::testing::k_binary;
 using poolbench::testing::k_source;
 using poolbench::testing::run_process;

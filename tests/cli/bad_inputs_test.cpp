@@ -17,14 +17,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_manifest = k_source + "/tests/cli/bad_inputs/cases.yaml";
 
 /// One message is a few lines: the place and what is wrong, maybe the offending line with a

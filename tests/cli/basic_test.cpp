@@ -1,12 +1,13 @@
 #include <gtest/gtest.h>
 
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
+using poolbench::testing::k_binary;
 
 TEST(CliBasic, HelpExitsZeroAndTeachesTheCommandsAndExitCodes) {
   const auto result = run_process(k_binary, {"--help"});

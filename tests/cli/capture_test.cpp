@@ -20,6 +20,7 @@
 
 #include "cli/background_server.hpp"
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 #include "pg/session.hpp"
 #include "scenario/scenario.hpp"
 #include "util/gzip.hpp"
@@ -31,8 +32,8 @@ using poolbench::testing::BackgroundServer;
 using poolbench::testing::ProcessResult;
 using poolbench::testing::run_process;
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_dir = k_source + "/tests/cli/capture";
 
 const std::string k_read = "SELECT abalance FROM pgbench_accounts WHERE aid = $1";

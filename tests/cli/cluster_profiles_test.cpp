@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 #include "cluster/cluster.hpp"
 
 // `poolbench profiles list | show | check` end to end: exit codes, output, and that no
@@ -19,7 +20,7 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string k_binary = POOLBENCH_BINARY;
+using poolbench::testing::k_binary;
 const std::map<std::string, std::string> k_no_dsn = {{"POOLBENCH_DSN", ""}};
 
 /// An empty working directory per test, to prove nothing is written.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 #include "pg/session.hpp"
 
 // `poolbench server`: prints a DSN that works and holds no secret, and stops (removing its
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string k_binary = POOLBENCH_BINARY;
+using poolbench::testing::k_binary;
 
 /// The value after "  <label>: " in `text`.
 std::string field(const std::string& text, const std::string& label) {

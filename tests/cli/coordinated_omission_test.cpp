@@ -19,7 +19,7 @@
 
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 
 constexpr double k_stall_s = 2.0;   ///< S
 constexpr double k_rate = 200.0;    ///< open-loop arrivals per second (Poisson)

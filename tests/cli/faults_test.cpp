@@ -13,8 +13,8 @@
 
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
-using json = nlohmann::json;
 
 class RunFaults : public poolbench::testing::RunFixture {
  protected:

@@ -10,12 +10,13 @@
 
 #include "cli/plan_validate.hpp"
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 
 using poolbench::testing::run_process;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
+using poolbench::testing::k_binary;
 
 TEST(CliPlan, TheSeedsExampleGivesTwentyFiveConnectionsAndTwentyPlusTen) {
   const auto result = run_process(

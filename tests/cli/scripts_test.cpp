@@ -5,13 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 #include "script/script_builtin.hpp"
 
 using poolbench::testing::run_process;
 
 namespace {
 
-const std::string k_binary = POOLBENCH_BINARY;
+using poolbench::testing::k_binary;
 
 TEST(CliScripts, ListNamesPgbenchsThreeBuiltins) {
   const auto result = run_process(k_binary, {"scripts", "list"});

@@ -17,6 +17,7 @@
 
 #include "cli/background_server.hpp"
 #include "cli/run_binary.hpp"
+#include "cli/run_fixture.hpp"
 #include "pg/session.hpp"
 #include "util/gzip.hpp"
 
@@ -27,8 +28,8 @@ using poolbench::testing::BackgroundServer;
 using poolbench::testing::ProcessResult;
 using poolbench::testing::run_process;
 
-const std::string k_binary = POOLBENCH_BINARY;
-const std::string k_source = POOLBENCH_SOURCE_DIR;
+using poolbench::testing::k_binary;
+using poolbench::testing::k_source;
 const std::string k_scenario = k_source + "/tests/cli/scenarios/setup_table.yaml";
 
 /// A leak of part of the password counts too: every run of this many characters of it is

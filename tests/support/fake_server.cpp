@@ -63,7 +63,10 @@ bool arm_timer(int fd, std::chrono::microseconds time) noexcept {
   return timerfd_settime(fd, 0, &when, nullptr) == 0;
 }
 
-/// Counts what is in progress while it lives (connects or pings of the server).
+}  // namespace
+
+/// Counts what is in progress while it lives (connects or pings of the server). Outside the
+/// anonymous namespace: FakeConnectAttempt (a friend of FakeServer, so not in it) holds one.
 class InProgress {
  public:
   explicit InProgress(std::atomic<int>& count) noexcept : m_count(&count) { ++*m_count; }
@@ -74,8 +77,6 @@ class InProgress {
  private:
   std::atomic<int>* m_count;
 };
-
-}  // namespace
 
 /// FakeServer::start_connect()'s attempt: a timerfd that expires after connect_time.
 class FakeConnectAttempt final : public pg::ConnectAttempt {

@@ -12,6 +12,7 @@
 #include "cli/run_binary.hpp"
 #include "metrics/hdr_codec.hpp"
 #include "metrics/hdr_histogram.hpp"
+#include "unit/analysis/cell_by_id.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::analysis {
@@ -65,13 +66,6 @@ json results_with(json cells) {
             {"pool", {{"pool_size", 5}, {"max_overflow", 0}, {"pool_timeout", "1s"}}},
             {"slo", {{"timeout_rate", 0}, {"p99_latency", "50ms"}}}}},
           {"cells", std::move(cells)}};
-}
-
-const json& cell_by_id(const json& analysis, const std::string& id) {
-  for (const auto& c : analysis["cells"]) {
-    if (c["id"] == id) return c;
-  }
-  throw std::runtime_error("no cell " + id);
 }
 
 TEST(Analyze, VerdictsFollowTheSmallestPoolThatMetTheSlo) {

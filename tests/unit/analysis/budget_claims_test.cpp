@@ -13,7 +13,7 @@
 namespace poolbench::analysis {
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 using ::testing::HasSubstr;
 
 /// A fleet cell: `pools` instances at 20 + 10, on a server with `max_connections`.

@@ -32,9 +32,9 @@ TEST(Plan, ReproducesTheSeedsExample) {
             "database:\n  pool_size: 20\n  max_overflow: 10\n  pool_timeout: 60\n"
             "  pool_recycle: 1800\n");
   EXPECT_TRUE(plan.warnings.empty());
-  const nlohmann::json json = plan_json(plan);
-  EXPECT_EQ(json["schema"], "poolbench.plan/1");
-  EXPECT_EQ(json["recommended"]["total"], 30);
+  const nlohmann::json document = plan_json(plan);
+  EXPECT_EQ(document["schema"], "poolbench.plan/1");
+  EXPECT_EQ(document["recommended"]["total"], 30);
   EXPECT_NE(plan_text(plan).find("pool_size 20 + max_overflow 10"), std::string::npos);
 }
 

@@ -13,6 +13,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/queueing.hpp"
 #include "cli/run_binary.hpp"
+#include "unit/analysis/cell_by_id.hpp"
 
 namespace poolbench::analysis {
 namespace {
@@ -57,13 +58,6 @@ json replay_results(json cells) {
             {"pool", {{"pool_size", 2}, {"max_overflow", 0}, {"pool_timeout", "1s"}}},
             {"slo", {{"timeout_rate", 0}, {"p99_latency", "50ms"}}}}},
           {"cells", std::move(cells)}};
-}
-
-const json& cell_by_id(const json& analysis, const std::string& id) {
-  for (const auto& c : analysis["cells"]) {
-    if (c["id"] == id) return c;
-  }
-  throw std::runtime_error("no cell " + id);
 }
 
 TEST(AnalyzeReplay, ACellSaysReplayWithTheTracesMeasuredRateAndSpeed) {

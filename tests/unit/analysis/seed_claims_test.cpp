@@ -12,7 +12,7 @@
 namespace poolbench::analysis {
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 using ::testing::HasSubstr;
 
 json cell(int clients, int overflow_used, int timeouts, double wait_p99_ms) {

@@ -8,7 +8,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* k_scenario = R"(name: fleet
+constexpr const char* k_fleet_scenario = R"(name: fleet
 transactions:
   - name: read
     script: SELECT 1;
@@ -33,7 +33,7 @@ TEST(EmbeddedLimits, ComeFromTheProfileOrPostgresDefaults) {
 }
 
 TEST(CellBudgets, FlagCellsWhosePoolsExceedMaxConnectionsInTheSeedsTerms) {
-  const auto base = scenario::parse_scenario(k_scenario, "fleet.yaml");
+  const auto base = scenario::parse_scenario(k_fleet_scenario, "fleet.yaml");
   const auto cells = expand_matrix(base, {});
   const auto budgets = check_cell_budgets(
       cells, [](const std::string&) { return embedded_limits(profile_with({})); });

@@ -14,7 +14,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Params = std::vector<std::pair<std::string, std::string>>;
 
-constexpr const char* k_scenario = R"(name: grid
+constexpr const char* k_grid_scenario = R"(name: grid
 workload: { clients: 4, duration: 2s, warmup: 1s }
 transactions:
   - name: read
@@ -29,7 +29,7 @@ matrix:
 )";
 
 scenario::Scenario load(const std::vector<std::string>& sets = {}) {
-  return scenario::parse_scenario(k_scenario, "grid.yaml", sets);
+  return scenario::parse_scenario(k_grid_scenario, "grid.yaml", sets);
 }
 
 std::vector<std::string> ids(const std::vector<Cell>& cells) {

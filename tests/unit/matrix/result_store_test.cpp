@@ -15,7 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* k_scenario = R"(name: s
+constexpr const char* k_store_scenario = R"(name: s
 transactions:
   - name: read
     script: SELECT 1;
@@ -109,9 +109,9 @@ TEST_F(ResultStoreTest, AFileThatIsNotJsonIsBadInputNamingIt) {
 }
 
 TEST(ScenarioHash, ChangesWithTheResolvedScenarioButNotWithItsPath) {
-  const auto a = scenario::parse_scenario(k_scenario, "a.yaml");
-  const auto b = scenario::parse_scenario(k_scenario, "elsewhere/a.yaml");
-  const auto c = scenario::parse_scenario(k_scenario, "a.yaml", {"pool.pool_size=7"});
+  const auto a = scenario::parse_scenario(k_store_scenario, "a.yaml");
+  const auto b = scenario::parse_scenario(k_store_scenario, "elsewhere/a.yaml");
+  const auto c = scenario::parse_scenario(k_store_scenario, "a.yaml", {"pool.pool_size=7"});
   EXPECT_EQ(scenario_hash(a), scenario_hash(b));
   EXPECT_NE(scenario_hash(a), scenario_hash(c));
   EXPECT_EQ(scenario_hash(a).size(), 16u);

@@ -7,6 +7,7 @@
 
 #include "pool/queue_pool.hpp"
 #include "support/pool_fakes.hpp"
+#include "unit/pool/lease_id.hpp"
 
 namespace poolbench::pool {
 namespace {
@@ -16,9 +17,9 @@ using testing::FakeClock;
 using testing::FakeConnection;
 using testing::FakeFactory;
 
-PoolSettings make_settings(int pool_size, int max_overflow,
-                           Fairness fairness = Fairness::sqlalchemy,
-                           std::chrono::microseconds timeout = 2s) {
+PoolSettings async_settings(int pool_size, int max_overflow,
+                            Fairness fairness = Fairness::sqlalchemy,
+                            std::chrono::microseconds timeout = 2s) {
   PoolSettings settings;
   settings.pool_size = pool_size;
   settings.max_overflow = max_overflow;
@@ -27,13 +28,9 @@ PoolSettings make_settings(int pool_size, int max_overflow,
   return settings;
 }
 
-int id_of(const Lease& lease) {
-  return lease.as<FakeConnection>().id();
-}
-
 TEST(QueuePoolAsync, CompletesAtOnceWhenAConnectionIsIdleOrCanBeCreated) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   AsyncAcquire first = pool.acquire_async([] { FAIL() << "no wake-up expected"; });
   ASSERT_TRUE(first.result.has_value());
   EXPECT_TRUE(first.result->ok());
@@ -47,7 +44,7 @@ TEST(QueuePoolAsync, CompletesAtOnceWhenAConnectionIsIdleOrCanBeCreated) {
 TEST(QueuePoolAsync, QueuedAcquireIsWokenByACheckinAndThenPolledToCompletion) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0), factory, clock);
+  QueuePool pool(async_settings(1, 0), factory, clock);
   AsyncAcquire held = pool.acquire_async([] {});
   int wakes = 0;
   AsyncAcquire queued = pool.acquire_async([&] { ++wakes; });
@@ -70,7 +67,7 @@ TEST(QueuePoolAsync, QueuedAcquireIsWokenByACheckinAndThenPolledToCompletion) {
 TEST(QueuePoolAsync, TicketPolledAtItsDeadlineFailsWithTheExactTimeoutMessage) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(2, 1, Fairness::sqlalchemy, 300ms), factory, clock);
+  QueuePool pool(async_settings(2, 1, Fairness::sqlalchemy, 300ms), factory, clock);
   std::vector<AsyncAcquire> held;
   for (int i = 0; i < 3; ++i) held.push_back(pool.acquire_async([] {}));
   AsyncAcquire queued = pool.acquire_async([] {});
@@ -90,7 +87,7 @@ TEST(QueuePoolAsync, TicketPolledAtItsDeadlineFailsWithTheExactTimeoutMessage) {
 TEST(QueuePoolAsync, WaiterWhoseTimeoutExpiresAsAConnectionReturnsTakesIt) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0), factory, clock);
+  QueuePool pool(async_settings(1, 0), factory, clock);
   AsyncAcquire held = pool.acquire_async([] {});
   AsyncAcquire queued = pool.acquire_async([] {});
   clock.advance(2s);             // the deadline passes...
@@ -102,7 +99,7 @@ TEST(QueuePoolAsync, WaiterWhoseTimeoutExpiresAsAConnectionReturnsTakesIt) {
 
 TEST(QueuePoolAsync, BlockingAndAsyncWaitersShareOneQueueInArrivalOrder) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo, 10s), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo, 10s), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   AcquireResult blocking;
   std::thread thread([&] { blocking = pool.acquire(); });
@@ -126,7 +123,7 @@ TEST(QueuePoolAsync,
      UnderSqlalchemyFairnessANewCallerTakesAReturnedConnectionBeforeTheWokenWaiter) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0, Fairness::sqlalchemy), factory, clock);
+  QueuePool pool(async_settings(1, 0, Fairness::sqlalchemy), factory, clock);
   AsyncAcquire held = pool.acquire_async([] {});
   int wakes = 0;
   AsyncAcquire waiter = pool.acquire_async([&] { ++wakes; });
@@ -148,7 +145,7 @@ TEST(QueuePoolAsync,
 
 TEST(QueuePoolAsync, UnderFifoFairnessAReturnedConnectionIsHandedToTheOldestWaiter) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   int wakes = 0;
   AsyncAcquire waiter = pool.acquire_async([&] { ++wakes; });
@@ -165,7 +162,7 @@ TEST(QueuePoolAsync, UnderFifoFairnessAReturnedConnectionIsHandedToTheOldestWait
 TEST(QueuePoolAsync, FifoHandOffSurvivesTheWaitersDeadline) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory, clock);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo), factory, clock);
   AsyncAcquire held = pool.acquire_async([] {});
   AsyncAcquire waiter = pool.acquire_async([] {});
   held.result->lease.release();  // handed over
@@ -177,7 +174,7 @@ TEST(QueuePoolAsync, FifoHandOffSurvivesTheWaitersDeadline) {
 
 TEST(QueuePoolAsync, CancelledTicketPassesAConnectionHandedToItOn) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   AsyncAcquire first = pool.acquire_async([] {});
   int second_wakes = 0;
@@ -193,7 +190,7 @@ TEST(QueuePoolAsync, CancelledTicketPassesAConnectionHandedToItOn) {
 
 TEST(QueuePoolAsync, CancelledWokenWaiterPassesItsWakeUpOn) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::sqlalchemy), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::sqlalchemy), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   AsyncAcquire first = pool.acquire_async([] {});
   int second_wakes = 0;
@@ -209,7 +206,7 @@ TEST(QueuePoolAsync, CancelledWokenWaiterPassesItsWakeUpOn) {
 
 TEST(QueuePoolAsync, DestroyingAPendingTicketLeavesTheQueue) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   {
     AsyncAcquire queued = pool.acquire_async([] {});
@@ -220,7 +217,7 @@ TEST(QueuePoolAsync, DestroyingAPendingTicketLeavesTheQueue) {
 
 TEST(QueuePoolAsync, FailedConnectOnTheAsyncPathReportsItsSqlstate) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   factory.fail_next(1);
   AsyncAcquire failed = pool.acquire_async([] {});
   ASSERT_TRUE(failed.result.has_value());
@@ -231,7 +228,7 @@ TEST(QueuePoolAsync, FailedConnectOnTheAsyncPathReportsItsSqlstate) {
 
 TEST(QueuePoolAsync, FreedSlotIsGrantedToTheOldestFifoWaiter) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   int wakes = 0;
   AsyncAcquire waiter = pool.acquire_async([&] { ++wakes; });
@@ -254,7 +251,7 @@ PoolSettings lifo(PoolSettings settings) {
 
 TEST(QueuePoolExchange, UnderLifoTheReturnedConnectionComesBackEvenWithAnotherIdle) {
   FakeFactory factory;
-  QueuePool pool(lifo(make_settings(2, 0)), factory);
+  QueuePool pool(lifo(async_settings(2, 0)), factory);
   AsyncAcquire a = pool.acquire_async([] {});
   AsyncAcquire b = pool.acquire_async([] {});
   ASSERT_EQ(id_of(a.result->lease), 1);
@@ -270,7 +267,7 @@ TEST(QueuePoolExchange, UnderLifoTheReturnedConnectionComesBackEvenWithAnotherId
 
 TEST(QueuePoolExchange, UnderFifoTheOldestIdleConnectionIsTakenAsReleaseThenAcquireWould) {
   FakeFactory factory;
-  QueuePool pool(make_settings(2, 0), factory);
+  QueuePool pool(async_settings(2, 0), factory);
   AsyncAcquire a = pool.acquire_async([] {});
   AsyncAcquire b = pool.acquire_async([] {});
   b.result->lease.release();  // connection 2 idle first
@@ -285,7 +282,7 @@ TEST(QueuePoolExchange, UnderFifoTheOldestIdleConnectionIsTakenAsReleaseThenAcqu
 
 TEST(QueuePoolExchange, AWaitingCallerIsNotPassedOverUnderFifoFairness) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0, Fairness::fifo), factory);
+  QueuePool pool(async_settings(1, 0, Fairness::fifo), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   int wakes = 0;
   AsyncAcquire waiter = pool.acquire_async([&] { ++wakes; });
@@ -303,7 +300,7 @@ TEST(QueuePoolExchange, AWaitingCallerIsNotPassedOverUnderFifoFairness) {
 
 TEST(QueuePoolExchange, AConnectionInATransactionIsRolledBackOnTheWayThrough) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   testing::FakeConnectionState& state = held.result->lease.as<FakeConnection>().state();
   state.in_transaction = true;
@@ -316,7 +313,7 @@ TEST(QueuePoolExchange, AConnectionInATransactionIsRolledBackOnTheWayThrough) {
 
 TEST(QueuePoolExchange, ABrokenConnectionIsReplacedNotHandedBack) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   AsyncAcquire held = pool.acquire_async([] {});
   held.result->lease.as<FakeConnection>().state().broken = true;
   AsyncAcquire again = pool.exchange_async(std::move(held.result->lease), [] {});
@@ -328,7 +325,7 @@ TEST(QueuePoolExchange, ABrokenConnectionIsReplacedNotHandedBack) {
 
 TEST(QueuePoolExchange, AnEmptyLeaseIsAPlainAcquire) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(async_settings(1, 0), factory);
   AsyncAcquire first = pool.exchange_async(Lease{}, [] {});
   ASSERT_TRUE(first.result.has_value());
   EXPECT_EQ(id_of(first.result->lease), 1);

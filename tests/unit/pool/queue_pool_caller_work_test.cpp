@@ -13,6 +13,7 @@
 
 #include "pool/queue_pool.hpp"
 #include "support/pool_fakes.hpp"
+#include "unit/pool/lease_id.hpp"
 
 namespace poolbench::pool {
 namespace {
@@ -23,8 +24,8 @@ using testing::FakeConnection;
 using testing::FakeFactory;
 using Need = PendingCheckout::Need;
 
-PoolSettings make_settings(int pool_size, int max_overflow,
-                           std::chrono::microseconds timeout = 2s) {
+PoolSettings caller_work_settings(int pool_size, int max_overflow,
+                                  std::chrono::microseconds timeout = 2s) {
   PoolSettings settings;
   settings.pool_size = pool_size;
   settings.max_overflow = max_overflow;
@@ -64,13 +65,9 @@ Lease take(QueuePool& pool, FakeFactory& factory) {
   return std::move(result.lease);
 }
 
-int id_of(const Lease& lease) {
-  return lease.as<FakeConnection>().id();
-}
-
 TEST(QueuePoolCallerWork, ASlotIsReservedAndCountedBeforeTheCallersConnectStarts) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 1), factory);
+  QueuePool pool(caller_work_settings(1, 1), factory);
   AcquireResult first = acquire_now(pool);
   ASSERT_EQ(first.status, AcquireStatus::needs_work);
   EXPECT_EQ(first.work.need(), Need::connect);
@@ -100,7 +97,7 @@ TEST(QueuePoolCallerWork, ASlotIsReservedAndCountedBeforeTheCallersConnectStarts
 
 TEST(QueuePoolCallerWork, AFailedConnectFreesItsSlotAndWakesTheOldestWaiterAtOnce) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(caller_work_settings(1, 0), factory);
   AcquireResult connecting = acquire_now(pool);
   ASSERT_EQ(connecting.status, AcquireStatus::needs_work);
   int wakes = 0;
@@ -127,7 +124,7 @@ TEST(QueuePoolCallerWork, AFailedConnectFreesItsSlotAndWakesTheOldestWaiterAtOnc
 TEST(QueuePoolCallerWork, AWaiterBehindAPendingConnectTimesOutWithSqlalchemysExactMessage) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0, 1s), factory, clock);
+  QueuePool pool(caller_work_settings(1, 0, 1s), factory, clock);
   AcquireResult connecting = acquire_now(pool);
   AsyncAcquire waiter = pool.acquire_async([] {}, ConnectionWork::caller);
   clock.advance(1s);
@@ -143,7 +140,7 @@ TEST(QueuePoolCallerWork, AWaiterBehindAPendingConnectTimesOutWithSqlalchemysExa
 TEST(QueuePoolCallerWork, TheConnectsTimeCountsFromWhenItWasHandedOut) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(1, 0), factory, clock);
+  QueuePool pool(caller_work_settings(1, 0), factory, clock);
   AcquireResult connecting = acquire_now(pool);
   clock.advance(250ms);  // the caller's connect takes a while
   Lease lease = pool.connected(std::move(connecting.work), factory.connect()).lease;
@@ -152,7 +149,7 @@ TEST(QueuePoolCallerWork, TheConnectsTimeCountsFromWhenItWasHandedOut) {
 
 TEST(QueuePoolCallerWork, PrePingIsTheCallersAndADeadConnectionIsReplacedOnceUnpinged) {
   FakeFactory factory;
-  PoolSettings settings = make_settings(2, 0);
+  PoolSettings settings = caller_work_settings(2, 0);
   settings.pool_pre_ping = true;
   QueuePool pool(settings, factory);
   { Lease fresh = take(pool, factory); }  // a fresh connection is not pinged
@@ -179,7 +176,7 @@ TEST(QueuePoolCallerWork, PrePingIsTheCallersAndADeadConnectionIsReplacedOnceUnp
 TEST(QueuePoolCallerWork, AFailedPingInvalidatesTheGenerationSoOlderConnectionsReconnectUnpinged) {
   FakeFactory factory;
   FakeClock clock;
-  PoolSettings settings = make_settings(2, 0);
+  PoolSettings settings = caller_work_settings(2, 0);
   settings.pool_pre_ping = true;
   QueuePool pool(settings, factory, clock);
   {
@@ -202,7 +199,7 @@ TEST(QueuePoolCallerWork, AFailedPingInvalidatesTheGenerationSoOlderConnectionsR
 TEST(QueuePoolCallerWork, RecycleClosesTheOldConnectionAndAsksTheCallerForItsReplacement) {
   FakeFactory factory;
   FakeClock clock;
-  PoolSettings settings = make_settings(1, 0);
+  PoolSettings settings = caller_work_settings(1, 0);
   settings.pool_recycle = 30s;
   QueuePool pool(settings, factory, clock);
   { Lease lease = take(pool, factory); }
@@ -220,7 +217,7 @@ TEST(QueuePoolCallerWork, RecycleClosesTheOldConnectionAndAsksTheCallerForItsRep
 
 TEST(QueuePoolCallerWork, AnAbandonedConnectFreesItsSlotWithoutCountingAFailure) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(caller_work_settings(1, 0), factory);
   int wakes = 0;
   {
     AcquireResult connecting = acquire_now(pool);
@@ -237,7 +234,7 @@ TEST(QueuePoolCallerWork, AnAbandonedConnectFreesItsSlotWithoutCountingAFailure)
 
 TEST(QueuePoolCallerWork, AnAbandonedPingClosesTheConnectionWithoutCountingAnInvalidation) {
   FakeFactory factory;
-  PoolSettings settings = make_settings(1, 0);
+  PoolSettings settings = caller_work_settings(1, 0);
   settings.pool_pre_ping = true;
   QueuePool pool(settings, factory);
   { Lease lease = take(pool, factory); }
@@ -254,7 +251,7 @@ TEST(QueuePoolCallerWork, AnAbandonedPingClosesTheConnectionWithoutCountingAnInv
 
 TEST(QueuePoolCallerWork, TheCallersRollbackReplacesTheResetOnCheckIn) {
   FakeFactory factory;
-  QueuePool pool(make_settings(1, 0), factory);
+  QueuePool pool(caller_work_settings(1, 0), factory);
   Lease lease = take(pool, factory);
   auto& state = lease.as<FakeConnection>().state();
   EXPECT_FALSE(lease.needs_reset());
@@ -270,7 +267,7 @@ TEST(QueuePoolCallerWork, TheCallersRollbackReplacesTheResetOnCheckIn) {
 TEST(QueuePoolCallerWork, AFailedResetClosesTheConnectionButKeepsTheGeneration) {
   FakeFactory factory;
   FakeClock clock;
-  QueuePool pool(make_settings(2, 0), factory, clock);
+  QueuePool pool(caller_work_settings(2, 0), factory, clock);
   Lease a = take(pool, factory);
   { Lease b = take(pool, factory); }  // #2 idle
   clock.advance(1s);
@@ -343,7 +340,7 @@ void expect_same(const Driver& a, const Driver& b, int step) {
 }
 
 TEST(QueuePoolCallerWork, ARandomSequenceGivesTheSameCountsInBothModes) {
-  PoolSettings settings = make_settings(2, 2, 0s);
+  PoolSettings settings = caller_work_settings(2, 2, 0s);
   settings.pool_pre_ping = true;
   settings.pool_recycle = 10s;
   Driver blocking(ConnectionWork::pool, settings);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "support/pool_fakes.hpp"
+#include "unit/pool/lease_id.hpp"
 
 namespace poolbench::pool {
 namespace {
@@ -32,10 +33,6 @@ Lease take(QueuePool& pool) {
   AcquireResult result = pool.acquire();
   EXPECT_TRUE(result.ok()) << result.error;
   return std::move(result.lease);
-}
-
-int id_of(const Lease& lease) {
-  return lease.as<FakeConnection>().id();
 }
 
 /// SQLAlchemy's status tuple (size(), checkedin(), overflow(), checkedout()).

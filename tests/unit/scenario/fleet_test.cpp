@@ -23,7 +23,7 @@ Scenario load(const std::string& pool, const std::vector<std::string>& sets = {}
   return parse_scenario(k_head + pool, "fleet.yaml", sets);
 }
 
-std::string error_of(const std::string& pool) {
+std::string fleet_error_of(const std::string& pool) {
   try {
     load(pool);
   } catch (const InputError& e) {
@@ -73,17 +73,17 @@ TEST(Fleet, ACountGivesIdenticalInstancesAndReplacesAList) {
 }
 
 TEST(Fleet, BadInstancesNameTheItemAndKey) {
-  EXPECT_THAT(error_of("pool:\n  instances: [{ name: a, pool: { pool_sise: 3 } }]\n"),
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [{ name: a, pool: { pool_sise: 3 } }]\n"),
               HasSubstr("pool.pool_sise"));
-  EXPECT_THAT(error_of("pool:\n  instances: [{ name: a, share: 0 }]\n"),
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [{ name: a, share: 0 }]\n"),
               HasSubstr("pool.instances[0].share"));
-  EXPECT_THAT(error_of("pool:\n  instances: [{ name: a }, { name: a }]\n"),
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [{ name: a }, { name: a }]\n"),
               HasSubstr("duplicate instance name"));
-  EXPECT_THAT(error_of("pool:\n  instances: [{ name: a, colour: red }]\n"),
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [{ name: a, colour: red }]\n"),
               HasSubstr("expected name, share or pool"));
-  EXPECT_THAT(error_of("pool:\n  instances: [3]\n"), HasSubstr("pool.instances[0]"));
-  EXPECT_THAT(error_of("pool:\n  instances: []\n"), HasSubstr("at least one instance"));
-  EXPECT_THAT(error_of("pool:\n  instances: [{ name: a, pool: { pool_size: -2 } }]\n"),
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [3]\n"), HasSubstr("pool.instances[0]"));
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: []\n"), HasSubstr("at least one instance"));
+  EXPECT_THAT(fleet_error_of("pool:\n  instances: [{ name: a, pool: { pool_size: -2 } }]\n"),
               HasSubstr("fleet.yaml:6"));
 }
 

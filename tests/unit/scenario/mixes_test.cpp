@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenario/scenario.hpp"
+#include "unit/scenario/error_of.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::scenario {
@@ -25,15 +26,6 @@ const std::string k_mixes = R"(mixes:
   read_heavy: {point_read: 95, update: 5}
   write_heavy: {point_read: 20, update: 0, tpcb_like: 80}
 )";
-
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_scenario(yaml, "bad.yaml", overrides);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::vector<double> weights_of(const Scenario& s) {
   std::vector<double> out;

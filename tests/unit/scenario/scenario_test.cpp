@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "unit/scenario/error_of.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::scenario {
@@ -40,16 +41,6 @@ matrix:
   repetitions: 3
 slo: { timeout_rate: 0, p99_latency: 50ms }
 )";
-
-/// The message of the InputError that parsing `yaml` throws (empty if none).
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_scenario(yaml, "bad.yaml", overrides);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Scenario, LoadsEveryKeyOfTheDesignExample) {
   const Scenario s = parse_scenario(k_read_heavy, "read_heavy.yaml");

@@ -14,11 +14,11 @@
 namespace poolbench::script {
 namespace {
 
-const SourceLocation k_where{"scenarios/test.yaml", "t", 10, 0};
+const SourceLocation k_control_where{"scenarios/test.yaml", "t", 10, 0};
 
-std::string load_error(std::string_view text) {
+std::string control_load_error(std::string_view text) {
   try {
-    parse_script(text, k_where);
+    parse_script(text, k_control_where);
   } catch (const InputError& e) {
     return e.what();
   }
@@ -51,7 +51,7 @@ std::vector<std::string> statements_run(const Script& script, ClientState& state
 
 std::vector<std::string> run_with(std::string_view text, std::int64_t x) {
   const std::string full = "\\set x " + std::to_string(x) + "\n" + std::string(text);
-  const Script script = parse_script(full, k_where);
+  const Script script = parse_script(full, k_control_where);
   ClientState state(ClientParams{}, script.slot_count());
   return statements_run(script, state);
 }
@@ -92,14 +92,15 @@ TEST(ScriptConditionalTest, TruthIsPgbenchs) {
       "\\if NULL\nSELECT 'null';\n\\endif\n\\if 0.0\nSELECT 'zero';\n\\endif\n"
       "\\if 0.5\nSELECT 'half';\n\\endif\n\\if -1\nSELECT 'minus';\n\\endif\n"
       "\\if 1 < 2\nSELECT 'less';\n\\endif\n",
-      k_where);
+      k_control_where);
   ClientState state(ClientParams{}, script.slot_count());
   EXPECT_EQ(statements_run(script, state),
             (std::vector<std::string>{"SELECT 'half'", "SELECT 'minus'", "SELECT 'less'"}));
 }
 
 TEST(ScriptConditionalTest, AConditionThatFailsIsARunTimeErrorNamingTheLine) {
-  const Script script = parse_script("\\set x 0\n\\if 1 / :x\nSELECT 1;\n\\endif\n", k_where);
+  const Script script =
+      parse_script("\\set x 0\n\\if 1 / :x\nSELECT 1;\n\\endif\n", k_control_where);
   ClientState state(ClientParams{}, script.slot_count());
   ASSERT_TRUE(execute_set(std::get<SetCommand>(script.commands()[0]), state));
   bool taken = false;
@@ -109,34 +110,36 @@ TEST(ScriptConditionalTest, AConditionThatFailsIsARunTimeErrorNamingTheLine) {
 }
 
 TEST(ScriptConditionalTest, UnbalancedBlocksAreLoadErrorsWithFileAndLine) {
-  EXPECT_NE(load_error("SELECT 1;\n\\if 1\nSELECT 2;\n")
+  EXPECT_NE(control_load_error("SELECT 1;\n\\if 1\nSELECT 2;\n")
                 .find("scenarios/test.yaml:11:1: transaction \"t\": \\if without matching \\endif"),
             std::string::npos);
-  EXPECT_NE(load_error("SELECT 1;\n\\endif\n")
+  EXPECT_NE(control_load_error("SELECT 1;\n\\endif\n")
                 .find("test.yaml:11:1: transaction \"t\": \\endif "
                       "without matching \\if"),
             std::string::npos);
-  EXPECT_NE(load_error("\\else\nSELECT 1;\n").find("test.yaml:10:1:"), std::string::npos);
-  EXPECT_NE(load_error("\\elif 1\nSELECT 1;\n").find("\\elif without matching \\if"),
+  EXPECT_NE(control_load_error("\\else\nSELECT 1;\n").find("test.yaml:10:1:"), std::string::npos);
+  EXPECT_NE(control_load_error("\\elif 1\nSELECT 1;\n").find("\\elif without matching \\if"),
             std::string::npos);
-  EXPECT_NE(load_error("\\if 1\n\\else\n\\elif 2\n\\endif\n")
+  EXPECT_NE(control_load_error("\\if 1\n\\else\n\\elif 2\n\\endif\n")
                 .find("test.yaml:12:1: transaction "
                       "\"t\": \\elif after \\else"),
             std::string::npos);
-  EXPECT_NE(load_error("\\if 1\n\\else\n\\else\n\\endif\n").find("\\else after \\else"),
+  EXPECT_NE(control_load_error("\\if 1\n\\else\n\\else\n\\endif\n").find("\\else after \\else"),
             std::string::npos);
-  EXPECT_NE(load_error("\\if\nSELECT 1;\n\\endif\n").find("\\if: missing expression"),
+  EXPECT_NE(control_load_error("\\if\nSELECT 1;\n\\endif\n").find("\\if: missing expression"),
             std::string::npos);
-  EXPECT_NE(load_error("\\if 1\nSELECT 1;\n\\endif now\n").find("\\endif: unexpected argument"),
-            std::string::npos);
-  EXPECT_NE(load_error("\\if rnadom(1, 2)\nSELECT 1;\n\\endif\n")
+  EXPECT_NE(
+      control_load_error("\\if 1\nSELECT 1;\n\\endif now\n").find("\\endif: unexpected argument"),
+      std::string::npos);
+  EXPECT_NE(control_load_error("\\if rnadom(1, 2)\nSELECT 1;\n\\endif\n")
                 .find("\\if: unknown function \"rnadom\" (did you mean random?)"),
             std::string::npos);
 }
 
 TEST(ScriptCaptureTest, GsetAndAsetEndTheStatementBeforeThem) {
-  const Script script = parse_script(
-      "SELECT 1 AS one \\gset\nSELECT 2 AS two;\n\\aset p_\nSELECT :one + :p_two;\n", k_where);
+  const Script script =
+      parse_script("SELECT 1 AS one \\gset\nSELECT 2 AS two;\n\\aset p_\nSELECT :one + :p_two;\n",
+                   k_control_where);
   const auto& first = std::get<SqlCommand>(script.commands().at(0));
   const auto& second = std::get<SqlCommand>(script.commands().at(1));
   EXPECT_EQ(first.capture, Capture::gset);
@@ -151,28 +154,31 @@ TEST(ScriptCaptureTest, GsetAndAsetEndTheStatementBeforeThem) {
 }
 
 TEST(ScriptCaptureTest, GsetMustFollowAStatement) {
-  EXPECT_NE(load_error("\\set x 1\n\\gset\n")
+  EXPECT_NE(control_load_error("\\set x 1\n\\gset\n")
                 .find("test.yaml:11:1: transaction \"t\": \\gset "
                       "must follow an SQL statement"),
             std::string::npos);
-  EXPECT_NE(load_error("\\gset\n").find("\\gset must follow an SQL statement"), std::string::npos);
-  EXPECT_NE(load_error("SELECT 1 \\gset\n\\aset\n").find("\\aset must follow an SQL statement"),
+  EXPECT_NE(control_load_error("\\gset\n").find("\\gset must follow an SQL statement"),
             std::string::npos);
-  EXPECT_NE(load_error("SELECT 1 \\gset a b\n").find("\\gset: too many arguments"),
+  EXPECT_NE(
+      control_load_error("SELECT 1 \\gset\n\\aset\n").find("\\aset must follow an SQL statement"),
+      std::string::npos);
+  EXPECT_NE(control_load_error("SELECT 1 \\gset a b\n").find("\\gset: too many arguments"),
             std::string::npos);
-  EXPECT_NE(load_error("SELECT 1 \\gset a-b\n").find("\\gset: invalid variable prefix \"a-b\""),
-            std::string::npos);
+  EXPECT_NE(
+      control_load_error("SELECT 1 \\gset a-b\n").find("\\gset: invalid variable prefix \"a-b\""),
+      std::string::npos);
 }
 
 TEST(ScriptCaptureTest, WithoutGsetAnUndefinedVariableIsStillALoadError) {
-  EXPECT_NE(load_error("SELECT :one;\nSELECT 1 AS one \\gset\n")
+  EXPECT_NE(control_load_error("SELECT :one;\nSELECT 1 AS one \\gset\n")
                 .find("variable \":one\" is used but neither predefined nor \\set"),
             std::string::npos);
 }
 
 TEST(ScriptCaptureTest, StoredTextsAreSentAsTheyCameAndReadAsPgbenchReadsThem) {
-  const Script script =
-      parse_script("SELECT 1 AS a, 2 AS b \\gset\nSELECT :a, :b;\n\\set c :a + 1\n", k_where);
+  const Script script = parse_script(
+      "SELECT 1 AS a, 2 AS b \\gset\nSELECT :a, :b;\n\\set c :a + 1\n", k_control_where);
   ClientState state(ClientParams{}, script.slot_count());
   state.set_names(script.variable_names());
   state.set_text(*script.slot_of("a"), "007");
@@ -191,7 +197,7 @@ TEST(ScriptCaptureTest, StoredTextsAreSentAsTheyCameAndReadAsPgbenchReadsThem) {
 }
 
 TEST(ScriptCaptureTest, AnUnsetVariableIsARunTimeErrorNotANull) {
-  const Script script = parse_script("SELECT 1 AS a \\aset\nSELECT :a;\n", k_where);
+  const Script script = parse_script("SELECT 1 AS a \\aset\nSELECT :a;\n", k_control_where);
   ClientState state(ClientParams{}, script.slot_count());
   state.set_names(script.variable_names());
   ParamValues params;
@@ -225,7 +231,7 @@ TEST(ScriptValueTest, TextToValueFollowsPgbench) {
 
 TEST(ScriptCompoundTest, BackslashSemicolonJoinsStatementsSentWithTheirValues) {
   const Script script =
-      parse_script("\\set n 5\nSELECT :n AS a \\; SELECT 'x' || :n AS b \\aset\n", k_where);
+      parse_script("\\set n 5\nSELECT :n AS a \\; SELECT 'x' || :n AS b \\aset\n", k_control_where);
   const auto& sql = std::get<SqlCommand>(script.commands().at(1));
   EXPECT_TRUE(sql.compound);
   EXPECT_EQ(sql.capture, Capture::aset);
@@ -235,28 +241,29 @@ TEST(ScriptCompoundTest, BackslashSemicolonJoinsStatementsSentWithTheirValues) {
   ASSERT_TRUE(render_simple(sql, state, text));
   EXPECT_EQ(text, "SELECT 5 AS a ; SELECT 'x' || 5 AS b");
   // Without \; the `;` ends the statement.
-  EXPECT_FALSE(std::get<SqlCommand>(parse_script("SELECT 1;", k_where).commands()[0]).compound);
+  EXPECT_FALSE(
+      std::get<SqlCommand>(parse_script("SELECT 1;", k_control_where).commands()[0]).compound);
 }
 
 TEST(ScriptQuotingTest, PsqlQuotingFormsAreRefusedWithTheReason) {
-  const std::string literal = load_error("\\set n 1\nSELECT :'n';\n");
+  const std::string literal = control_load_error("\\set n 1\nSELECT :'n';\n");
   EXPECT_NE(literal.find("test.yaml:11:8: transaction \"t\": :'n' is psql's quoting form, which "
                          "pgbench does not interpolate"),
             std::string::npos)
       << literal;
-  EXPECT_NE(load_error("\\set n 1\nSELECT :\"n\";\n").find(":\"n\" is psql's quoting form"),
+  EXPECT_NE(control_load_error("\\set n 1\nSELECT :\"n\";\n").find(":\"n\" is psql's quoting form"),
             std::string::npos);
   // Inside a string literal it is text, as any colon there.
-  EXPECT_NO_THROW(parse_script("SELECT ':''n''';\n", k_where));
+  EXPECT_NO_THROW(parse_script("SELECT ':''n''';\n", k_control_where));
 }
 
 TEST(ScriptShellTest, ShellCommandsAreRefusedSayingWhy) {
-  const std::string shell = load_error("\\setshell x echo 1\nSELECT 1;\n");
+  const std::string shell = control_load_error("\\setshell x echo 1\nSELECT 1;\n");
   EXPECT_NE(shell.find("test.yaml:10:1: transaction \"t\": \\setshell is not supported by "
                        "poolbench: it runs a shell command in every request"),
             std::string::npos)
       << shell;
-  EXPECT_NE(load_error("\\shell ls\nSELECT 1;\n").find("\\shell is not supported"),
+  EXPECT_NE(control_load_error("\\shell ls\nSELECT 1;\n").find("\\shell is not supported"),
             std::string::npos);
 }
 

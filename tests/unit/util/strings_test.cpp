@@ -16,6 +16,14 @@ TEST(EditDistance, CountsInsertionsDeletionsSubstitutionsAndAdjacentSwaps) {
   EXPECT_EQ(edit_distance("ca", "abc"), 3u);  // optimal string alignment, not Damerau's 2
 }
 
+TEST(Iequals, IgnoresAsciiCaseOnlyAndNeedsEqualLengths) {
+  EXPECT_TRUE(iequals("RANDOM_zipfian", "random_ZIPFIAN"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("and", "an"));
+  EXPECT_FALSE(iequals("on", "of"));
+  EXPECT_FALSE(iequals("\xc3\x89", "\xc3\xa9"));  // UTF-8 É and é: ASCII only
+}
+
 TEST(ClosestMatch, SuggestsANearMissAndNothingForAStranger) {
   const std::vector<std::string> keys = {"pool_size", "max_overflow", "pool_timeout"};
   EXPECT_EQ(closest_match("pool_sise", keys), "pool_size");

@@ -54,7 +54,7 @@ FakeLoadRun run_until_exercised(const Scenario& scenario, const FakeServerOption
   }
 }
 
-void expect_consistent(const FakeLoadRun& run) {
+void expect_consistent_and_closed(const FakeLoadRun& run) {
   const auto& counters = run.result.counters;
   EXPECT_EQ(counters.requests(),
             counters.completed() + counters.timeouts() + counters.errors() + counters.dropped());
@@ -79,7 +79,7 @@ pool:
   const FakeLoadRun run =
       run_until_exercised(scenario, FakeServerOptions{.connect_time = 20ms},
                           [](const FakeLoadRun& r) { return r.pools.at(1).connects >= 2; });
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   ASSERT_EQ(run.pools.size(), 2U);
   EXPECT_EQ(run.pools[0].connects, 1U);
   const std::uint64_t churn_connects = run.pools[1].connects;
@@ -106,7 +106,7 @@ pool:
   const FakeLoadRun run =
       run_until_exercised(scenario, FakeServerOptions{.ping_time = 20ms},
                           [](const FakeLoadRun& r) { return r.server.pings >= 2; });
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   ASSERT_EQ(run.pools.size(), 2U);
   // Every checkout of `pinged` but its first (a fresh connection) pinged.
   EXPECT_EQ(run.server.pings, run.pools[1].checkouts - 1);
@@ -124,7 +124,7 @@ pool: { pool_size: 1, max_overflow: 0, pool_timeout: 10s, pool_pre_ping: true }
 )") + k_point_read);
   FakeServer server(FakeServerOptions{.ping_time = 20ms});
   const FakeLoadRun run = run_fake_load(scenario, server, 1);
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   const auto& r = run.result;
   ASSERT_GE(r.checkout_wait.total_count(), 3);
   EXPECT_EQ(r.queue_wait.total_count(), r.checkout_wait.total_count());
@@ -144,7 +144,7 @@ pool: { pool_size: 1, max_overflow: 0, pool_timeout: 10s }
 )") + k_point_read);
   FakeServer server(FakeServerOptions{.service_time = 5ms});
   const FakeLoadRun run = run_fake_load(scenario, server, 1);
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   const auto& r = run.result;
   ASSERT_GE(r.queue_wait.total_count(), 10);
   EXPECT_EQ(r.queue_wait.total_count(), r.checkout_wait.total_count());
@@ -167,7 +167,7 @@ transactions:
 )");
   FakeServer server(FakeServerOptions{.rollback_time = 20ms});
   const FakeLoadRun run = run_fake_load(scenario, server, 1);
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   const auto completed = static_cast<std::uint64_t>(run.result.counters.completed());
   EXPECT_GE(completed, 2U);
   // Requests end after their rollback, which the client ran itself: the pool had nothing
@@ -187,7 +187,7 @@ pool: { pool_size: 1, max_overflow: 0, pool_timeout: 10s }
 )") + k_point_read);
   FakeServer server(FakeServerOptions{.connect_time = 10s, .connect_timeout = 50ms});
   const FakeLoadRun run = run_fake_load(scenario, server, 1);
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   EXPECT_EQ(run.result.counters.errors(), 3);
   EXPECT_EQ(run.result.counters.errors_by_sqlstate().at("08001"), 3);
   EXPECT_EQ(run.pools[0].connect_failures, 3U);
@@ -204,7 +204,7 @@ pool: { pool_size: 4, max_overflow: 0, pool_timeout: 10s }
   // the server takes two.
   FakeServer server(FakeServerOptions{.connect_time = 1ms, .max_connections = 2});
   const FakeLoadRun run = run_fake_load(scenario, server, 1);
-  expect_consistent(run);
+  expect_consistent_and_closed(run);
   EXPECT_EQ(run.result.counters.completed() + run.result.counters.errors(), 20);
   EXPECT_GE(run.result.counters.errors(), 2);
   EXPECT_EQ(run.result.counters.errors_by_sqlstate().at("53300"), run.result.counters.errors());
