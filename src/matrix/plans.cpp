@@ -1,7 +1,6 @@
 #include "matrix/plans.hpp"
 
 #include <array>
-#include <cctype>
 #include <string_view>
 #include <type_traits>
 #include <variant>
@@ -10,6 +9,7 @@
 
 #include "script/client_state.hpp"
 #include "script/random.hpp"
+#include "script/script.hpp"
 #include "script/script_runtime.hpp"
 
 namespace poolbench::matrix {
@@ -17,26 +17,6 @@ namespace poolbench::matrix {
 using nlohmann::json;
 
 namespace {
-
-/// The first word of `sql` in upper case (after blanks and `--` comments).
-std::string first_keyword(const std::string& sql) {
-  std::size_t at = 0;
-  while (at < sql.size()) {
-    if (std::isspace(static_cast<unsigned char>(sql[at])) != 0) {
-      ++at;
-    } else if (sql.compare(at, 2, "--") == 0) {
-      at = sql.find('\n', at);
-      if (at == std::string::npos) return {};
-    } else {
-      break;
-    }
-  }
-  std::string word;
-  while (at < sql.size() && std::isalpha(static_cast<unsigned char>(sql[at])) != 0) {
-    word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(sql[at++]))));
-  }
-  return word;
-}
 
 /// One node's own part of the shape: what EXPLAIN's text form would print for it.
 std::string node_label(const json& node) {
@@ -153,10 +133,11 @@ std::string plan_fingerprint(const std::string& shape) {
 
 bool explainable(const std::string& sql) {
   static constexpr std::array<std::string_view, 8> k_keywords = {
-      "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES", "TABLE", "MERGE"};
-  const std::string word = first_keyword(sql);
+      "select", "insert", "update", "delete", "with", "values", "table", "merge"};
+  const auto words = script::leading_words(sql, 1);
+  if (words.empty()) return false;
   for (const auto keyword : k_keywords) {
-    if (word == keyword) return true;
+    if (words.front() == keyword) return true;
   }
   return false;
 }

@@ -26,30 +26,6 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/// Whitespace-separated words of `text` (at most `limit`), lower-cased, skipping `--` and
-/// `/* */` comments between them.
-std::vector<std::string> leading_words(std::string_view text, std::size_t limit) {
-  std::vector<std::string> words;
-  std::size_t i = 0;
-  while (i < text.size() && words.size() < limit) {
-    if (is_blank(text[i])) {
-      ++i;
-    } else if (text.substr(i, 2) == "--") {
-      i = std::min(text.size(), text.find('\n', i));
-    } else if (text.substr(i, 2) == "/*") {
-      const std::size_t end = text.find("*/", i + 2);
-      i = end == std::string_view::npos ? text.size() : end + 2;
-    } else {
-      std::size_t end = i;
-      while (end < text.size() && is_variable_char(text[end])) ++end;
-      if (end == i) break;  // punctuation: no more keywords
-      words.push_back(util::to_lower(text.substr(i, end - i)));
-      i = end;
-    }
-  }
-  return words;
-}
-
 void classify(SqlCommand& command) {
   const auto w = leading_words(command.source_text, 3);
   const auto word = [&](std::size_t i) { return i < w.size() ? w[i] : std::string(); };
@@ -472,6 +448,28 @@ class ScriptParser {
 };
 
 }  // namespace
+
+std::vector<std::string> leading_words(std::string_view text, std::size_t limit) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size() && words.size() < limit) {
+    if (is_blank(text[i])) {
+      ++i;
+    } else if (text.substr(i, 2) == "--") {
+      i = std::min(text.size(), text.find('\n', i));
+    } else if (text.substr(i, 2) == "/*") {
+      const std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+    } else {
+      std::size_t end = i;
+      while (end < text.size() && is_variable_char(text[end])) ++end;
+      if (end == i) break;  // punctuation: no more keywords
+      words.push_back(util::to_lower(text.substr(i, end - i)));
+      i = end;
+    }
+  }
+  return words;
+}
 
 SqlCommand literal_sql_command(std::string text, std::string prepared_name) {
   SqlCommand command;

@@ -121,6 +121,11 @@ struct ScriptOptions {
   std::string statement_prefix;
 };
 
+/// The first words of an SQL text (at most `limit`), lower-cased, skipping blanks and `--`
+/// and `/* */` comments; stops at punctuation. How statements are classified (BEGIN,
+/// COMMIT, ...).
+std::vector<std::string> leading_words(std::string_view text, std::size_t limit);
+
 /// A statement taken as it is (a replayed trace's, docs/capture.md): `text` is prepared
 /// unchanged (its `$n` are the recorded parameters' places), no variables; is_begin and
 /// is_commit classified as a script's would be.

@@ -60,9 +60,9 @@ TEST(PlanShape, TheFingerprintIgnoresCostsAndChangesWithTheShape) {
 
 TEST(PlanShape, OnlyStatementsExplainCanTakeAreExplained) {
   for (const char* sql :
-       {"SELECT 1", "  select abalance FROM a", "-- note\nUPDATE a SET x = 1", "insert into h",
-        "DELETE FROM h", "WITH x AS (SELECT 1) SELECT * FROM x", "VALUES (1)", "TABLE a",
-        "MERGE INTO a USING b ON true WHEN MATCHED THEN DO NOTHING"}) {
+       {"SELECT 1", "  select abalance FROM a", "-- note\nUPDATE a SET x = 1",
+        "/* why */ insert into h", "DELETE FROM h", "WITH x AS (SELECT 1) SELECT * FROM x",
+        "VALUES (1)", "TABLE a", "MERGE INTO a USING b ON true WHEN MATCHED THEN DO NOTHING"}) {
     EXPECT_TRUE(explainable(sql)) << sql;
   }
   for (const char* sql : {"BEGIN", "END", "COMMIT", "SET work_mem = '8MB'", "VACUUM a",
