@@ -21,6 +21,7 @@ struct ProfilePlan {
   std::string profile;
   std::string fingerprint;
   std::string shape;
+  std::set<std::string> seen;  ///< every fingerprint its cells recorded
   double latency_p50_sum_ms = 0;
   int cells = 0;
 };
@@ -74,6 +75,7 @@ void add_cell(const json& results, const CellView& cell, std::vector<StatementPl
       plan.fingerprint = entry["fingerprint"].get<std::string>();
       plan.shape = entry.value("shape", std::string());
     }
+    plan.seen.insert(entry["fingerprint"].get<std::string>());
     if (p50 && runs.count(key.first) > 0) {
       plan.latency_p50_sum_ms += *p50;
       ++plan.cells;
@@ -89,8 +91,10 @@ json change_json(const StatementPlans& statement) {
               {"profiles", json::array()},
               {"fingerprints", json::array()},
               {"shapes", json::array()},
-              {"latency_p50_ms", json::array()}};
+              {"latency_p50_ms", json::array()},
+              {"varies_within", json::array()}};
   for (const auto& plan : statement.profiles) {
+    if (plan.seen.size() > 1) out["varies_within"].push_back(plan.profile);
     out["profiles"].push_back(plan.profile);
     out["fingerprints"].push_back(plan.fingerprint);
     out["shapes"].push_back(plan.shape);
@@ -114,7 +118,8 @@ json plan_changes(const json& results, const std::vector<CellView>& cells) {
   for (const auto& statement : statements) {
     bool differs = false;
     for (const auto& plan : statement.profiles) {
-      differs = differs || plan.fingerprint != statement.profiles.front().fingerprint;
+      differs = differs || plan.fingerprint != statement.profiles.front().fingerprint ||
+                plan.seen.size() > 1;
     }
     if (differs) changes.push_back(change_json(statement));
   }

@@ -237,6 +237,26 @@ nlohmann::json record_plans(const scenario::Scenario& scenario, const ServerTarg
   return nullptr;
 }
 
+/// server.checkpoint_before_cell: CHECKPOINT through the monitoring connection, before the
+/// warmup. A server that refuses it (no pg_checkpoint role) leaves the cell as it is, noted.
+void checkpoint_first(const scenario::Scenario& scenario, const CellOptions& options,
+                      std::optional<pg::Session>& monitor) {
+  if (!scenario.server.checkpoint_before_cell) return;
+  std::string why = "no monitoring connection";
+  try {
+    if (monitor) {
+      monitor->query("CHECKPOINT");
+      return;
+    }
+  } catch (const pg::PgError& e) {
+    why = e.what();
+  }
+  if (options.note) {
+    options.note(fmt::format(
+        "warning: server.checkpoint_before_cell: no CHECKPOINT before this cell: {}", why));
+  }
+}
+
 }  // namespace
 
 CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& server,
@@ -272,6 +292,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                   .proc_root = options.proc_root});
   workload::GeneratorOptions generator = generator_options(scenario, options, pool_ptrs, instances);
   nlohmann::json plans = record_plans(scenario, server, options, generator, monitor);
+  checkpoint_first(scenario, options, monitor);
   // The pools' counters when the measurement starts: what came before is the warmup's.
   std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
   const bool warms_up = !scenario.workload.transactions && scenario.workload.warmup.count() > 0;

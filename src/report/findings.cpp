@@ -334,7 +334,8 @@ std::string replay_speed_finding(const ReportModel& model) {
 }
 
 /// One line per statement whose plan differs between profiles (analysis.plan_changes):
-/// each profile's plan shape and the p50 latency of its cells that ran the statement.
+/// each profile's plan shape and the p50 latency of its cells that ran the statement; a
+/// plan that changed within a profile's own cells is said to be the data's doing.
 std::vector<std::string> plan_change_lines(const ReportModel& model) {
   std::vector<std::string> lines;
   const nlohmann::json* changes =
@@ -351,9 +352,20 @@ std::vector<std::string> plan_change_lines(const ReportModel& model) {
           fmt::format("{}: {}{}", profiles[i].get<std::string>(), shapes[i].get<std::string>(),
                       timed ? fmt::format(" (p50 {} ms)", format_ms(p50s[i].get<double>())) : ""));
     }
-    lines.push_back(fmt::format("Plan change: {} -- {}.",
+    std::vector<std::string> within;
+    for (const auto& profile : change.value("varies_within", nlohmann::json::array())) {
+      if (profile.is_string()) within.push_back(profile.get<std::string>());
+    }
+    const std::string caveat =
+        within.empty() ? std::string()
+                       : fmt::format(
+                             " The plan also changed between cells of the same profile ({}): "
+                             "the data or its statistics changed as the cells ran, so the "
+                             "difference is not only the profiles' doing",
+                             fmt::join(within, ", "));
+    lines.push_back(fmt::format("Plan {}: {} -- {}.{}", within.empty() ? "change" : "varies",
                                 change.value("statement", std::string("a statement")),
-                                fmt::join(parts, "; ")));
+                                fmt::join(parts, "; "), caveat.empty() ? "" : caveat + "."));
   }
   return lines;
 }

@@ -360,6 +360,8 @@ std::vector<KeySpec> server_and_slo_keys() {
       {"server.ssl", "on or off", bool_setter([](Scenario& s) -> bool& { return s.server.ssl; })},
       {"server.stats", "true or false",
        bool_setter([](Scenario& s) -> bool& { return s.server.stats; })},
+      {"server.checkpoint_before_cell", "true or false",
+       bool_setter([](Scenario& s) -> bool& { return s.server.checkpoint_before_cell; })},
       {"slo.timeout_rate", "a fraction between 0 and 1, such as 0 or 0.01",
        slo_rate_setter([](Scenario& s) -> std::optional<double>& { return s.slo.timeout_rate; })},
       {"slo.p99_latency", "a duration > 0 such as 50ms",
@@ -541,6 +543,7 @@ nlohmann::json server_json(const Scenario::Server& server) {
                         {"ssl", server.ssl ? "on" : "off"}};
   if (server.cores) out["cores"] = *server.cores;  // only when given, as environment
   if (!server.stats) out["stats"] = false;         // only when off: older results lack it
+  if (server.checkpoint_before_cell) out["checkpoint_before_cell"] = true;  // likewise
   return out;
 }
 

@@ -165,6 +165,10 @@ struct Scenario {
     /// Record cells[].server_stats (statistics views, wait events, /proc); false keeps only
     /// the backends' states and summary.server_statements (to measure the collection's cost).
     bool stats = true;
+    /// Run CHECKPOINT before each cell's warmup, so that every cell starts with no WAL since
+    /// the last checkpoint: full-page images and requested checkpoints then count from the
+    /// same state in every cell instead of depending on the cells before it.
+    bool checkpoint_before_cell = false;
     /// The server's CPU cores (HikariCP's cores x 2 + spindles), for a --dsn server whose
     /// cores poolbench cannot see; none: the local host's for the embedded server.
     std::optional<int> cores;

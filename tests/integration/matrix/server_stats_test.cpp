@@ -217,5 +217,28 @@ TEST_F(ServerStatsOverPg, AProfilesSessionSettingChangesTheRecordedPlan) {
   EXPECT_NE(with_index["fingerprint"], without["fingerprint"]);
 }
 
+TEST_F(ServerStatsOverPg, CheckpointBeforeCellRequestsOneCheckpointBeforeTheWarmup) {
+  // The requested checkpoints the server counted around a whole cell (its warmup included):
+  // one with server.checkpoint_before_cell, none without (a few hundred inserts are far from
+  // max_wal_size, and timed checkpoints are counted apart).
+  const auto requested = [] {
+    return std::stod(monitor()
+                         .query("SELECT checkpoints_req FROM pg_stat_bgwriter")
+                         .rows.at(0)
+                         .at(0)
+                         .value_or("0"));
+  };
+  make_table("stats_checkpoint");
+  const double before = requested();
+  run_cell(inserts("stats_checkpoint"), embedded(), cell_options());
+  EXPECT_EQ(requested(), before);
+  const CellOutcome outcome =
+      run_cell(inserts("stats_checkpoint", "server: { checkpoint_before_cell: true }\n"),
+               embedded(), cell_options());
+  EXPECT_EQ(requested(), before + 1);
+  // Before the measurement: the window's own counters do not include it.
+  EXPECT_EQ(outcome.cell["server_stats"]["bgwriter"]["checkpoints_req"].get<double>(), 0);
+}
+
 }  // namespace
 }  // namespace poolbench::matrix

@@ -87,6 +87,27 @@ TEST(PlanChanges, AStatementWhosePlanDiffersBetweenProfilesIsOneChange) {
   // The mean p50 of the cells that run `report` (20 and 30 ms for ssd), not the lookups'.
   EXPECT_DOUBLE_EQ(change["latency_p50_ms"][0].get<double>(), 25.0);
   EXPECT_DOUBLE_EQ(change["latency_p50_ms"][1].get<double>(), 80.0);
+  EXPECT_EQ(change["varies_within"], json::array());  // each profile's cells agree
+}
+
+TEST(PlanChanges, APlanThatChangedWithinAProfileIsNotThatProfilesDoing) {
+  // The first ssd cell planned `lookup` with a Seq Scan, the later ones (after ANALYZE saw the
+  // table grow) with the index, as hdd's did: the first cells differ, but not by profile.
+  json results = two_profiles();
+  results["cells"][0]["plans"][1] = plan("lookup", 1, "dddd", "Seq Scan on t");
+  const json changes = analyze(results, "results.json")["plan_changes"];
+  ASSERT_EQ(changes.size(), 2u) << changes.dump(2);
+  const json& lookup = changes[1];
+  EXPECT_EQ(lookup["transaction"], "lookup");
+  EXPECT_EQ(lookup["fingerprints"], json::array({"dddd", "cccc"}));
+  EXPECT_EQ(lookup["varies_within"], json::array({"ssd"}));
+  EXPECT_EQ(changes[0]["varies_within"], json::array());  // report: ssd's cells agree
+  // The same plan in every profile's first cell, but not in all of ssd's: still reported.
+  results["cells"][0]["plans"][1] = plan("lookup", 1, "cccc", "Index Only Scan using pk on t");
+  results["cells"][4]["plans"][1] = plan("lookup", 1, "dddd", "Seq Scan on t");
+  const json later = analyze(results, "results.json")["plan_changes"];
+  ASSERT_EQ(later.size(), 2u) << later.dump(2);
+  EXPECT_EQ(later[1]["varies_within"], json::array({"ssd"}));
 }
 
 TEST(PlanChanges, TheSamePlanEverywhereOrNoPlansIsNoChange) {
