@@ -19,6 +19,7 @@
 #include "pg/session.hpp"
 #include "pool/queue_pool.hpp"
 #include "results/cell.hpp"
+#include "scenario/trace_reader.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 #include "workload/recorder.hpp"
@@ -229,6 +230,9 @@ nlohmann::json record_plans(const scenario::Scenario& scenario, const ServerTarg
                             std::optional<pg::Session>& monitor) {
   if (!monitor || !scenario.server.stats) return nullptr;
   try {
+    if (scenario.workload.mode == scenario::LoadMode::replay) {
+      return capture_replay_plans(*monitor, scenario::replay_trace_path(scenario));
+    }
     return capture_plans(*monitor, generator.transactions, options.seed, scenario.dataset.scale);
   } catch (const pg::PgError& e) {
     if (options.note) options.note(fmt::format("warning: no plans recorded: {}", e.what()));

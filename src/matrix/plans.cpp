@@ -1,12 +1,14 @@
 #include "matrix/plans.hpp"
 
 #include <array>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 
 #include <fmt/format.h>
 
+#include "scenario/trace_reader.hpp"
 #include "script/client_state.hpp"
 #include "script/random.hpp"
 #include "script/script.hpp"
@@ -82,11 +84,11 @@ json plan_entry(const workload::CompiledTransaction& transaction,
           {"reason", nullptr}};
 }
 
-/// EXPLAIN (FORMAT JSON) of `command` into `entry`; a statement's error becomes its reason.
-void explain(pg::Session& session, const script::SqlCommand& command,
+/// EXPLAIN (FORMAT JSON) of `sql` into `entry`; a statement's error becomes its reason.
+void explain(pg::Session& session, const std::string& sql,
              const std::vector<std::string>& parameters, json& entry) {
   try {
-    const pg::Rows rows = session.query("EXPLAIN (FORMAT JSON) " + command.text, parameters);
+    const pg::Rows rows = session.query("EXPLAIN (FORMAT JSON) " + sql, parameters);
     if (rows.rows.empty() || rows.rows[0].empty() || !rows.rows[0][0]) {
       entry["reason"] = "EXPLAIN returned no plan";
       return;
@@ -160,12 +162,79 @@ json capture_plans(pg::Session& session,
       std::string reason;
       if (walk.parameters(*sql, parameters, reason)) {
         entry["parameters"] = parameters;
-        explain(session, *sql, parameters, entry);
+        explain(session, sql->text, parameters, entry);
       } else {
         entry["reason"] = reason;
       }
       plans.push_back(std::move(entry));
     }
+  }
+  return plans;
+}
+
+namespace {
+
+/// Each dictionary entry's parameters in the first request that runs it (nullopt: none of
+/// the first `limit` requests does); a NULL parameter is kept as nullopt inside.
+using RecordedParams = std::vector<std::optional<std::string>>;
+struct FirstParameters {
+  std::vector<std::optional<RecordedParams>> of;
+  bool whole_trace = false;  ///< every request was read: a nullopt is a statement never run
+};
+FirstParameters first_parameters(scenario::TraceReader& reader, std::int64_t limit) {
+  FirstParameters first{std::vector<std::optional<RecordedParams>>(reader.texts().size())};
+  std::size_t missing = first.of.size();
+  scenario::TraceRequest request;
+  std::int64_t read = 0;
+  for (; missing > 0 && read < limit; ++read) {
+    if (!reader.next(request)) {
+      first.whole_trace = true;
+      break;
+    }
+    for (const auto& statement : request.statements) {
+      auto& slot = first.of.at(statement.q);
+      if (slot) continue;
+      slot = statement.params;
+      --missing;
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+json capture_replay_plans(pg::Session& session, const std::filesystem::path& trace) {
+  scenario::TraceReader reader(trace);
+  const auto first = first_parameters(reader, k_replay_plan_requests);
+  json plans = json::array();
+  for (std::size_t i = 0; i < reader.texts().size(); ++i) {
+    const std::string& sql = reader.texts()[i].sql;
+    if (!explainable(sql) || sql.find(';') != std::string::npos) continue;
+    if (!first.of[i] && first.whole_trace) continue;  // in the dictionary, never run
+    json entry = {{"transaction", "replay"}, {"line", static_cast<int>(i + 1)},
+                  {"statement", sql},        {"parameters", json::array()},
+                  {"fingerprint", nullptr},  {"shape", nullptr},
+                  {"total_cost", nullptr},   {"plan", nullptr},
+                  {"reason", nullptr}};
+    std::vector<std::string> parameters;
+    if (!first.of[i]) {
+      entry["reason"] =
+          fmt::format("none of the trace's first {} requests runs it", k_replay_plan_requests);
+    } else {
+      for (std::size_t n = 0; n < first.of[i]->size() && entry["reason"].is_null(); ++n) {
+        if (!(*first.of[i])[n]) {
+          entry["reason"] =
+              fmt::format("parameter ${} is NULL in the first request that runs it", n + 1);
+        } else {
+          parameters.push_back(*(*first.of[i])[n]);
+        }
+      }
+    }
+    if (entry["reason"].is_null()) {
+      entry["parameters"] = parameters;
+      explain(session, sql, parameters, entry);
+    }
+    plans.push_back(std::move(entry));
   }
   return plans;
 }

@@ -6,6 +6,7 @@
 // that changes random_page_cost changes every cost, and only some shapes.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,16 @@ bool explainable(const std::string& sql);
 nlohmann::json capture_plans(pg::Session& session,
                              const std::vector<workload::CompiledTransaction>& transactions,
                              std::uint64_t random_seed, std::int64_t scale);
+
+/// How many of a trace's requests capture_replay_plans() reads looking for each statement's
+/// first parameters.
+inline constexpr std::int64_t k_replay_plan_requests = 100000;
+
+/// The same entries for a replay (workload.mode: replay): every explainable statement of the
+/// trace's dictionary that a request runs, with the parameters of the first request that
+/// runs it (among the first k_replay_plan_requests; beyond them, a reason); `transaction` is
+/// "replay" and `line` the statement's 1-based position in the dictionary. Throws InputError for a
+/// bad trace, pg::PgError when `session` is lost.
+nlohmann::json capture_replay_plans(pg::Session& session, const std::filesystem::path& trace);
 
 }  // namespace poolbench::matrix

@@ -386,6 +386,20 @@ TEST_F(CaptureTest, ReplayAtSpeedOneReproducesTheCapturedMixAndRateAndSpeedTwoDo
                                "replay.speed=" + std::to_string(speed), "--out", out});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     const auto results = nlohmann::json::parse(read_file(out + "/results.json"));
+    // The trace's statements are explained before the load, as a script's are, with the
+    // parameters of the first request that runs each (BEGIN and COMMIT have no plan).
+    const auto& plans = results["cells"][0]["plans"];
+    ASSERT_TRUE(plans.is_array() && !plans.empty()) << results["cells"][0].dump(2);
+    bool read_planned = false;
+    for (const auto& plan : plans) {
+      EXPECT_EQ(plan["transaction"], "replay");
+      EXPECT_TRUE(plan["fingerprint"].is_string()) << plan.dump(2);
+      EXPECT_NE(plan["statement"], "BEGIN");
+      read_planned = read_planned || (plan["statement"] == k_read &&
+                                      plan["shape"].get<std::string>().find("pgbench_accounts") !=
+                                          std::string::npos);
+    }
+    EXPECT_TRUE(read_planned) << plans.dump(2);
     const auto& summary = results["cells"][0]["summary"];
     // Every captured request once, none failed, dropped or left running.
     const auto requests = static_cast<std::int64_t>(counts.at("BEGIN") + counts.at(k_count));
