@@ -13,6 +13,7 @@
 #include "analysis/plan_changes.hpp"
 #include "analysis/queueing.hpp"
 #include "analysis/seed_claims.hpp"
+#include "analysis/server_differences.hpp"
 #include "analysis/sizing.hpp"
 #include "util/error.hpp"
 
@@ -147,7 +148,8 @@ json analyze_checked(const json& results) {
           {"cells", std::move(cells_json)},
           {"groups", std::move(groups)},
           {"seed_claims", seed_claims(results)},
-          {"plan_changes", detail::plan_changes(results, cells)}};
+          {"plan_changes", detail::plan_changes(results, cells)},
+          {"server_differences", detail::server_differences(results)}};
 }
 
 }  // namespace

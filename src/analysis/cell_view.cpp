@@ -273,4 +273,14 @@ bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* re
   return met;
 }
 
+std::string without_profile(const nlohmann::json& params) {
+  std::string key;
+  for (const auto& [name, value] : params.items()) {
+    if (name.find('.') == std::string::npos || name == "server.profile") continue;
+    if (!key.empty()) key += ' ';
+    key += name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return key;
+}
+
 }  // namespace poolbench::analysis::detail

@@ -21,6 +21,11 @@ std::optional<double> seconds(const nlohmann::json& value);
 /// The value at a dotted key path ("workload.rate") inside an object, or null.
 const nlohmann::json& at_path(const nlohmann::json& object, std::string_view path);
 
+/// A cell's matrix axes other than the profile, readable: "pool.pool_size=2 workload.mix=a"
+/// (its params' dotted keys but server.profile). Cells with the same key differ only in
+/// their server profile.
+std::string without_profile(const nlohmann::json& params);
+
 /// The scenario's SLO: limits that are set (slo.hpp).
 using Slo = SloLimits;
 

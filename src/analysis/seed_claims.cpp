@@ -14,6 +14,7 @@
 #include "analysis/budget_claims.hpp"
 #include "analysis/cell_view.hpp"
 #include "analysis/mix.hpp"
+#include "analysis/server_claims.hpp"
 #include "analysis/validity.hpp"
 #include "cluster/budget.hpp"
 #include "cluster/settings.hpp"
@@ -264,17 +265,6 @@ std::string memory_rules_note(const json& results, const json& cell) {
                      fmt::join(lines, "; "));
 }
 
-/// The cell's matrix axes other than the profile, readable: "pool.pool_size=2 workload.mix=a".
-std::string without_profile(const json& params) {
-  std::string key;
-  for (const auto& [name, value] : params.items()) {
-    if (name.find('.') == std::string::npos || name == "server.profile") continue;
-    if (!key.empty()) key += ' ';
-    key += name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  return key;
-}
-
 /// One profile's values of a claim's metric over the cells of one group.
 struct Side {
   std::vector<double> values;
@@ -293,7 +283,7 @@ std::map<std::string, std::pair<Side, Side>> profile_sides(const ProfileClaim& c
     const std::string profile = params.value("profile", "");
     if (profile != claim.better && profile != claim.worse) continue;
     if (!cell.contains(pointer) || !cell[pointer].is_number()) continue;
-    auto& pair = groups[without_profile(params)];
+    auto& pair = groups[detail::without_profile(params)];
     Side& side = profile == claim.better ? pair.first : pair.second;
     side.values.push_back(cell[pointer].get<double>());
     side.ids.push_back(cell.value("id", ""));
@@ -430,6 +420,7 @@ json seed_claims(const json& results) {
     out.push_back(claim_json(claim.seed, claim.table, claim.row, claim.claim, std::move(compared)));
   }
   for (auto& row : budget_claims(results)) out.push_back(std::move(row));
+  for (auto& row : server_claims(results)) out.push_back(std::move(row));
   if (!collected.session.empty()) {
     out.push_back(claim_json("001", "Typical Latencies", "Get session from pool",
                              "< 1ms (development and production)", std::move(collected.session)));

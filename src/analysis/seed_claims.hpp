@@ -16,7 +16,8 @@
 //   "cells": [{ "id", "concurrent_requests", "verdict": "holds" | "differs", "evidence" }] }]
 // Seed 000's planner-cost, WAL and memory rows compare profiles (cells that differ only in
 // server.profile), and budget_claims.hpp adds the max_connections statements of seeds 003
-// and 004; their cells may say "inconclusive" too.
+// and 004; their cells may say "inconclusive" too. server_claims.hpp adds the rules judged
+// with the server's own counters (cache hit ratio, temp files, checkpoints, lock waits).
 // Only rows some cell speaks to are listed. Concurrency is the closed loop's clients, or the
 // open loop's arrival rate x mean latency (Little's law).
 

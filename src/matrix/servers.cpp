@@ -33,7 +33,8 @@ bool session_settable(const cluster::SettingInfo* info, bool superuser) {
 
 /// What results.json records of the server a cell ran on: its version, the connection
 /// limits the seeds' max_connections budget needs, and the memory settings seed 000's memory
-/// rules speak of, as SHOW prints them (whether the profile sets them or not).
+/// rules speak of and the checkpoint settings of its WAL rows, as SHOW prints them (whether
+/// the profile sets them or not).
 nlohmann::json server_info(pg::Session& session, const cluster::ConnectionBudget& limits,
                            bool embedded) {
   const auto show = [&](const char* name) {
@@ -44,12 +45,16 @@ nlohmann::json server_info(pg::Session& session, const cluster::ConnectionBudget
        {"shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem"}) {
     memory[name] = show(name);
   }
+  // What seed 000's WAL and Checkpoints rows are judged against (server_claims.hpp).
+  const nlohmann::json wal = {{"max_wal_size", show("max_wal_size")},
+                              {"checkpoint_timeout", show("checkpoint_timeout")}};
   return {{"version", show("server_version")},
           {"max_connections", limits.max_connections},
           {"superuser_reserved_connections", limits.superuser_reserved_connections},
           {"reserved_connections", limits.reserved_connections},
           {"harness_connections", k_harness_connections},
           {"memory", memory},
+          {"wal", wal},
           {"embedded", embedded}};
 }
 

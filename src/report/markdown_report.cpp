@@ -47,6 +47,17 @@ std::string server_section(const ReportModel& model) {
   return out;
 }
 
+/// "## Largest server-side differences between profiles" (analysis.server_differences).
+std::string server_differences_section(const ReportModel& model) {
+  const auto lines = server_difference_lines(model);
+  if (lines.empty()) return {};
+  std::string out =
+      "\n## Largest server-side differences between profiles\n\n"
+      "Means over the cells that differ only in their server profile.\n\n";
+  for (const auto& line : lines) out += "- " + markdown_cell_text(line) + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_cell_text(const std::string& text) {
@@ -127,6 +138,7 @@ std::string render_summary_md(const ReportModel& model) {
     }
   }
   out += server_section(model);
+  out += server_differences_section(model);
   out += "\nFull report: `index.html` (charts, per-cell details); data: `cells.csv`.\n";
   return out;
 }

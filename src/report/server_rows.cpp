@@ -58,7 +58,40 @@ std::string waits_text(const json& cell) {
   return parts.empty() ? std::string("none") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
+/// One metric's value as the Server table shows it.
+std::string metric_text(const std::string& metric, double value) {
+  if (metric == "cache_hit_ratio") return fmt::format("{:.2f}%", 100 * value);
+  if (metric == "wal_bytes_per_transaction" || metric == "temp_bytes_per_request")
+    return bytes_text(value);
+  if (metric == "server_cpu_ms_per_request") return format_ms(value) + " ms";
+  return format_number(std::round(value * 100) / 100);  // blocks, checkpoints
+}
+
 }  // namespace
+
+std::vector<std::string> server_difference_lines(const ReportModel& model) {
+  std::vector<std::string> lines;
+  const json* found =
+      model.analysis == nullptr ? nullptr : find_path(*model.analysis, {"server_differences"});
+  if (found == nullptr || !found->is_array()) return lines;
+  for (const auto& item : *found) {
+    const auto profiles = item.value("profiles", json::array());
+    const auto means = item.value("means", json::array());
+    const auto cells = item.value("cells", json::array());
+    if (profiles.size() != 2 || means.size() != 2 || cells.size() != 2) continue;
+    const std::string metric = item.value("metric", std::string("?"));
+    const std::string group = item.value("group", std::string());
+    const json ratio = item.value("ratio", json());
+    lines.push_back(fmt::format(
+        "{}: {} {} vs {} {} ({}; {}{} and {} cells)", metric, profiles[0].get<std::string>(),
+        metric_text(metric, means[0].get<double>()), profiles[1].get<std::string>(),
+        metric_text(metric, means[1].get<double>()),
+        ratio.is_number() ? fmt::format("{:.2f}x", ratio.get<double>())
+                          : fmt::format("none in {}", profiles[1].get<std::string>()),
+        group.empty() ? std::string() : group + "; ", cells[0].dump(), cells[1].dump()));
+  }
+  return lines;
+}
 
 std::vector<ServerRow> server_rows(const ReportModel& model) {
   std::vector<ServerRow> out;

@@ -95,6 +95,9 @@ TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
     EXPECT_EQ(cell["server"]["harness_connections"], 2);
     EXPECT_EQ(cell["server"]["memory"]["shared_buffers"], "128MB");
     EXPECT_EQ(cell["server"]["memory"]["work_mem"], "4MB");
+    // ssd and hdd leave the WAL settings at PostgreSQL's defaults (the checkpoint claims').
+    EXPECT_EQ(cell["server"]["wal"]["max_wal_size"], "1GB");
+    EXPECT_EQ(cell["server"]["wal"]["checkpoint_timeout"], "5min");
     const auto& s = cell["summary"];
     EXPECT_GT(s["completed"].get<long>(), 0);
     // The embedded server preloads pg_stat_statements: the server's own execution time.

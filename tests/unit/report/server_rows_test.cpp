@@ -76,5 +76,32 @@ TEST(ServerRows, ACellWhoseSamplesSawNoWaitSaysNone) {
   EXPECT_EQ(rows[0].waits, "none");
 }
 
+TEST(ServerRows, SummaryMdListsTheLargestServerSideDifferencesBetweenProfiles) {
+  const json results = with_server_stats();
+  const json analysis = {{"server_differences",
+                          {{{"metric", "checkpoints"},
+                            {"group", "pool.pool_size=2"},
+                            {"profiles", {"wal-read-heavy", "wal-write-heavy"}},
+                            {"means", {4.0, 0.0}},
+                            {"cells", {2, 2}},
+                            {"ratio", nullptr}},
+                           {{"metric", "cache_hit_ratio"},
+                            {"group", ""},
+                            {"profiles", {"ssd", "hdd"}},
+                            {"means", {0.9987, 0.95}},
+                            {"cells", {1, 3}},
+                            {"ratio", 1.0513}}}}};
+  const std::string md = render_summary_md(build_model(results, &analysis, "fixture.json"));
+  EXPECT_THAT(md, HasSubstr("\n## Largest server-side differences between profiles\n"));
+  EXPECT_THAT(md, HasSubstr("- checkpoints: wal-read-heavy 4 vs wal-write-heavy 0 (none in "
+                            "wal-write-heavy; pool.pool_size=2; 2 and 2 cells)\n"));
+  EXPECT_THAT(md,
+              HasSubstr("- cache_hit_ratio: ssd 99.87% vs hdd 95.00% (1.05x; 1 and 3 cells)\n"));
+  // Without differences there is no heading.
+  const json none = {{"server_differences", json::array()}};
+  EXPECT_THAT(render_summary_md(build_model(results, &none, "fixture.json")),
+              Not(HasSubstr("server-side differences")));
+}
+
 }  // namespace
 }  // namespace poolbench::report

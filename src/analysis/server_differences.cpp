@@ -1,0 +1,129 @@
+#include "analysis/server_differences.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/cell_view.hpp"
+#include "analysis/validity.hpp"
+
+namespace poolbench::analysis::detail {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_metrics[] = {"cache_hit_ratio",           "wal_bytes_per_transaction",
+                                     "blks_read_per_request",     "temp_bytes_per_request",
+                                     "server_cpu_ms_per_request", "checkpoints"};
+
+/// A metric of one cell, or nullopt when the cell does not have it.
+std::optional<double> metric_of(const json& cell, std::string_view metric) {
+  if (metric == "blks_read_per_request") {
+    const auto read = number(at_path(cell, "server_stats.database.blks_read"));
+    const auto completed = number(at_path(cell, "summary.completed"));
+    if (!read || !completed || *completed <= 0) return std::nullopt;
+    return *read / *completed;
+  }
+  return number(at_path(cell, "summary." + std::string(metric)));
+}
+
+/// Sums and counts of each metric for one profile of one group.
+struct ProfileSums {
+  std::map<std::string, std::pair<double, int>> by_metric;  ///< metric -> (sum, cells)
+};
+
+/// Group (the other axes) -> profiles in the order they first appear.
+using Groups = std::map<std::string, std::vector<std::pair<std::string, ProfileSums>>>;
+
+Groups collect(const json& cells) {
+  Groups groups;
+  for (const auto& cell : cells) {
+    if (!is_measured(cell) || !cell.value("server_stats", json()).is_object()) continue;
+    const json params = cell.value("params", json::object());
+    if (!params.is_object() || !params.value("profile", json()).is_string()) continue;
+    const std::string profile = params["profile"].get<std::string>();
+    auto& profiles = groups[without_profile(params)];
+    auto it = std::find_if(profiles.begin(), profiles.end(),
+                           [&](const auto& entry) { return entry.first == profile; });
+    if (it == profiles.end()) {
+      profiles.emplace_back(profile, ProfileSums{});
+      it = std::prev(profiles.end());
+    }
+    for (const char* metric : k_metrics) {
+      if (const auto value = metric_of(cell, metric)) {
+        auto& [sum, count] = it->second.by_metric[metric];
+        sum += *value;
+        ++count;
+      }
+    }
+  }
+  return groups;
+}
+
+struct Difference {
+  double size = 0;  ///< the ratio, infinite for a zero against a non-zero
+  int metric = 0;   ///< index in k_metrics, for ties
+  json entry;
+};
+
+/// The difference of one metric between two profiles of a group, or nullopt (equal means,
+/// or a profile without the metric).
+std::optional<Difference> difference(const std::string& group, int metric,
+                                     const std::pair<std::string, ProfileSums>& a,
+                                     const std::pair<std::string, ProfileSums>& b) {
+  const auto a_it = a.second.by_metric.find(k_metrics[metric]);
+  const auto b_it = b.second.by_metric.find(k_metrics[metric]);
+  if (a_it == a.second.by_metric.end() || b_it == b.second.by_metric.end()) return std::nullopt;
+  const double a_mean = a_it->second.first / a_it->second.second;
+  const double b_mean = b_it->second.first / b_it->second.second;
+  if (a_mean == b_mean) return std::nullopt;
+  const bool a_higher = a_mean > b_mean;
+  const auto& [hi_name, hi] = a_higher ? a : b;
+  const auto& [lo_name, lo] = a_higher ? b : a;
+  const double hi_mean = std::max(a_mean, b_mean);
+  const double lo_mean = std::min(a_mean, b_mean);
+  Difference out;
+  out.metric = metric;
+  out.size = lo_mean > 0 ? hi_mean / lo_mean : std::numeric_limits<double>::infinity();
+  out.entry = {
+      {"metric", k_metrics[metric]},
+      {"group", group},
+      {"profiles", {hi_name, lo_name}},
+      {"means", {hi_mean, lo_mean}},
+      {"cells",
+       {hi.by_metric.at(k_metrics[metric]).second, lo.by_metric.at(k_metrics[metric]).second}},
+      {"ratio", lo_mean > 0 ? json(out.size) : json()}};
+  return out;
+}
+
+}  // namespace
+
+json server_differences(const json& results) {
+  static const json k_none = json::array();
+  const json& cells =
+      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+  std::vector<Difference> found;
+  for (const auto& [group, profiles] : collect(cells)) {
+    for (std::size_t i = 0; i < profiles.size(); ++i) {
+      for (std::size_t j = i + 1; j < profiles.size(); ++j) {
+        for (int m = 0; m < static_cast<int>(std::size(k_metrics)); ++m) {
+          if (auto diff = difference(group, m, profiles[i], profiles[j]))
+            found.push_back(std::move(*diff));
+        }
+      }
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Difference& a, const Difference& b) {
+    return a.size != b.size ? a.size > b.size : a.metric < b.metric;
+  });
+  json out = json::array();
+  for (std::size_t i = 0; i < found.size() && i < k_max_server_differences; ++i)
+    out.push_back(std::move(found[i].entry));
+  return out;
+}
+
+}  // namespace poolbench::analysis::detail
