@@ -31,9 +31,18 @@ std::optional<double> metric_of(const json& cell, std::string_view metric) {
   return number(at_path(cell, "summary." + std::string(metric)));
 }
 
-/// Sums and counts of each metric for one profile of one group.
+/// One metric over one profile's cells of one group.
+struct Values {
+  double sum = 0;
+  int count = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  double mean() const { return sum / count; }
+};
+
+/// Each metric for one profile of one group.
 struct ProfileSums {
-  std::map<std::string, std::pair<double, int>> by_metric;  ///< metric -> (sum, cells)
+  std::map<std::string, Values> by_metric;
 };
 
 /// Group (the other axes) -> profiles in the order they first appear.
@@ -55,9 +64,11 @@ Groups collect(const json& cells) {
     }
     for (const char* metric : k_metrics) {
       if (const auto value = metric_of(cell, metric)) {
-        auto& [sum, count] = it->second.by_metric[metric];
-        sum += *value;
-        ++count;
+        Values& values = it->second.by_metric[metric];
+        values.sum += *value;
+        ++values.count;
+        values.min = std::min(values.min, *value);
+        values.max = std::max(values.max, *value);
       }
     }
   }
@@ -70,33 +81,33 @@ struct Difference {
   json entry;
 };
 
-/// The difference of one metric between two profiles of a group, or nullopt (equal means,
-/// or a profile without the metric).
+/// The difference of one metric between two profiles of a group, or nullopt (the two
+/// profiles' ranges over their cells overlap: within the noise of repetitions; or a profile
+/// without the metric).
 std::optional<Difference> difference(const std::string& group, int metric,
                                      const std::pair<std::string, ProfileSums>& a,
                                      const std::pair<std::string, ProfileSums>& b) {
   const auto a_it = a.second.by_metric.find(k_metrics[metric]);
   const auto b_it = b.second.by_metric.find(k_metrics[metric]);
   if (a_it == a.second.by_metric.end() || b_it == b.second.by_metric.end()) return std::nullopt;
-  const double a_mean = a_it->second.first / a_it->second.second;
-  const double b_mean = b_it->second.first / b_it->second.second;
-  if (a_mean == b_mean) return std::nullopt;
-  const bool a_higher = a_mean > b_mean;
-  const auto& [hi_name, hi] = a_higher ? a : b;
-  const auto& [lo_name, lo] = a_higher ? b : a;
-  const double hi_mean = std::max(a_mean, b_mean);
-  const double lo_mean = std::min(a_mean, b_mean);
+  const bool a_higher = a_it->second.mean() > b_it->second.mean();
+  const Values& hi = (a_higher ? a_it : b_it)->second;
+  const Values& lo = (a_higher ? b_it : a_it)->second;
+  if (hi.min <= lo.max) return std::nullopt;
+  const std::string& hi_name = a_higher ? a.first : b.first;
+  const std::string& lo_name = a_higher ? b.first : a.first;
+  const double hi_mean = hi.mean();
+  const double lo_mean = lo.mean();
   Difference out;
   out.metric = metric;
   out.size = lo_mean > 0 ? hi_mean / lo_mean : std::numeric_limits<double>::infinity();
-  out.entry = {
-      {"metric", k_metrics[metric]},
-      {"group", group},
-      {"profiles", {hi_name, lo_name}},
-      {"means", {hi_mean, lo_mean}},
-      {"cells",
-       {hi.by_metric.at(k_metrics[metric]).second, lo.by_metric.at(k_metrics[metric]).second}},
-      {"ratio", lo_mean > 0 ? json(out.size) : json()}};
+  out.entry = {{"metric", k_metrics[metric]},
+               {"group", group},
+               {"profiles", {hi_name, lo_name}},
+               {"means", {hi_mean, lo_mean}},
+               {"ranges", {{hi.min, hi.max}, {lo.min, lo.max}}},
+               {"cells", {hi.count, lo.count}},
+               {"ratio", lo_mean > 0 ? json(out.size) : json()}};
   return out;
 }
 

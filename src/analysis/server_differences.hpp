@@ -8,10 +8,12 @@
 //   temp_bytes_per_request, checkpoints (summary), and blks_read_per_request
 //   (server_stats.database.blks_read / summary.completed).
 // Each entry: {metric, group, profiles: [higher, lower], means: [higher, lower],
-// cells: [n, n], ratio: higher / lower (null when the lower mean is 0)}. Pairs whose means
-// are equal are left out. Sorted by the size of the difference (a zero against a non-zero
-// first, then the largest ratio; ties in the metric order above); at most
-// k_max_server_differences. Cells without a `profile` param (no profile axis) take no part.
+// ranges: [[min, max], [min, max]], cells: [n, n], ratio: higher / lower (null when the
+// lower mean is 0)}. Pairs whose ranges over their cells overlap are left out: repetitions
+// that disagree as much as the profiles do say nothing about the profiles (with one cell a
+// side nothing says it is more than noise: `cells` shows it). Sorted by the size of the difference
+// (a zero against a non-zero first, then the largest ratio; ties in the metric order above); at
+// most k_max_server_differences. Cells without a `profile` param (no profile axis) take no part.
 
 #include <cstddef>
 

@@ -53,7 +53,8 @@ std::string server_differences_section(const ReportModel& model) {
   if (lines.empty()) return {};
   std::string out =
       "\n## Largest server-side differences between profiles\n\n"
-      "Means over the cells that differ only in their server profile.\n\n";
+      "Means over the cells that differ only in their server profile; listed only where the "
+      "profiles' ranges over their cells do not overlap.\n\n";
   for (const auto& line : lines) out += "- " + markdown_cell_text(line) + "\n";
   return out;
 }

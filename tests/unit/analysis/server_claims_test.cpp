@@ -185,6 +185,20 @@ TEST(ServerDifferences, ProfilesOfOneGroupAreComparedByTheirMeansLargestFirst) {
   EXPECT_EQ(diffs[2]["metric"], "wal_bytes_per_transaction");
   EXPECT_EQ(diffs[2]["profiles"], json({"ssd", "hdd"}));
   EXPECT_DOUBLE_EQ(diffs[2]["ratio"].get<double>(), 1.2);
+  EXPECT_EQ(diffs[2]["ranges"], json({{110.0, 130.0}, {100.0, 100.0}}));
+}
+
+TEST(ServerDifferences, ProfilesWhoseRepetitionsOverlapAreNotADifference) {
+  // hdd's WAL per transaction 90-200, ssd's 100-120: the means differ (145 vs 110), but the
+  // repetitions disagree as much as the profiles do. Blocks read (3-5 vs 1) do not overlap.
+  const json results = {
+      {"cells",
+       {profile_cell("h1", "hdd", 0, 3000, 90), profile_cell("h2", "hdd", 0, 5000, 200),
+        profile_cell("s1", "ssd", 0, 1000, 100), profile_cell("s2", "ssd", 0, 1000, 120)}}};
+  const json diffs = detail::server_differences(results);
+  ASSERT_EQ(diffs.size(), 1u) << diffs.dump(2);
+  EXPECT_EQ(diffs[0]["metric"], "blks_read_per_request");
+  EXPECT_EQ(diffs[0]["ranges"], json({{3.0, 5.0}, {1.0, 1.0}}));
 }
 
 TEST(ServerDifferences, OnlyCellsThatDifferOnlyInTheirProfileAreCompared) {
