@@ -3,6 +3,7 @@
 // the end reading), WAL bytes and a cache hit ratio; without /proc the OS keys are null with
 // reasons; server.stats: false records none of it.
 
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -144,6 +145,45 @@ TEST_F(ServerStatsOverPg, ServerStatsOffRecordsNoneButKeepsTheStatementsSummary)
   EXPECT_FALSE(outcome.cell["summary"].contains("cache_hit_ratio"));
   EXPECT_GE(outcome.cell["summary"]["server_statements"]["calls"].get<double>(), k_inserts);
   for (const auto& row : outcome.cell["timeseries"]) EXPECT_TRUE(row["server_wal_bytes"].is_null());
+}
+
+TEST_F(ServerStatsOverPg, StatementsAreMatchedToTheScriptsUnderEveryProtocol) {
+  {
+    auto session = pg::Session::connect(server().conninfo());
+    session.exec(
+        "DROP TABLE IF EXISTS match_keys; CREATE TABLE match_keys (k int PRIMARY KEY, v int, "
+        "note text); INSERT INTO match_keys SELECT g, g, 'n' FROM generate_series(1, 100) AS g;");
+  }
+  for (const char* protocol : {"extended", "simple", "prepared"}) {
+    SCOPED_TRACE(protocol);
+    const auto scenario = scenario::parse_scenario(
+        std::string("name: match\n"
+                    "workload: { mode: closed, clients: 1, transactions: 20, protocol: ") +
+            protocol +
+            " }\n"
+            "transactions:\n"
+            "  - name: mixed\n"
+            "    script: |\n"
+            "      \\set k random(1, 100)\n"
+            "      SELECT v FROM match_keys WHERE k = :k;\n"
+            "      UPDATE match_keys SET v = v + 1 WHERE k = :k::int AND v > -5;\n"
+            "      select count(*)   FROM match_keys\n"
+            "        WHERE note <> 'none' AND k < :k LIMIT 3;\n",
+        "match.yaml");
+    const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
+    ASSERT_EQ(outcome.cell["summary"]["completed"], 20) << outcome.cell["summary"].dump();
+    const auto& statements = outcome.cell["server_stats"]["statements"];
+    ASSERT_TRUE(statements.is_array()) << outcome.cell["server_stats"]["missing"].dump();
+    std::map<int, double> calls_by_line;
+    for (const auto& statement : statements) {
+      if (statement["query"].get<std::string>().find("match_keys") == std::string::npos) continue;
+      // Every statement of this cell on match_keys is one of the script's.
+      ASSERT_EQ(statement["transaction"], "mixed") << statement.dump();
+      calls_by_line[statement["line"].get<int>()] += statement["calls"].get<double>();
+    }
+    EXPECT_EQ(calls_by_line, (std::map<int, double>{{2, 20}, {3, 20}, {4, 20}}))
+        << statements.dump(2);
+  }
 }
 
 TEST_F(ServerStatsOverPg, PlansAreRecordedWithTheScriptsParametersAndSayWhyWhenNot) {
