@@ -30,7 +30,10 @@ summary.md, cells.csv, charts/), as run and matrix do. The merge is exact: HdrHi
 are merged bucket by bucket and every percentile is recomputed from them; counters are
 summed and throughput and timeout_rate recomputed from the sums; time series rows are
 matched by wall-clock second on the shards' shared schedule (per-second histograms merged,
-counters and pool gauges summed: shards are separate pools).
+counters and pool gauges summed: shards are separate pools). Server statistics are one
+server read by every shard: server_stats' server-wide counters take the largest reading,
+pg_stat_statements the reading with the most calls, wait events and poolbench's CPU are
+summed; plans are the first shard's (a fingerprint another shard saw differ is noted).
 
 Refused (exit 2, nothing written): files that are not shards' results, shards of different
 scenarios, poolbench versions, shard counts or start times, a shard index given twice or

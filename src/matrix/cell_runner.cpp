@@ -14,6 +14,7 @@
 #include "faults/recovery.hpp"
 #include "matrix/plans.hpp"
 #include "matrix/server_stats_collector.hpp"
+#include "matrix/statement_match.hpp"
 #include "pg/masking.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/session.hpp"
@@ -211,14 +212,17 @@ workload::GeneratorOptions generator_options(
   return generator;
 }
 
-/// cells[].server_stats and what summary derives from it, and summary.server_statements.
+/// cells[].server_stats (its statements matched to the scenario's) and what summary derives
+/// from it, and summary.server_statements.
 void add_server_stats(nlohmann::json& cell, const ServerStatsCollector& collector,
+                      const std::vector<workload::CompiledTransaction>& transactions,
                       std::int64_t completed) {
   if (nlohmann::json statements = collector.statements_summary(completed); !statements.is_null()) {
     cell["summary"]["server_statements"] = std::move(statements);
   }
   nlohmann::json stats = collector.server_stats();
   if (stats.is_null()) return;
+  match_statements(stats["statements"], transactions, k_statement_query_chars);
   results::add_server_summary(cell["summary"], stats);
   cell["server_stats"] = std::move(stats);
 }
@@ -327,7 +331,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                          recording.take_histogram(), server.settings,
                                          options.repetition, options.extra_params),
                       measured.interrupted, late_s};
-  add_server_stats(outcome.cell, collector, measured.counters.completed());
+  add_server_stats(outcome.cell, collector, generator.transactions, measured.counters.completed());
   if (!plans.is_null()) outcome.cell["plans"] = std::move(plans);
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);

@@ -23,7 +23,16 @@
 //   the server-wide server_blks_read, server_wal_bytes, server_checkpoints: the largest);
 // - summary.instances concatenated, each entry naming its shard; server_statements (one
 //   server-wide reading, reset by shard 0) taken from the shard that read the most calls;
-//   cells[].server_stats is not merged (each shard's reading is of the whole server).
+// - cells[].server_stats (merge_server_stats): every shard read the same server's counters
+//   over nearly the same window, so the server-wide ones are not summed: database,
+//   bgwriter, wal, tables, os.disk take the largest reading of each counter,
+//   os.server_cpu_s and os.peak_server_rss_bytes the largest; statements the reading with
+//   the most calls; wait_events and os.poolbench_cpu_s (each shard's own backends and
+//   process) summed; a key no shard read is null with the first shard's reason; summary's
+//   cache_hit_ratio, wal_bytes_per_transaction, ... recomputed over the merged figures;
+// - cells[].plans (merge_plans): the first shard's (every shard explained the same
+//   statements with the same seed); an entry whose fingerprint another shard saw differ
+//   lists those shards in "shards_differ".
 // Refused (InputError naming the file): a file that is not a shard's results, shards of
 // different scenarios, poolbench versions, shard counts, start times or cell lists, a
 // duplicate or missing shard index.
@@ -50,5 +59,11 @@ nlohmann::json merge_cell(const std::vector<ShardCell>& cells);
 /// The merged time series of one cell id: rows matched by their second after
 /// cell["shard"]["measure_start_unix_s"]. Throws InputError.
 nlohmann::json merge_timeseries(const std::vector<ShardCell>& cells);
+
+/// The merged cells[].server_stats of one cell id; null when no shard has one.
+nlohmann::json merge_server_stats(const std::vector<ShardCell>& cells);
+
+/// The merged cells[].plans of one cell id; null when no shard has any.
+nlohmann::json merge_plans(const std::vector<ShardCell>& cells);
 
 }  // namespace poolbench::matrix

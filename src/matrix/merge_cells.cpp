@@ -14,6 +14,7 @@
 #include "metrics/hdr_codec.hpp"
 #include "metrics/summary.hpp"
 #include "results/cell.hpp"
+#include "results/server_stats.hpp"
 #include "util/error.hpp"
 
 namespace poolbench::matrix {
@@ -378,6 +379,13 @@ json merge_cell(const std::vector<ShardCell>& cells) {
   }
   out["status"] = worst_status(cells);
   out["summary"] = merged_summary(cells, histograms);
+  out.erase("server_stats");
+  out.erase("plans");
+  if (json stats = merge_server_stats(cells); !stats.is_null()) {
+    results::add_server_summary(out["summary"], stats);  // over the merged counts
+    out["server_stats"] = std::move(stats);
+  }
+  if (json plans = merge_plans(cells); !plans.is_null()) out["plans"] = std::move(plans);
   out["histograms"] = std::move(encoded);
   out["timeseries"] = merge_timeseries(cells);
   merge_clients(out, cells);

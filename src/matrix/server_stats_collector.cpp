@@ -41,14 +41,17 @@ constexpr const char* k_tables_sql =
 /// Per statement of the target database (summed over users and nesting levels). poolbench's
 /// own monitoring (pg_stat_*) is left out, and so is any text naming a password (utility
 /// statements are kept verbatim by pg_stat_statements).
-constexpr const char* k_statements_sql =
-    "SELECT queryid::text, left(min(query), 300) AS query, sum(calls) AS calls, "
-    "sum(total_exec_time) AS total_exec_ms, sum(shared_blks_hit) AS shared_blks_hit, "
-    "sum(shared_blks_read) AS shared_blks_read, sum(shared_blks_dirtied) AS shared_blks_dirtied, "
-    "sum(shared_blks_written) AS shared_blks_written, sum(temp_blks_written) AS "
-    "temp_blks_written, sum(wal_bytes) AS wal_bytes FROM pg_stat_statements WHERE dbid = "
-    "(SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL "
-    "AND query NOT ILIKE '%pg_stat%' AND query NOT ILIKE '%password%' GROUP BY queryid";
+std::string statements_sql() {
+  return fmt::format(
+      "SELECT queryid::text, left(min(query), {}) AS query, sum(calls) AS calls, "
+      "sum(total_exec_time) AS total_exec_ms, sum(shared_blks_hit) AS shared_blks_hit, "
+      "sum(shared_blks_read) AS shared_blks_read, sum(shared_blks_dirtied) AS shared_blks_dirtied, "
+      "sum(shared_blks_written) AS shared_blks_written, sum(temp_blks_written) AS "
+      "temp_blks_written, sum(wal_bytes) AS wal_bytes FROM pg_stat_statements WHERE dbid = "
+      "(SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL "
+      "AND query NOT ILIKE '%pg_stat%' AND query NOT ILIKE '%password%' GROUP BY queryid",
+      k_statement_query_chars);
+}
 
 /// How long finish() waits for the run's backends to exit.
 constexpr auto k_backend_exit_limit = std::chrono::seconds(5);
@@ -74,7 +77,7 @@ results::CounterReading read_counters(pg::Session& monitor, const char* view, co
 
 void read_statements(pg::Session& monitor, results::ServerSnapshot& snapshot) {
   try {
-    const pg::Rows rows = monitor.query(k_statements_sql);
+    const pg::Rows rows = monitor.query(statements_sql());
     std::map<std::string, results::StatementReading> statements;
     for (const auto& row : rows.rows) {
       results::StatementReading reading{row[1].value_or(""), {}};

@@ -25,6 +25,9 @@ namespace poolbench::matrix {
 /// host is a Unix socket or a loopback address. Empty: they can; else why not.
 std::string remote_reason(const pg::ConnectionTarget& target, bool embedded);
 
+/// How many characters of a statement's text server_stats.statements[].query keeps.
+inline constexpr std::size_t k_statement_query_chars = 300;
+
 struct StatsOptions {
   bool enabled = true;           ///< server.stats: false collects only the backends' states
   std::string application_name;  ///< this run's backends (poolbench/<run id>)

@@ -1,14 +1,20 @@
 // cells[].server_stats of a real cell on the embedded server: a fixed workload of N inserts
 // gives tup_inserted = N (the run's backends report their last counters as they exit, before
-// the end reading), WAL bytes and a cache hit ratio; without /proc the OS keys are null with
-// reasons; server.stats: false records none of it.
+// the end reading), WAL bytes and a cache hit ratio; without /proc, without the server's
+// processes in it, or for a server said to be remote, the server's OS keys are null with
+// reasons and the statistics views stay; server.stats: false records none of it.
 
+#include <filesystem>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "integration/pg/pg_fixture.hpp"
 #include "matrix/cell_runner.hpp"
+#include "matrix/server_stats_collector.hpp"
+#include "pg/dsn.hpp"
 #include "scenario/scenario.hpp"
 
 namespace poolbench::matrix {
@@ -136,6 +142,81 @@ TEST_F(ServerStatsOverPg, WithoutProcTheOsKeysAreNullWithReasonsAndTheServerKeys
   EXPECT_TRUE(outcome.cell["summary"]["cache_hit_ratio"].is_number());
 }
 
+/// What a server without /proc access must still give: the statistics views, with the N
+/// inserts of the window; and what it must not: the server's OS figures, each with a reason.
+void expect_views_without_server_os(const nlohmann::json& stats, int inserts,
+                                    const std::string& reason_part) {
+  ASSERT_TRUE(stats["database"].is_object()) << stats["missing"].dump();
+  EXPECT_EQ(stats["database"]["tup_inserted"].get<double>(), inserts);
+  EXPECT_TRUE(stats["wal"].is_object()) << stats["missing"].dump();
+  EXPECT_TRUE(stats["bgwriter"].is_object()) << stats["missing"].dump();
+  ASSERT_TRUE(stats["statements"].is_array()) << stats["missing"].dump();
+  EXPECT_FALSE(stats["statements"].empty());
+  for (const char* key : {"server_cpu_s", "disk", "peak_server_rss_bytes"}) {
+    EXPECT_TRUE(stats["os"][key].is_null()) << key;
+    const std::string path = std::string("os.") + key;
+    ASSERT_TRUE(stats["missing"].contains(path)) << path;
+    EXPECT_NE(stats["missing"][path].get<std::string>().find(reason_part), std::string::npos)
+        << stats["missing"][path];
+  }
+  // poolbench's own CPU is this machine's, wherever the server runs.
+  ASSERT_TRUE(stats["os"]["poolbench_cpu_s"].is_number()) << stats["missing"].dump();
+  EXPECT_GE(stats["os"]["poolbench_cpu_s"].get<double>(), 0);
+  for (const char* key :
+       {"database", "wal", "bgwriter", "tables", "statements", "os.poolbench_cpu_s"})
+    EXPECT_FALSE(stats["missing"].contains(key)) << key;
+}
+
+TEST_F(ServerStatsOverPg, ARemoteServerGivesItsViewsAndNullOsFiguresSayingItIsRemote) {
+  // Loopback only here: the collector reads the embedded server but is told it is remote,
+  // as it is for a --dsn whose host is another machine.
+  make_table("stats_remote");
+  const std::string remote =
+      remote_reason(pg::parse_dsn("postgresql://u@db.example.com/db", "test").target, false);
+  ASSERT_NE(remote, "");
+  ServerStatsCollector collector(
+      {.enabled = true, .application_name = "poolbench/" + run_id(), .remote_reason = remote});
+  auto monitoring = pg::Session::connect(server().conninfo());
+  collector.start(&monitoring);
+  int pid = 0;
+  {
+    auto load = pg::Session::connect(server().conninfo());
+    for (int i = 0; i < k_inserts; ++i) load.query("INSERT INTO stats_remote (v) VALUES (1)");
+    pid = std::stoi(load.query("SELECT pg_backend_pid()").rows.at(0).at(0).value_or("0"));
+  }
+  // Its counters are reported as its backend exits.
+  ASSERT_TRUE(eventually([pid] {
+    return monitor()
+               .query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", {std::to_string(pid)})
+               .rows.at(0)
+               .at(0) == "0";
+  }));
+  collector.sample(monitoring);
+  collector.finish(&monitoring);
+  const nlohmann::json stats = collector.server_stats();
+  expect_views_without_server_os(stats, k_inserts, "db.example.com");
+  EXPECT_EQ(stats["missing"]["os.server_cpu_s"], remote);
+}
+
+TEST_F(ServerStatsOverPg, AProcWithoutTheServersProcessesGivesNullOsFiguresWithReasons) {
+  // A /proc that shows poolbench but none of the server's processes: a server in another
+  // PID namespace (a container) on this machine.
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("poolbench-proc-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  std::filesystem::create_directory_symlink("/proc/self", root / "self");
+  make_table("stats_hidden");
+  CellOptions options = cell_options();
+  options.proc_root = root;
+  const CellOutcome outcome = run_cell(inserts("stats_hidden"), embedded(), options);
+  std::filesystem::remove_all(root);
+  const auto& stats = outcome.cell["server_stats"];
+  expect_views_without_server_os(stats, k_inserts, root.string());
+  EXPECT_TRUE(outcome.cell["summary"]["server_cpu_ms_per_request"].is_null());
+  EXPECT_TRUE(outcome.cell["summary"]["client_cpu_ms_per_request"].is_number());
+}
+
 TEST_F(ServerStatsOverPg, ServerStatsOffRecordsNoneButKeepsTheStatementsSummary) {
   make_table("stats_off");
   const CellOutcome outcome =
@@ -144,6 +225,45 @@ TEST_F(ServerStatsOverPg, ServerStatsOffRecordsNoneButKeepsTheStatementsSummary)
   EXPECT_FALSE(outcome.cell["summary"].contains("cache_hit_ratio"));
   EXPECT_GE(outcome.cell["summary"]["server_statements"]["calls"].get<double>(), k_inserts);
   for (const auto& row : outcome.cell["timeseries"]) EXPECT_TRUE(row["server_wal_bytes"].is_null());
+}
+
+TEST_F(ServerStatsOverPg, StatementsAreMatchedToTheScriptsUnderEveryProtocol) {
+  {
+    auto session = pg::Session::connect(server().conninfo());
+    session.exec(
+        "DROP TABLE IF EXISTS match_keys; CREATE TABLE match_keys (k int PRIMARY KEY, v int, "
+        "note text); INSERT INTO match_keys SELECT g, g, 'n' FROM generate_series(1, 100) AS g;");
+  }
+  for (const char* protocol : {"extended", "simple", "prepared"}) {
+    SCOPED_TRACE(protocol);
+    const auto scenario = scenario::parse_scenario(
+        std::string("name: match\n"
+                    "workload: { mode: closed, clients: 1, transactions: 20, protocol: ") +
+            protocol +
+            " }\n"
+            "transactions:\n"
+            "  - name: mixed\n"
+            "    script: |\n"
+            "      \\set k random(1, 100)\n"
+            "      SELECT v FROM match_keys WHERE k = :k;\n"
+            "      UPDATE match_keys SET v = v + 1 WHERE k = :k::int AND v > -5;\n"
+            "      select count(*)   FROM match_keys\n"
+            "        WHERE note <> 'none' AND k < :k LIMIT 3;\n",
+        "match.yaml");
+    const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
+    ASSERT_EQ(outcome.cell["summary"]["completed"], 20) << outcome.cell["summary"].dump();
+    const auto& statements = outcome.cell["server_stats"]["statements"];
+    ASSERT_TRUE(statements.is_array()) << outcome.cell["server_stats"]["missing"].dump();
+    std::map<int, double> calls_by_line;
+    for (const auto& statement : statements) {
+      if (statement["query"].get<std::string>().find("match_keys") == std::string::npos) continue;
+      // Every statement of this cell on match_keys is one of the script's.
+      ASSERT_EQ(statement["transaction"], "mixed") << statement.dump();
+      calls_by_line[statement["line"].get<int>()] += statement["calls"].get<double>();
+    }
+    EXPECT_EQ(calls_by_line, (std::map<int, double>{{2, 20}, {3, 20}, {4, 20}}))
+        << statements.dump(2);
+  }
 }
 
 TEST_F(ServerStatsOverPg, PlansAreRecordedWithTheScriptsParametersAndSayWhyWhenNot) {

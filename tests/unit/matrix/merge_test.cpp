@@ -265,6 +265,144 @@ TEST(MergeShards, TimeSeriesRowsAreMatchedByWallClockSecondOnTheSharedGrid) {
                   .has_same_counts(second));
 }
 
+/// One shard's server_stats: server-wide counters that differ a little between the shards'
+/// readings, as they do when each reads the same server a moment apart.
+json shard_server_stats(int i) {
+  const json statement = {{"query", "SELECT abalance FROM pgbench_accounts WHERE aid = $1"},
+                          {"calls", 1000.0 * (i + 1)},
+                          {"total_exec_ms", 10.0 * (i + 1)}};
+  json stats = {
+      {"database",
+       {{"xact_commit", std::vector<double>{100, 98, 99}[static_cast<std::size_t>(i)]},
+        {"blks_hit", 1000.0 + 10 * i},
+        {"blks_read", std::vector<double>{5, 9, 7}[static_cast<std::size_t>(i)]},
+        {"temp_bytes", 0.0}}},
+      {"bgwriter",
+       {{"checkpoints_timed", i == 1 ? 1.0 : 0.0}, {"checkpoints_req", i == 2 ? 2.0 : 0.0}}},
+      {"wal", {{"wal_bytes", std::vector<double>{1000, 1200, 1100}[static_cast<std::size_t>(i)]}}},
+      {"tables", {{"heap_blks_read", 3.0 + i}}},
+      {"statements", json::array({statement})},
+      {"statements_left_out", i},
+      {"wait_events",
+       {{"samples", 3},
+        {"events",
+         json::array(
+             {{{"wait_event_type", "Lock"}, {"wait_event", "transactionid"}, {"count", 2 - i}},
+              {{"wait_event_type", "LWLock"}, {"wait_event", "WALWrite"}, {"count", 4 * i}}})}}},
+      {"os",
+       {{"server_cpu_s", 1.5 + 0.1 * i},
+        {"poolbench_cpu_s", i == 0 ? 0.5 : 0.25},
+        {"disk", nullptr},
+        {"peak_server_rss_bytes", nullptr}}},
+      {"missing",
+       {{"os.disk", "the data directory is on overlayfs"},
+        {"os.peak_server_rss_bytes", "no /proc/<pid>/smaps_rollup"}}}};
+  if (i == 0) {
+    stats["os"]["disk"] = {{"device", "sda"}, {"write_bytes", 4096.0}, {"reads", 2.0}};
+    stats["missing"].erase("os.disk");
+  }
+  if (i == 1) {  // a shard on another machine than the server: no server /proc
+    stats["tables"] = nullptr;
+    stats["missing"]["tables"] = "pg_statio_user_tables: permission denied";
+    stats["os"]["server_cpu_s"] = nullptr;
+    stats["missing"]["os.server_cpu_s"] = "the server at db.example is not on this machine";
+  }
+  if (i == 2) {
+    stats["wait_events"] = nullptr;
+    stats["missing"]["wait_events"] = "no 1 s sample was taken";
+  }
+  return stats;
+}
+
+TEST(MergeShards, ServerWideCountersTakeTheWidestReadingAndPerShardOnesAreSummed) {
+  auto shards = results_of(three_shards());
+  for (std::size_t i = 0; i < shards.size(); ++i)
+    shards[i].results["cells"][0]["server_stats"] = shard_server_stats(static_cast<int>(i));
+  const json merged = merge_shards(shards);
+  const json& stats = merged["cells"][0]["server_stats"];
+  EXPECT_EQ(stats["database"]["xact_commit"], 100.0);  // not 297: one server, read three times
+  EXPECT_EQ(stats["database"]["blks_hit"], 1020.0);
+  EXPECT_EQ(stats["database"]["blks_read"], 9.0);
+  EXPECT_EQ(stats["bgwriter"]["checkpoints_timed"], 1.0);
+  EXPECT_EQ(stats["bgwriter"]["checkpoints_req"], 2.0);
+  EXPECT_EQ(stats["wal"]["wal_bytes"], 1200.0);
+  EXPECT_EQ(stats["tables"]["heap_blks_read"], 5.0);  // shard 1 could not read it
+  // pg_stat_statements: the reading with the most calls (shard 2's), with its left-out count.
+  EXPECT_EQ(stats["statements"], shard_server_stats(2)["statements"]);
+  EXPECT_EQ(stats["statements_left_out"], 2);
+  // Each shard sampled its own backends: samples and counts add up (shard 2 took none).
+  EXPECT_EQ(stats["wait_events"]["samples"], 6);
+  EXPECT_EQ(
+      stats["wait_events"]["events"],
+      json::array({{{"wait_event_type", "LWLock"}, {"wait_event", "WALWrite"}, {"count", 4}},
+                   {{"wait_event_type", "Lock"}, {"wait_event", "transactionid"}, {"count", 3}}}));
+  EXPECT_DOUBLE_EQ(stats["os"]["server_cpu_s"].get<double>(), 1.7);
+  EXPECT_DOUBLE_EQ(stats["os"]["poolbench_cpu_s"].get<double>(), 0.5 + 0.25 + 0.25);
+  EXPECT_EQ(stats["os"]["disk"], shard_server_stats(0)["os"]["disk"]);
+  EXPECT_TRUE(stats["os"]["peak_server_rss_bytes"].is_null());
+  EXPECT_EQ(stats["missing"],
+            json({{"os.peak_server_rss_bytes", "shard 0: no /proc/<pid>/smaps_rollup"}}));
+  // summary's derived keys over the merged figures and the merged completed requests.
+  const json& summary = merged["cells"][0]["summary"];
+  ASSERT_EQ(summary["completed"], 3000);
+  EXPECT_DOUBLE_EQ(summary["cache_hit_ratio"].get<double>(), 1020.0 / 1029.0);
+  EXPECT_DOUBLE_EQ(summary["wal_bytes_per_transaction"].get<double>(), 1200.0 / 3000);
+  EXPECT_DOUBLE_EQ(summary["server_cpu_ms_per_request"].get<double>(), 1700.0 / 3000);
+  EXPECT_DOUBLE_EQ(summary["client_cpu_ms_per_request"].get<double>(), 1000.0 / 3000);
+  EXPECT_EQ(summary["checkpoints"], 3.0);
+  EXPECT_EQ(summary["temp_bytes_per_request"], 0.0);
+}
+
+TEST(MergeShards, AKeyNoShardReadIsNullWithTheFirstShardsReason) {
+  auto shards = results_of(three_shards());
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    json stats = shard_server_stats(static_cast<int>(i));
+    stats["wal"] = nullptr;
+    stats["missing"]["wal"] = fmt::format("pg_stat_wal: reset ({})", i);
+    if (i == 1) {
+      stats["os"]["poolbench_cpu_s"] = nullptr;  // a sum without one shard's would be wrong
+      stats["missing"]["os.poolbench_cpu_s"] = "no /proc/self/stat";
+    }
+    shards[i].results["cells"][0]["server_stats"] = stats;
+  }
+  const json merged = merge_shards(shards);
+  const json& stats = merged["cells"][0]["server_stats"];
+  EXPECT_TRUE(stats["wal"].is_null());
+  EXPECT_EQ(stats["missing"]["wal"], "shard 0: pg_stat_wal: reset (0)");
+  EXPECT_TRUE(stats["os"]["poolbench_cpu_s"].is_null());
+  EXPECT_EQ(stats["missing"]["os.poolbench_cpu_s"], "shard 1: no /proc/self/stat");
+  EXPECT_TRUE(merged["cells"][0]["summary"]["wal_bytes_per_transaction"].is_null());
+  EXPECT_TRUE(merged["cells"][0]["summary"]["client_cpu_ms_per_request"].is_null());
+  // Shards without server_stats (server.stats: false) give a merged cell without it.
+  const json plain = merge_shards(results_of(three_shards()));
+  EXPECT_FALSE(plain["cells"][0].contains("server_stats"));
+  EXPECT_FALSE(plain["cells"][0]["summary"].contains("cache_hit_ratio"));
+}
+
+json plan(int line, const std::string& fingerprint) {
+  return {{"transaction", "tpcb"},      {"line", line},
+          {"statement", "SELECT 1"},    {"parameters", {"7"}},
+          {"fingerprint", fingerprint}, {"shape", "Result"},
+          {"total_cost", 0.01},         {"plan", {{"Node Type", "Result"}}},
+          {"reason", nullptr}};
+}
+
+TEST(MergeShards, PlansAreTheFirstShardsAndAFingerprintAnotherShardSawDifferIsNoted) {
+  auto shards = results_of(three_shards());
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    shards[i].results["cells"][0]["plans"] = json::array(
+        {plan(3, "00000000000000aa"), plan(5, i == 2 ? "00000000000000cc" : "00000000000000bb")});
+  }
+  const json merged = merge_shards(shards);
+  const json& plans = merged["cells"][0]["plans"];
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[0], plan(3, "00000000000000aa"));  // the same in every shard: unchanged
+  EXPECT_EQ(plans[1]["fingerprint"], "00000000000000bb");
+  EXPECT_EQ(plans[1]["shards_differ"],
+            json::array({{{"shard", 2}, {"fingerprint", "00000000000000cc"}}}));
+  EXPECT_FALSE(merge_shards(results_of(three_shards()))["cells"][0].contains("plans"));
+}
+
 /// The message of the InputError merge_shards throws, or "" when it does not.
 std::string refusal(std::vector<ShardResults> shards) {
   try {
