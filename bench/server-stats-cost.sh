@@ -6,6 +6,8 @@
 # /proc scan a second on the monitoring connection the cell has anyway; the ratio should be
 # 1 within the noise, which the range over the rounds shows.
 #   DURATION=10 ROUNDS=3 CLIENTS=4 BINARY=build/poolbench bench/server-stats-cost.sh
+# CONTROL=1 runs the "on" side with server.stats false too: the on/off ratio of two identical
+# settings is the noise the real ratio is to be read against.
 # Each round runs both settings back to back (order alternating between rounds); the ratio
 # printed is the median of the rounds' own ratios, with their range. Not a test: a shared
 # machine is too noisy for a timed assertion.
@@ -15,6 +17,8 @@ source scripts/start-server.sh
 duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 clients=${CLIENTS:-4}
+on_stats=true
+[[ ${CONTROL:-0} == 1 ]] && on_stats=false
 binary=${BINARY:-build/poolbench}
 [[ -x $binary ]] || { echo "build first: cmake --preset default && cmake --build --preset default" >&2; exit 2; }
 
@@ -45,15 +49,15 @@ run init false >/dev/null  # the dataset, created once and reused by every run
 off=() on=() ratios=()
 for round in $(seq 1 "$rounds"); do
   if (( round % 2 )); then
-    a=$(run "off-$round" false); b=$(run "on-$round" true)
+    a=$(run "off-$round" false); b=$(run "on-$round" "$on_stats")
   else
-    b=$(run "on-$round" true); a=$(run "off-$round" false)
+    b=$(run "on-$round" "$on_stats"); a=$(run "off-$round" false)
   fi
   off+=("$a"); on+=("$b")
   ratios+=("$(awk -v x="$b" -v y="$a" 'BEGIN {printf "%.3f", x / y}')")
 done
 printf '%-14s %14s %14s %8s %14s   (median of %s rounds, %s s each, %s clients)\n' \
   scenario "stats off rps" "stats on rps" "on/off" range "$rounds" "$duration" "$clients"
-printf '%-14s %14s %14s %8s %14s\n' select_only \
+printf '%-14s %14s %14s %8s %14s\n' "select_only$([[ $on_stats == false ]] && echo ' (control)')" \
   "$(printf '%s\n' "${off[@]}" | median)" "$(printf '%s\n' "${on[@]}" | median)" \
   "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | range)"

@@ -273,6 +273,15 @@ bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* re
   return met;
 }
 
+nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
+                         nlohmann::json cells) {
+  return {{"seed", seed},
+          {"table", table},
+          {"row", row},
+          {"claim", claim},
+          {"cells", std::move(cells)}};
+}
+
 std::string without_profile(const nlohmann::json& params) {
   std::string key;
   for (const auto& [name, value] : params.items()) {

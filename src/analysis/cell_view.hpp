@@ -26,6 +26,10 @@ const nlohmann::json& at_path(const nlohmann::json& object, std::string_view pat
 /// their server profile.
 std::string without_profile(const nlohmann::json& params);
 
+/// One row of analysis.seed_claims: {seed, table, row, claim, cells}.
+nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
+                         nlohmann::json cells);
+
 /// The scenario's SLO: limits that are set (slo.hpp).
 using Slo = SloLimits;
 

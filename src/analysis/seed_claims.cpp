@@ -386,15 +386,6 @@ ClaimCells collect_claim_cells(const json& results, const json& cells) {
   return out;
 }
 
-json claim_json(const char* seed, const char* table, const char* row, const char* claim,
-                json cells) {
-  return {{"seed", seed},
-          {"table", table},
-          {"row", row},
-          {"claim", claim},
-          {"cells", std::move(cells)}};
-}
-
 }  // namespace
 
 json seed_claims(const json& results) {
@@ -405,25 +396,27 @@ json seed_claims(const json& results) {
   json out = json::array();
   for (std::size_t row = 0; row < std::size(k_behaviour_rows); ++row) {
     if (collected.behaviour[row].empty()) continue;
-    out.push_back(claim_json("001", "Connection Pool Performance (pool_size 20, max_overflow 10)",
-                             k_behaviour_rows[row][0], k_behaviour_rows[row][1],
-                             std::move(collected.behaviour[row])));
+    out.push_back(detail::claim_row(
+        "001", "Connection Pool Performance (pool_size 20, max_overflow 10)",
+        k_behaviour_rows[row][0], k_behaviour_rows[row][1], std::move(collected.behaviour[row])));
   }
   for (std::size_t row = 0; row < std::size(k_latency_rows); ++row) {
     if (collected.latency[row].empty()) continue;
-    out.push_back(claim_json("001", "Typical Latencies", k_latency_rows[row].row,
-                             k_latency_rows[row].claim, std::move(collected.latency[row])));
+    out.push_back(detail::claim_row("001", "Typical Latencies", k_latency_rows[row].row,
+                                    k_latency_rows[row].claim, std::move(collected.latency[row])));
   }
   for (const auto& claim : k_profile_claims) {
     json compared = profile_claim_json(claim, results, cells);
     if (compared.empty()) continue;
-    out.push_back(claim_json(claim.seed, claim.table, claim.row, claim.claim, std::move(compared)));
+    out.push_back(
+        detail::claim_row(claim.seed, claim.table, claim.row, claim.claim, std::move(compared)));
   }
   for (auto& row : budget_claims(results)) out.push_back(std::move(row));
   for (auto& row : server_claims(results)) out.push_back(std::move(row));
   if (!collected.session.empty()) {
-    out.push_back(claim_json("001", "Typical Latencies", "Get session from pool",
-                             "< 1ms (development and production)", std::move(collected.session)));
+    out.push_back(detail::claim_row("001", "Typical Latencies", "Get session from pool",
+                                    "< 1ms (development and production)",
+                                    std::move(collected.session)));
   }
   return out;
 }

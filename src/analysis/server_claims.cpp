@@ -137,14 +137,6 @@ std::optional<json> lock_cell(const json& cell) {
                   top.empty() ? std::string() : fmt::format(": {}", fmt::join(top, ", "))));
 }
 
-json row_json(const char* seed, const char* table, const char* row, const char* claim, json cells) {
-  return {{"seed", seed},
-          {"table", table},
-          {"row", row},
-          {"claim", claim},
-          {"cells", std::move(cells)}};
-}
-
 }  // namespace
 
 json server_claims(const json& results) {
@@ -165,32 +157,34 @@ json server_claims(const json& results) {
   }
   json out = json::array();
   if (!cache.empty()) {
-    out.push_back(row_json("002", "Monitoring queries", "Cache hit ratios (should be > 99%)",
-                           "more than 99% of the target database's block reads hit "
-                           "shared_buffers (pg_stat_database blks_hit / (blks_hit + blks_read))",
-                           std::move(cache)));
+    out.push_back(
+        detail::claim_row("002", "Monitoring queries", "Cache hit ratios (should be > 99%)",
+                          "more than 99% of the target database's block reads hit "
+                          "shared_buffers (pg_stat_database blks_hit / (blks_hit + blks_read))",
+                          std::move(cache)));
   }
   if (!work_mem.empty()) {
     out.push_back(
-        row_json("000", "Memory Settings (adjust based on available RAM)",
-                 "work_mem: Per-operation memory (work_mem = 8MB # RAM / max_connections)",
-                 "work_mem large enough that operations do not spill to temporary files",
-                 std::move(work_mem)));
+        detail::claim_row("000", "Memory Settings (adjust based on available RAM)",
+                          "work_mem: Per-operation memory (work_mem = 8MB # RAM / max_connections)",
+                          "work_mem large enough that operations do not spill to temporary files",
+                          std::move(work_mem)));
   }
   if (!checkpoints.empty()) {
-    out.push_back(row_json("000", "WAL and Checkpoints",
-                           "max_wal_size = 2GB (write-heavy) / 1GB (read-heavy)",
-                           "checkpoints come from checkpoint_timeout, not from WAL volume "
-                           "reaching max_wal_size",
-                           std::move(checkpoints)));
+    out.push_back(detail::claim_row("000", "WAL and Checkpoints",
+                                    "max_wal_size = 2GB (write-heavy) / 1GB (read-heavy)",
+                                    "checkpoints come from checkpoint_timeout, not from WAL volume "
+                                    "reaching max_wal_size",
+                                    std::move(checkpoints)));
   }
   if (!locks.empty()) {
-    out.push_back(row_json("002", "Performance troubleshooting",
-                           "Lock contention (seed 003 too: Monitor database performance: Lock "
-                           "contention)",
-                           "requests do not wait on each other's locks (wait_event_type Lock in "
-                           "the pg_stat_activity samples)",
-                           std::move(locks)));
+    out.push_back(
+        detail::claim_row("002", "Performance troubleshooting",
+                          "Lock contention (seed 003 too: Monitor database performance: Lock "
+                          "contention)",
+                          "requests do not wait on each other's locks (wait_event_type Lock in "
+                          "the pg_stat_activity samples)",
+                          std::move(locks)));
   }
   return out;
 }
