@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/report_model.hpp"
 #include "unit/report/fixture.hpp"
@@ -76,7 +77,7 @@ TEST(ServerRows, ACellWhoseSamplesSawNoWaitSaysNone) {
   EXPECT_EQ(rows[0].waits, "none");
 }
 
-TEST(ServerRows, SummaryMdListsTheLargestServerSideDifferencesBetweenProfiles) {
+TEST(ServerRows, SummaryMdAndIndexHtmlListTheLargestServerSideDifferencesBetweenProfiles) {
   const json results = with_server_stats();
   const json analysis = {{"server_differences",
                           {{{"metric", "checkpoints"},
@@ -91,16 +92,23 @@ TEST(ServerRows, SummaryMdListsTheLargestServerSideDifferencesBetweenProfiles) {
                             {"means", {0.9987, 0.95}},
                             {"cells", {1, 3}},
                             {"ratio", 1.0513}}}}};
-  const std::string md = render_summary_md(build_model(results, &analysis, "fixture.json"));
+  const ReportModel model = build_model(results, &analysis, "fixture.json");
+  const std::string md = render_summary_md(model);
   EXPECT_THAT(md, HasSubstr("\n## Largest server-side differences between profiles\n"));
+  // index.html lists the same lines under its Server table.
+  const std::string html = render_html(html_view(model, {}));
+  EXPECT_THAT(html, HasSubstr("<h3 id=\"server-differences\">"));
+  EXPECT_THAT(html, HasSubstr("<li>cache_hit_ratio: ssd 99.87% vs hdd 95.00% (1.05x; 1 and 3 "
+                              "cells)</li>"));
   EXPECT_THAT(md, HasSubstr("- checkpoints: wal-read-heavy 4 vs wal-write-heavy 0 (none in "
                             "wal-write-heavy; pool.pool_size=2; 2 and 2 cells)\n"));
   EXPECT_THAT(md,
               HasSubstr("- cache_hit_ratio: ssd 99.87% vs hdd 95.00% (1.05x; 1 and 3 cells)\n"));
   // Without differences there is no heading.
   const json none = {{"server_differences", json::array()}};
-  EXPECT_THAT(render_summary_md(build_model(results, &none, "fixture.json")),
-              Not(HasSubstr("server-side differences")));
+  const ReportModel without = build_model(results, &none, "fixture.json");
+  EXPECT_THAT(render_summary_md(without), Not(HasSubstr("server-side differences")));
+  EXPECT_THAT(render_html(html_view(without, {})), Not(HasSubstr("server-differences")));
 }
 
 }  // namespace
