@@ -141,9 +141,7 @@ json fleet_row_cell(const BudgetCell& cell, FleetClaim claim) {
 }  // namespace
 
 json budget_claims(const json& results) {
-  static const json k_none = json::array();
-  const json& cells =
-      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+  const json& cells = detail::cells_of(results);
   json rule = json::array();
   json default_100 = json::array();
   json prod_200 = json::array();

@@ -273,6 +273,11 @@ bool cell_met(const CellView& cell, const Slo& slo, std::vector<std::string>* re
   return met;
 }
 
+const nlohmann::json& cells_of(const nlohmann::json& results) {
+  static const nlohmann::json k_none = nlohmann::json::array();
+  return results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+}
+
 nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
                          nlohmann::json cells) {
   return {{"seed", seed},

@@ -26,6 +26,9 @@ const nlohmann::json& at_path(const nlohmann::json& object, std::string_view pat
 /// their server profile.
 std::string without_profile(const nlohmann::json& params);
 
+/// results["cells"], or an empty array when the document has none.
+const nlohmann::json& cells_of(const nlohmann::json& results);
+
 /// One row of analysis.seed_claims: {seed, table, row, claim, cells}.
 nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
                          nlohmann::json cells);

@@ -389,9 +389,7 @@ ClaimCells collect_claim_cells(const json& results, const json& cells) {
 }  // namespace
 
 json seed_claims(const json& results) {
-  static const json k_none = json::array();
-  const json& cells =
-      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+  const json& cells = detail::cells_of(results);
   ClaimCells collected = collect_claim_cells(results, cells);
   json out = json::array();
   for (std::size_t row = 0; row < std::size(k_behaviour_rows); ++row) {

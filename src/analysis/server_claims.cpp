@@ -140,9 +140,7 @@ std::optional<json> lock_cell(const json& cell) {
 }  // namespace
 
 json server_claims(const json& results) {
-  static const json k_none = json::array();
-  const json& cells =
-      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+  const json& cells = detail::cells_of(results);
   json cache = json::array();
   json work_mem = json::array();
   json checkpoints = json::array();

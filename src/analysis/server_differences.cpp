@@ -114,9 +114,7 @@ std::optional<Difference> difference(const std::string& group, int metric,
 }  // namespace
 
 json server_differences(const json& results) {
-  static const json k_none = json::array();
-  const json& cells =
-      results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
+  const json& cells = cells_of(results);
   std::vector<Difference> found;
   for (const auto& [group, profiles] : collect(cells)) {
     for (std::size_t i = 0; i < profiles.size(); ++i) {
