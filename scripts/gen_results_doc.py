@@ -76,6 +76,7 @@ UNITS = {
     "events.count": "backends waiting, summed over samples",
     "server_cpu_ms_per_request": "ms per request", "client_cpu_ms_per_request": "ms per request",
     "wal_bytes_per_transaction": "bytes per request", "temp_bytes_per_request": "bytes per request",
+    "blks_read_per_request": "blocks per request", "requests_in_start_reading": "requests",
     "statements_left_out": "statements",
 }
 

@@ -278,6 +278,15 @@ const nlohmann::json& cells_of(const nlohmann::json& results) {
   return results.contains("cells") && results["cells"].is_array() ? results["cells"] : k_none;
 }
 
+std::optional<double> blks_read_per_request(const nlohmann::json& cell) {
+  if (const auto recorded = number(at_path(cell, "summary.blks_read_per_request"))) return recorded;
+  const auto read = number(at_path(cell, "server_stats.database.blks_read"));
+  auto requests = number(at_path(cell, "server_stats.window.requests"));
+  if (!requests) requests = number(at_path(cell, "summary.completed"));
+  if (!read || !requests || *requests <= 0) return std::nullopt;
+  return *read / *requests;
+}
+
 nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
                          nlohmann::json cells) {
   return {{"seed", seed},

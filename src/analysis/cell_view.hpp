@@ -29,6 +29,11 @@ std::string without_profile(const nlohmann::json& params);
 /// results["cells"], or an empty array when the document has none.
 const nlohmann::json& cells_of(const nlohmann::json& results);
 
+/// The server's blocks read per request: summary.blks_read_per_request, or for a cell
+/// recorded before it, server_stats.database.blks_read over the requests between the
+/// readings (server_stats.window.requests, else summary.completed); else nullopt.
+std::optional<double> blks_read_per_request(const nlohmann::json& cell);
+
 /// One row of analysis.seed_claims: {seed, table, row, claim, cells}.
 nlohmann::json claim_row(const char* seed, const char* table, const char* row, const char* claim,
                          nlohmann::json cells);

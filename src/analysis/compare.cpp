@@ -168,14 +168,8 @@ std::vector<double> values_of(const Sample& sample, const MetricDef& metric,
 
 /// A server-side metric of one cell, or nullopt when the cell does not have it.
 std::optional<double> server_value(const json& cell, const MetricDef& metric) {
-  const json& summary = detail::at_path(cell, "summary");
-  if (metric.key == "blks_read_per_transaction") {
-    const auto read = detail::number(detail::at_path(cell, "server_stats.database.blks_read"));
-    const auto completed = detail::number(detail::at_path(summary, "completed"));
-    if (!read || !completed || *completed <= 0) return std::nullopt;
-    return *read / *completed;
-  }
-  return detail::number(detail::at_path(summary, metric.key));
+  if (metric.key == "blks_read_per_transaction") return detail::blks_read_per_request(cell);
+  return detail::number(detail::at_path(detail::at_path(cell, "summary"), metric.key));
 }
 
 /// Every repetition's value of a server-side metric; nullopt when one lacks it.

@@ -52,8 +52,8 @@ struct MetricDef {
 
 /// The metrics `compare` judges, in display order: throughput_rps; latency_ms and
 /// checkout_wait_ms p50, p99, p999; timeout_rate; drop_rate; error_rate; then the server-side
-/// cache_hit_ratio, wal_bytes_per_transaction, blks_read_per_transaction (server_stats.
-/// database.blks_read / completed) and server_cpu_ms_per_request.
+/// cache_hit_ratio, wal_bytes_per_transaction, blks_read_per_transaction (summary.
+/// blks_read_per_request) and server_cpu_ms_per_request.
 const std::vector<MetricDef>& compared_metrics();
 /// The metric named `key`, or nullptr.
 const MetricDef* find_metric(std::string_view key);

@@ -22,12 +22,7 @@ constexpr const char* k_metrics[] = {"cache_hit_ratio",           "wal_bytes_per
 
 /// A metric of one cell, or nullopt when the cell does not have it.
 std::optional<double> metric_of(const json& cell, std::string_view metric) {
-  if (metric == "blks_read_per_request") {
-    const auto read = number(at_path(cell, "server_stats.database.blks_read"));
-    const auto completed = number(at_path(cell, "summary.completed"));
-    if (!read || !completed || *completed <= 0) return std::nullopt;
-    return *read / *completed;
-  }
+  if (metric == "blks_read_per_request") return blks_read_per_request(cell);
   return number(at_path(cell, "summary." + std::string(metric)));
 }
 

@@ -5,8 +5,8 @@
 // pooled). Per group of such cells, per pair of profiles and per metric, each profile's mean
 // over its measured cells (validity.hpp) that have the metric:
 //   cache_hit_ratio, wal_bytes_per_transaction, server_cpu_ms_per_request,
-//   temp_bytes_per_request, checkpoints (summary), and blks_read_per_request
-//   (server_stats.database.blks_read / summary.completed).
+//   temp_bytes_per_request, checkpoints and blks_read_per_request (summary; a cell
+//   recorded before blks_read_per_request: server_stats.database.blks_read per request).
 // Each entry: {metric, group, profiles: [higher, lower], means: [higher, lower],
 // ranges: [[min, max], [min, max]], cells: [n, n], ratio: higher / lower (null when the
 // lower mean is 0)}. Pairs whose ranges over their cells overlap are left out: repetitions

@@ -1,6 +1,8 @@
 #include "matrix/cell_runner.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -36,11 +38,13 @@ std::string where_set(const scenario::Scenario& scenario, const char* key) {
 }
 
 /// Resets pg_stat_statements when it is available (an extension, the right to reset); the
-/// statements' figures are differences of two readings either way.
-void reset_statements(pg::Session& session) {
+/// statements' figures are differences of two readings either way. True when it was reset.
+bool reset_statements(pg::Session& session) {
   try {
     session.query("SELECT pg_stat_statements_reset()");
+    return true;
   } catch (const pg::PgError&) {
+    return false;
   }
 }
 
@@ -212,17 +216,60 @@ workload::GeneratorOptions generator_options(
   return generator;
 }
 
-/// cells[].server_stats (its statements matched to the scenario's) and what summary derives
-/// from it, and summary.server_statements.
+/// The server's readings and the requests completed between them (results::ReadingWindow):
+/// the generator counts every completion, this reads the count at the start reading's first
+/// query and after the run.
+class ServerWindow {
+ public:
+  /// Where the generator counts completions.
+  std::atomic<std::int64_t>* counter() noexcept { return &m_completions; }
+
+  /// The start reading, when the measurement window opens at `measure_start`: the
+  /// pg_stat_statements reset (unless `reset` is false) and the collector's first reading,
+  /// which reads pg_stat_statements first when it was not reset.
+  /// `delay` holds the reading back first (tests: a loaded monitor's late reading).
+  void start(std::chrono::steady_clock::time_point measure_start, pg::Session* monitor, bool reset,
+             ServerStatsCollector& collector, std::chrono::milliseconds delay) {
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    const auto began = std::chrono::steady_clock::now();
+    // The count right before pg_stat_statements' start: its reset, or else the collector's
+    // first query (pg_stat_statements counts each execution at once).
+    m_at_start = m_completions.load(std::memory_order_relaxed);
+    const bool was_reset = monitor != nullptr && reset && reset_statements(*monitor);
+    if (!was_reset) m_at_start = m_completions.load(std::memory_order_relaxed);
+    collector.start(monitor, was_reset);
+    const auto ended = std::chrono::steady_clock::now();
+    m_window.requests_in_start_reading = m_completions.load(std::memory_order_relaxed) - m_at_start;
+    m_window.start_reading_ms = std::chrono::duration<double, std::milli>(ended - began).count();
+    m_window.start_lag_ms =
+        std::max(0.0, std::chrono::duration<double, std::milli>(began - measure_start).count());
+  }
+
+  /// After the run: every request the end reading will see has completed.
+  const results::ReadingWindow& close() noexcept {
+    m_window.requests = m_completions.load(std::memory_order_relaxed) - m_at_start;
+    return m_window;
+  }
+
+ private:
+  std::atomic<std::int64_t> m_completions{0};
+  std::int64_t m_at_start = 0;
+  results::ReadingWindow m_window;
+};
+
+/// cells[].server_stats (its statements matched to the scenario's, the readings' window) and
+/// what summary derives from it, and summary.server_statements.
 void add_server_stats(nlohmann::json& cell, const ServerStatsCollector& collector,
                       const std::vector<workload::CompiledTransaction>& transactions,
-                      std::int64_t completed) {
-  if (nlohmann::json statements = collector.statements_summary(completed); !statements.is_null()) {
+                      const results::ReadingWindow& window) {
+  if (nlohmann::json statements = collector.statements_summary(window.requests);
+      !statements.is_null()) {
     cell["summary"]["server_statements"] = std::move(statements);
   }
   nlohmann::json stats = collector.server_stats();
   if (stats.is_null()) return;
   match_statements(stats["statements"], transactions, k_statement_query_chars);
+  stats["window"] = results::window_json(window);
   results::add_server_summary(cell["summary"], stats);
   cell["server_stats"] = std::move(stats);
 }
@@ -304,15 +351,17 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
   // The pools' counters when the measurement starts: what came before is the warmup's.
   std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
   const bool warms_up = !scenario.workload.transactions && scenario.workload.warmup.count() > 0;
-  generator.on_measure_start = [&] {
-    if (injector) injector->start(std::chrono::steady_clock::now());
+  ServerWindow server_window;
+  generator.completions = server_window.counter();
+  generator.on_measure_start = [&](std::chrono::steady_clock::time_point measure_start) {
+    if (injector) injector->start(measure_start);
     recording.start_recording();
     if (warms_up) {
       for (std::size_t p = 0; p < pool_ptrs.size(); ++p)
         at_measure_start[p] = pool_ptrs[p]->counters();
     }
-    if (monitor && options.reset_statements) reset_statements(*monitor);
-    collector.start(monitor ? &*monitor : nullptr);
+    server_window.start(measure_start, monitor ? &*monitor : nullptr, options.reset_statements,
+                        collector, options.start_reading_delay);
   };
   generator.sample_server = ServerSampler{.monitor = &monitor,
                                           .collector = &collector,
@@ -320,6 +369,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                           .reconnect = faulty};
   const double late_s = options.start_at ? wait_until(*options.start_at, options.interrupted) : 0;
   const workload::GeneratorResult measured = workload::run_load(scenario, generator);
+  const results::ReadingWindow& window = server_window.close();
   const std::vector<faults::FaultRecord> fault_records =
       injector ? injector->finish() : std::vector<faults::FaultRecord>{};
   const auto windows = pool_windows(pool_ptrs, at_measure_start, measured);
@@ -331,7 +381,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                          recording.take_histogram(), server.settings,
                                          options.repetition, options.extra_params),
                       measured.interrupted, late_s};
-  add_server_stats(outcome.cell, collector, generator.transactions, measured.counters.completed());
+  add_server_stats(outcome.cell, collector, generator.transactions, window);
   if (!plans.is_null()) outcome.cell["plans"] = std::move(plans);
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);

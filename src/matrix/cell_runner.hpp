@@ -55,6 +55,9 @@ struct CellOptions {
   cluster::Cluster* cluster = nullptr;
   /// The /proc that server_stats.os reads (a test points it at a directory without one).
   std::filesystem::path proc_root = "/proc";
+  /// Tests: the server's start reading waits this long first, as on a loaded machine where
+  /// the sampling thread reaches it late.
+  std::chrono::milliseconds start_reading_delay{0};
 };
 
 struct CellOutcome {

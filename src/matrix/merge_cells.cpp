@@ -141,21 +141,34 @@ void merge_validity(json& merged, const std::vector<ShardCell>& cells) {
 }
 
 /// The server-wide pg_stat_statements reading with the most calls (the last shard to read
-/// saw every shard's statements since shard 0's reset), per request of the merged cell.
+/// saw every shard's statements since shard 0's reset), per request of every shard between
+/// its readings (each shard's `requests`; the merged completed when a shard lacks them).
 json merged_statements(const std::vector<ShardCell>& cells, std::int64_t completed) {
   const json* best = nullptr;
+  std::int64_t requests = 0;
+  bool every_shard_counted = true;
   for (const auto& c : cells) {
     const json& s = (*c.cell)["summary"];
-    if (!s.contains("server_statements") || !s["server_statements"].is_object()) continue;
+    if (!s.contains("server_statements") || !s["server_statements"].is_object()) {
+      every_shard_counted = false;  // its requests ran on the server all the same
+      continue;
+    }
     const json& reading = s["server_statements"];
     if (best == nullptr || reading.value("calls", 0.0) > best->value("calls", 0.0)) {
       best = &reading;
+    }
+    if (reading.contains("requests") && reading["requests"].is_number_integer()) {
+      requests += reading["requests"].get<std::int64_t>();
+    } else {
+      every_shard_counted = false;
     }
   }
   if (best == nullptr) return nullptr;
   json out = *best;
   const double total_ms = best->value("total_exec_ms", 0.0);
-  out["exec_ms_per_request"] = completed > 0 ? total_ms / static_cast<double>(completed) : 0.0;
+  const std::int64_t divisor = every_shard_counted ? requests : completed;
+  out["requests"] = divisor;
+  out["exec_ms_per_request"] = divisor > 0 ? total_ms / static_cast<double>(divisor) : 0.0;
   out["source"] =
       "pg_stat_statements, server-wide over all shards (reset by shard 0 when its measurement "
       "started; the reading with the most calls)";

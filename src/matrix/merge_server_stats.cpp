@@ -151,6 +151,26 @@ json merged_os(const std::vector<const json*>& stats, json& missing) {
   return os;
 }
 
+/// The readings' windows: each shard counted its own requests between its readings, and
+/// the merged counters are server-wide (every shard's requests), so the requests add up;
+/// the slowest start reading stands for all. Null when a shard lacks one (recorded before
+/// the window was): the merged per-request figures then divide by summary.completed.
+json merged_window(const std::vector<const json*>& stats) {
+  json out = {{"requests", 0},
+              {"requests_in_start_reading", 0},
+              {"start_reading_ms", 0.0},
+              {"start_lag_ms", 0.0}};
+  for (const json* s : stats) {
+    if (s == nullptr || !s->contains("window") || !(*s)["window"].is_object()) return nullptr;
+    const json& window = (*s)["window"];
+    for (const char* key : {"requests", "requests_in_start_reading"})
+      out[key] = out[key].get<std::int64_t>() + window.value(key, std::int64_t{0});
+    for (const char* key : {"start_reading_ms", "start_lag_ms"})
+      out[key] = std::max(out[key].get<double>(), window.value(key, 0.0));
+  }
+  return out;
+}
+
 }  // namespace
 
 json merge_server_stats(const std::vector<ShardCell>& cells) {
@@ -175,6 +195,7 @@ json merge_server_stats(const std::vector<ShardCell>& cells) {
   put_or_missing(out, "wait_events", waits.present.empty() ? json() : summed_wait_events(waits),
                  "wait_events", waits, missing);
   out["os"] = merged_os(stats, missing);
+  if (json window = merged_window(stats); !window.is_null()) out["window"] = std::move(window);
   out["missing"] = std::move(missing);
   return out;
 }

@@ -140,17 +140,25 @@ std::string remote_reason(const pg::ConnectionTarget& target, bool embedded) {
 ServerStatsCollector::ServerStatsCollector(StatsOptions options)
     : m_options(std::move(options)), m_proc(m_options.proc_root) {}
 
-results::ServerSnapshot ServerStatsCollector::read_snapshot(pg::Session& monitor) const {
+results::ServerSnapshot ServerStatsCollector::read_snapshot(pg::Session& monitor,
+                                                            bool statements_reset) const {
+  // pg_stat_statements first: it counts each execution at once, so its reading is the one
+  // the requests counted from just before it (cell_runner's window) match exactly; the other
+  // views lag by up to a second anyway (a backend reports them at most once a second).
   results::ServerSnapshot snapshot;
+  if (statements_reset) {
+    snapshot.statements.emplace();  // nothing since the reset: counted from zero
+  } else {
+    read_statements(monitor, snapshot);
+  }
   snapshot.database = read_counters(monitor, "pg_stat_database", k_database_sql);
   snapshot.bgwriter = read_counters(monitor, "pg_stat_bgwriter", k_bgwriter_sql);
   snapshot.wal = read_counters(monitor, "pg_stat_wal", k_wal_sql);
   snapshot.tables = read_counters(monitor, "pg_statio_user_tables", k_tables_sql);
-  read_statements(monitor, snapshot);
   return snapshot;
 }
 
-void ServerStatsCollector::start(pg::Session* monitor) {
+void ServerStatsCollector::start(pg::Session* monitor, bool statements_reset) {
   m_started = true;
   if (monitor == nullptr) {
     m_no_monitor_reason = "no monitoring connection to the server";
@@ -159,10 +167,15 @@ void ServerStatsCollector::start(pg::Session* monitor) {
     return;
   }
   if (!m_options.enabled) {
-    read_statements(*monitor, m_start);  // summary.server_statements is always kept
+    // summary.server_statements is always kept.
+    if (statements_reset) {
+      m_start.statements.emplace();
+    } else {
+      read_statements(*monitor, m_start);
+    }
     return;
   }
-  m_start = read_snapshot(*monitor);
+  m_start = read_snapshot(*monitor, statements_reset);
   m_counters_sql = counters_sql(m_start);
   m_last_counters = read_counters_row(*monitor);
   try {
@@ -301,7 +314,7 @@ void ServerStatsCollector::finish(pg::Session* monitor) {
       read_statements(*monitor, m_end);
       return;
     }
-    m_end = read_snapshot(*monitor);
+    m_end = read_snapshot(*monitor, false);
   } catch (const pg::PgError& e) {
     m_end.database = m_end.bgwriter = m_end.wal = m_end.tables = {{}, e.what()};
     m_end.statements_reason = e.what();

@@ -41,7 +41,9 @@ class ServerStatsCollector {
   explicit ServerStatsCollector(StatsOptions options);
 
   /// At the measurement's start: the first reading (`monitor` nullptr: none).
-  void start(pg::Session* monitor);
+  /// `statements_reset`: pg_stat_statements was reset just before, so its reading starts
+  /// from zero without a query (the window then starts at the reset, to the millisecond).
+  void start(pg::Session* monitor, bool statements_reset = false);
 
   /// Once a second: this run's backends by state and, when enabled, their wait events and
   /// the server's counters since the previous sample. Throws pg::PgError when the session
@@ -59,7 +61,7 @@ class ServerStatsCollector {
   nlohmann::json statements_summary(std::int64_t completed) const;
 
  private:
-  results::ServerSnapshot read_snapshot(pg::Session& monitor) const;
+  results::ServerSnapshot read_snapshot(pg::Session& monitor, bool statements_reset) const;
   void read_os_start(pg::Session& monitor);
   void read_os_end();
   std::optional<std::array<std::optional<double>, 3>> read_counters_row(pg::Session& monitor) const;

@@ -160,8 +160,15 @@ nlohmann::json server_stats_json(const ServerSnapshot& start, const ServerSnapsh
   return out;
 }
 
+nlohmann::json window_json(const ReadingWindow& window) {
+  return {{"requests", window.requests},
+          {"requests_in_start_reading", window.requests_in_start_reading},
+          {"start_reading_ms", window.start_reading_ms},
+          {"start_lag_ms", window.start_lag_ms}};
+}
+
 nlohmann::json statements_summary(const ServerSnapshot& start, const ServerSnapshot& end,
-                                  std::int64_t completed) {
+                                  std::int64_t requests) {
   std::string reason;
   const auto deltas = deltas_of(start, end, reason);
   if (!deltas) return nullptr;
@@ -174,14 +181,23 @@ nlohmann::json statements_summary(const ServerSnapshot& start, const ServerSnaps
   return {{"calls", calls},
           {"total_exec_ms", total_ms},
           {"mean_exec_ms", calls > 0 ? total_ms / calls : 0.0},
-          {"exec_ms_per_request", completed > 0 ? total_ms / static_cast<double>(completed) : 0.0},
+          {"requests", requests},
+          {"exec_ms_per_request", requests > 0 ? total_ms / static_cast<double>(requests) : 0.0},
           {"source",
            "pg_stat_statements: the difference of two readings, at the measurement's "
-           "start and end"}};
+           "start and end; per request completed between them"}};
+}
+
+double server_requests(const nlohmann::json& summary, const nlohmann::json& server_stats) {
+  const nlohmann::json null;
+  if (const auto requests = number_at(server_stats.value("window", null), "requests")) {
+    return *requests;
+  }
+  return summary.value("completed", 0.0);
 }
 
 void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_stats) {
-  const double completed = summary.value("completed", 0.0);
+  const double completed = server_requests(summary, server_stats);
   const nlohmann::json null;
   const nlohmann::json& database = server_stats.value("database", null);
   const auto hit = number_at(database, "blks_hit");
@@ -199,6 +215,7 @@ void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_st
   const auto requested = number_at(bgwriter, "checkpoints_req");
   summary["checkpoints"] = timed && requested ? nlohmann::json(*timed + *requested) : nullptr;
   summary["temp_bytes_per_request"] = per(number_at(database, "temp_bytes"), completed);
+  summary["blks_read_per_request"] = per(read, completed);
 }
 
 }  // namespace poolbench::results

@@ -84,14 +84,39 @@ nlohmann::json server_stats_json(const ServerSnapshot& start, const ServerSnapsh
                                  const std::optional<WaitEventCounts>& waits,
                                  const std::string& waits_reason, const OsWindow& os);
 
-/// summary.server_statements (calls, total/mean execution time, per completed request) from
-/// every statement's delta; null when pg_stat_statements was not read at both ends.
-nlohmann::json statements_summary(const ServerSnapshot& start, const ServerSnapshot& end,
-                                  std::int64_t completed);
+/// The requests between the server's two readings. The start reading is taken when the
+/// measurement window opens, on the sampling thread and over several queries; a loaded
+/// machine takes it late while the clients go on completing requests. Dividing what the
+/// server counted by the client's window (summary.completed) would then read low, so the
+/// per-request figures divide by the requests completed between the readings instead.
+struct ReadingWindow {
+  /// Completed from pg_stat_statements' start (its reset, or else its first reading) until
+  /// the end reading, warmup and drain included: the per-request figures' denominator.
+  std::int64_t requests = 0;
+  /// Completed while the start reading ran (its queries are not one instant): the
+  /// denominator's uncertainty.
+  std::int64_t requests_in_start_reading = 0;
+  double start_reading_ms = 0;  ///< how long the start reading took
+  double start_lag_ms = 0;      ///< from the client's window opening to the start reading
+};
 
-/// Adds to `summary` what server_stats gives per request (summary.completed): cache_hit_ratio,
-/// wal_bytes_per_transaction, server_cpu_ms_per_request, client_cpu_ms_per_request,
-/// checkpoints, temp_bytes_per_request; each null when its inputs are.
+/// server_stats.window.
+nlohmann::json window_json(const ReadingWindow& window);
+
+/// summary.server_statements (calls, total/mean execution time, per request between the
+/// readings) from every statement's delta; null when pg_stat_statements was not read at
+/// both ends.
+nlohmann::json statements_summary(const ServerSnapshot& start, const ServerSnapshot& end,
+                                  std::int64_t requests);
+
+/// The requests the server's readings bracket: server_stats.window.requests, or
+/// summary.completed for a cell recorded without it.
+double server_requests(const nlohmann::json& summary, const nlohmann::json& server_stats);
+
+/// Adds to `summary` what server_stats gives per request (server_requests()):
+/// cache_hit_ratio, wal_bytes_per_transaction, blks_read_per_request,
+/// server_cpu_ms_per_request, client_cpu_ms_per_request, checkpoints,
+/// temp_bytes_per_request; each null when its inputs are.
 void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_stats);
 
 }  // namespace poolbench::results

@@ -308,7 +308,7 @@ class PoolSampler {
     if (!m_measuring && now >= m_shared.measure_start) {
       m_measuring = true;
       m_last_sample = m_shared.measure_start;
-      if (m_options.on_measure_start) m_options.on_measure_start();
+      if (m_options.on_measure_start) m_options.on_measure_start(m_shared.measure_start);
     }
     if (m_measuring && m_last_sample < m_shared.measure_end) integrate(now);
     if (now >= m_next_progress && m_options.on_progress) report_progress(now);
@@ -492,7 +492,7 @@ GeneratorResult run_load(const scenario::Scenario& scenario, GeneratorOptions op
   const bool measures_from_start =
       scenario.workload.transactions.has_value() || scenario.workload.warmup.count() == 0;
   if (measures_from_start && options.on_measure_start) {
-    options.on_measure_start();
+    options.on_measure_start(Clock::now());
     options.on_measure_start = nullptr;
   }
   Shared shared(scenario, options);

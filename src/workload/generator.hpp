@@ -87,9 +87,14 @@ struct GeneratorOptions {
   std::function<void(const ProgressSample&)> on_progress;
   /// Called once a second from the calling thread; nullopt when unavailable.
   std::function<std::optional<ServerStates>()> sample_server;
-  /// Called once when the measurement starts (warmup over): e.g. to start recording
-  /// connects.
-  std::function<void()> on_measure_start;
+  /// Called once when the measurement starts (warmup over), with the window's start (the
+  /// call comes a few milliseconds after it, from the sampling thread; before the clock
+  /// starts when the window opens with the run): e.g. to start recording connects.
+  std::function<void(std::chrono::steady_clock::time_point)> on_measure_start;
+  /// When set, every completed request adds one (relaxed), warmup and drain included: the
+  /// caller counts the requests between two readings of its own (the server's statistics),
+  /// which need not coincide with the measurement window.
+  std::atomic<std::int64_t>* completions = nullptr;
 };
 
 /// Everything one run measured, merged over the worker threads.

@@ -418,6 +418,9 @@ void Client::complete_request(RequestOutcome outcome, std::string_view sqlstate,
   // One clock read for the hold's end, the completion and the next request's start.
   const auto now = release_connection(release);
   m_pending_sql = nullptr;
+  if (outcome == RequestOutcome::completed && m_worker.shared.options.completions != nullptr) {
+    m_worker.shared.options.completions->fetch_add(1, std::memory_order_relaxed);
+  }
   if (measured()) {
     const std::string_view state = sqlstate.empty() ? pg::k_sqlstate_connection_failure : sqlstate;
     const auto latency = duration_cast<microseconds>(now - m_intended);

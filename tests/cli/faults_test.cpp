@@ -131,8 +131,10 @@ TEST_F(RunFaults, ExhaustedConnectionsFillTheServerAndTheRunGoesOn) {
   // pool_recycle 100ms: the pool keeps closing and opening connections while the server is
   // full. Whether a reconnect is refused (53300) or takes the slot its own close just freed
   // is a race, so only the server being full is asserted, and that the run survived.
-  const json fault = survived(
-      run_with("{ at: 1s, kind: exhaust_connections, duration: 1500ms }", ", pool_recycle: 100ms"));
+  // Filling ~95 slots took until 6 s into the run on a loaded machine: 10 s leaves the pool
+  // time to recover after the fault is lifted.
+  const json fault = survived(run_with("{ at: 1s, kind: exhaust_connections, duration: 1500ms }",
+                                       ", pool_recycle: 100ms", "10s"));
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("the next was refused: 53300"));
   EXPECT_GE(fault["connects"].get<long>(), 1) << fault.dump();
 }

@@ -3,6 +3,7 @@
 // Runs the load generator against the in-process fake server: for the generator's unit
 // tests and benchmark (no database).
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,10 +32,11 @@ inline scenario::Scenario scenario_from(std::string_view yaml) {
 }
 
 /// Runs `scenario` with `threads` workers and one pool per app instance (with the
-/// instance's settings and share), all connected to `server`. The pools are closed before
-/// returning.
-inline FakeLoadRun run_fake_load(const scenario::Scenario& scenario, testing::FakeServer& server,
-                                 int threads = 1) {
+/// instance's settings and share), all connected to `server`; `configure` may set more
+/// options. The pools are closed before returning.
+inline FakeLoadRun run_fake_load(
+    const scenario::Scenario& scenario, testing::FakeServer& server, int threads = 1,
+    const std::function<void(workload::GeneratorOptions&)>& configure = nullptr) {
   std::vector<std::unique_ptr<pool::QueuePool>> pools;
   workload::GeneratorOptions options;
   options.transactions = workload::compile_transactions(scenario);
@@ -44,6 +46,7 @@ inline FakeLoadRun run_fake_load(const scenario::Scenario& scenario, testing::Fa
     options.pools.push_back(pools.back().get());
     options.pool_shares.push_back(instance.share);
   }
+  if (configure) configure(options);
   FakeLoadRun run;
   run.result = workload::run_load(scenario, std::move(options));
   for (const auto& pool : pools) run.pools.push_back(pool->counters());

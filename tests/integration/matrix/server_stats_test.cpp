@@ -360,5 +360,54 @@ TEST_F(ServerStatsOverPg, CheckpointBeforeCellRequestsOneCheckpointBeforeTheWarm
   EXPECT_EQ(outcome.cell["server_stats"]["bgwriter"]["checkpoints_req"].get<double>(), 0);
 }
 
+TEST_F(ServerStatsOverPg, PerRequestFiguresCountTheRequestsBetweenTheReadingsWhenTheStartIsLate) {
+  // A loaded machine takes the start reading late while the clients go on completing
+  // requests the client's window counts: dividing what the server counted by
+  // summary.completed would read low (by about the lag over the window: 30% here).
+  make_table("stats_late");
+  const auto scenario = scenario::parse_scenario(
+      "name: late\n"
+      "workload: { mode: closed, clients: 2, duration: 2s, warmup: 1s }\n"
+      "transactions:\n"
+      "  - name: insert\n"
+      "    script: |\n"
+      "      INSERT INTO stats_late (v) VALUES (1);\n",
+      "late.yaml");
+  CellOptions options = cell_options();
+  options.start_reading_delay = std::chrono::milliseconds(600);
+  const CellOutcome outcome = run_cell(scenario, embedded(), options);
+  const auto& summary = outcome.cell["summary"];
+  const auto& stats = outcome.cell["server_stats"];
+  ASSERT_TRUE(stats.contains("window")) << stats.dump(2);
+  const auto& window = stats["window"];
+  EXPECT_GE(window["start_lag_ms"].get<double>(), 600.0);
+  const double requests = window["requests"].get<double>();
+  const double completed = summary["completed"].get<double>();
+  ASSERT_GT(requests, 100.0);
+  EXPECT_LT(requests, 0.9 * completed);  // the late start left part of the window out
+  // pg_stat_statements counts each execution at once: its calls are the requests between
+  // the readings, give or take the two in flight and those that completed while its start
+  // reading ran (the window's stated uncertainty).
+  double calls = -1;
+  for (const auto& statement : stats["statements"]) {
+    if (statement["query"].get<std::string>().find("stats_late") != std::string::npos)
+      calls = statement["calls"].get<double>();
+  }
+  const double in_reading = window["requests_in_start_reading"].get<double>();
+  EXPECT_LT(in_reading, 0.05 * requests);
+  EXPECT_GE(calls, requests - in_reading - 2) << stats["statements"].dump(2);
+  EXPECT_LE(calls, requests + 2) << stats["statements"].dump(2);
+  // The per-request figures divide by the same requests.
+  const auto& statements = summary["server_statements"];
+  EXPECT_EQ(statements["requests"].get<double>(), requests);
+  EXPECT_NEAR(statements["exec_ms_per_request"].get<double>() * requests,
+              statements["total_exec_ms"].get<double>(),
+              1e-6 * statements["total_exec_ms"].get<double>());
+  EXPECT_DOUBLE_EQ(summary["wal_bytes_per_transaction"].get<double>(),
+                   stats["wal"]["wal_bytes"].get<double>() / requests);
+  EXPECT_DOUBLE_EQ(summary["blks_read_per_request"].get<double>(),
+                   stats["database"]["blks_read"].get<double>() / requests);
+}
+
 }  // namespace
 }  // namespace poolbench::matrix

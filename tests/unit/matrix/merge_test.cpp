@@ -353,6 +353,44 @@ TEST(MergeShards, ServerWideCountersTakeTheWidestReadingAndPerShardOnesAreSummed
   EXPECT_EQ(summary["temp_bytes_per_request"], 0.0);
 }
 
+TEST(MergeShards, ThePerRequestFiguresDivideByEveryShardsRequestsBetweenItsReadings) {
+  // Each shard counted its own requests between its readings (fewer than it completed: its
+  // start reading came late); the merged counters are server-wide, so the requests add up.
+  auto shards = results_of(three_shards());
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    json& cell = shards[i].results["cells"][0];
+    cell["server_stats"] = shard_server_stats(static_cast<int>(i));
+    cell["server_stats"]["window"] = {{"requests", 900 - 100 * static_cast<int>(i)},
+                                      {"requests_in_start_reading", 5},
+                                      {"start_reading_ms", 80.0 + 10 * static_cast<double>(i)},
+                                      {"start_lag_ms", 3.0}};
+    cell["summary"]["server_statements"] = {{"calls", 1000.0 * static_cast<double>(i + 1)},
+                                            {"total_exec_ms", 240.0},
+                                            {"mean_exec_ms", 0.1},
+                                            {"requests", 900 - 100 * static_cast<int>(i)},
+                                            {"exec_ms_per_request", 0.3}};
+  }
+  const json merged = merge_shards(shards);
+  const json& cell = merged["cells"][0];
+  EXPECT_EQ(cell["server_stats"]["window"], json({{"requests", 2400},
+                                                  {"requests_in_start_reading", 15},
+                                                  {"start_reading_ms", 100.0},
+                                                  {"start_lag_ms", 3.0}}));
+  const json& summary = cell["summary"];
+  ASSERT_EQ(summary["completed"], 3000);
+  EXPECT_DOUBLE_EQ(summary["wal_bytes_per_transaction"].get<double>(), 1200.0 / 2400);
+  EXPECT_DOUBLE_EQ(summary["blks_read_per_request"].get<double>(), 9.0 / 2400);
+  EXPECT_EQ(summary["server_statements"]["requests"], 2400);
+  EXPECT_DOUBLE_EQ(summary["server_statements"]["exec_ms_per_request"].get<double>(), 0.1);
+  // One shard without a window: every merged per-request figure is per completed request.
+  shards[1].results["cells"][0]["server_stats"].erase("window");
+  shards[1].results["cells"][0]["summary"]["server_statements"].erase("requests");
+  const json older = merge_shards(shards)["cells"][0];
+  EXPECT_FALSE(older["server_stats"].contains("window"));
+  EXPECT_DOUBLE_EQ(older["summary"]["wal_bytes_per_transaction"].get<double>(), 1200.0 / 3000);
+  EXPECT_EQ(older["summary"]["server_statements"]["requests"], 3000);
+}
+
 TEST(MergeShards, AKeyNoShardReadIsNullWithTheFirstShardsReason) {
   auto shards = results_of(three_shards());
   for (std::size_t i = 0; i < shards.size(); ++i) {

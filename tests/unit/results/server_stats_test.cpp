@@ -100,6 +100,38 @@ TEST(ServerStats, SummaryDerivesRatiosAndPerRequestFiguresFromKnownValues) {
   EXPECT_FALSE(stats["missing"].contains("database"));
 }
 
+TEST(ServerStats, PerRequestFiguresDivideByTheRequestsBetweenTheReadings) {
+  // The start reading came late: the server saw 800 of the client's 1000 requests.
+  OsWindow os;
+  os.server_cpu_s = 2.0;
+  os.poolbench_cpu_s = 0.5;
+  nlohmann::json stats =
+      server_stats_json(snapshot(0, 100, 10, 1000, 3, 1, 0),
+                        snapshot(1000, 1000, 110, 801000, 4, 3, 4096), WaitEventCounts{}, {}, os);
+  ReadingWindow window;
+  window.requests = 800;
+  window.requests_in_start_reading = 12;
+  window.start_reading_ms = 90;
+  window.start_lag_ms = 250;
+  stats["window"] = window_json(window);
+  EXPECT_EQ(stats["window"], nlohmann::json({{"requests", 800},
+                                             {"requests_in_start_reading", 12},
+                                             {"start_reading_ms", 90.0},
+                                             {"start_lag_ms", 250.0}}));
+  nlohmann::json summary = {{"completed", 1000}};
+  EXPECT_EQ(server_requests(summary, stats), 800);
+  add_server_summary(summary, stats);
+  EXPECT_DOUBLE_EQ(summary["cache_hit_ratio"].get<double>(), 0.9);  // a ratio: unchanged
+  EXPECT_DOUBLE_EQ(summary["wal_bytes_per_transaction"].get<double>(), 800000.0 / 800);
+  EXPECT_DOUBLE_EQ(summary["blks_read_per_request"].get<double>(), 100.0 / 800);
+  EXPECT_DOUBLE_EQ(summary["server_cpu_ms_per_request"].get<double>(), 2000.0 / 800);
+  EXPECT_DOUBLE_EQ(summary["client_cpu_ms_per_request"].get<double>(), 500.0 / 800);
+  EXPECT_DOUBLE_EQ(summary["temp_bytes_per_request"].get<double>(), 4096.0 / 800);
+  // A cell recorded before the window: per completed request.
+  stats.erase("window");
+  EXPECT_EQ(server_requests(summary, stats), 1000);
+}
+
 TEST(ServerStats, NullKeysCarryTheirReasonAndTheSummaryFiguresAreNull) {
   ServerSnapshot start;
   start.database = start.bgwriter = start.wal = start.tables = {std::nullopt, "no monitor"};
@@ -115,8 +147,9 @@ TEST(ServerStats, NullKeysCarryTheirReasonAndTheSummaryFiguresAreNull) {
   EXPECT_EQ(stats["missing"]["os.server_cpu_s"], "remote server");
   nlohmann::json summary = {{"completed", 10}};
   add_server_summary(summary, stats);
-  for (const char* key : {"cache_hit_ratio", "wal_bytes_per_transaction",
-                          "server_cpu_ms_per_request", "checkpoints", "temp_bytes_per_request"}) {
+  for (const char* key :
+       {"cache_hit_ratio", "wal_bytes_per_transaction", "server_cpu_ms_per_request", "checkpoints",
+        "temp_bytes_per_request", "blks_read_per_request"}) {
     EXPECT_TRUE(summary[key].is_null()) << key;
   }
   EXPECT_DOUBLE_EQ(summary["client_cpu_ms_per_request"].get<double>(), 100);
@@ -148,6 +181,7 @@ TEST(ServerStats, ServerStatementsSumsEveryStatementPerRequest) {
   EXPECT_EQ(summary["total_exec_ms"], 50);
   EXPECT_DOUBLE_EQ(summary["mean_exec_ms"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(summary["exec_ms_per_request"].get<double>(), 2.0);
+  EXPECT_EQ(summary["requests"], 25);
   ServerSnapshot unread;
   unread.statements_reason = "no extension";
   EXPECT_TRUE(statements_summary(unread, end, 25).is_null());

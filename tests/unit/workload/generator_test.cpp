@@ -4,6 +4,8 @@
 
 #include "workload/generator.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <numeric>
 
@@ -87,6 +89,32 @@ pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s }
   EXPECT_EQ(total_checkouts(run), static_cast<std::uint64_t>(counters.completed()));
   EXPECT_EQ(run.server.statements, 2U * static_cast<std::uint64_t>(counters.completed()));
   EXPECT_LE(run.server.max_open, 4);
+}
+
+TEST(GeneratorTest, EveryCompletionIsCountedForTheCallerWarmupAndDrainIncluded) {
+  // What a reading taken when the window opens can be matched with: the completions up to
+  // then (the warmup's) and after (the window's and the drain's).
+  const Scenario scenario = scenario_from(std::string(R"(
+workload: { mode: closed, clients: 4, duration: 300ms, warmup: 200ms }
+pool: { pool_size: 4, max_overflow: 0, pool_timeout: 5s }
+)") + k_two_statements);
+  FakeServer server(FakeServerOptions{.service_time = std::chrono::microseconds(200)});
+  std::atomic<std::int64_t> completions{0};
+  std::int64_t at_window_start = -1;
+  std::chrono::steady_clock::duration hook_lag{};
+  const FakeLoadRun run = run_fake_load(scenario, server, 1, [&](GeneratorOptions& options) {
+    options.completions = &completions;
+    options.on_measure_start = [&](std::chrono::steady_clock::time_point measure_start) {
+      at_window_start = completions.load();
+      hook_lag = std::chrono::steady_clock::now() - measure_start;
+    };
+  });
+  expect_consistent(run);
+  EXPECT_GT(at_window_start, 0);   // the warmup's
+  EXPECT_GE(hook_lag.count(), 0);  // called at or after the window's start, which it is given
+  // Every request the server answered was counted once (two statements a request).
+  EXPECT_EQ(static_cast<std::uint64_t>(completions.load()) * 2U, run.server.statements);
+  EXPECT_GT(completions.load(), run.result.counters.completed());  // the warmup's too
 }
 
 TEST(GeneratorTest, BackToBackRequestsKeepTheirConnectionOnTheirWorkerThread) {
