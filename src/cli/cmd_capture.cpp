@@ -127,8 +127,7 @@ int capture_command(const std::vector<std::string>& args, Io io) {
       "redact", "replace every literal value (see below)");
   const auto values = parse_options("capture", options, {}, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_capture_usage, fmt::streamed(options),
-               k_capture_help_tail);
+    print_help(io.out, k_capture_usage, options, k_capture_help_tail);
     return 0;
   }
   if (!values.count("out")) {

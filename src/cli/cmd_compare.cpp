@@ -117,8 +117,7 @@ std::optional<CompareFlags> parse_compare_flags(const std::vector<std::string>& 
   positional.add("inputs", -1);
   const auto values = parse_options("compare", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_compare_usage, fmt::streamed(options),
-               k_compare_help_tail);
+    print_help(io.out, k_compare_usage, options, k_compare_help_tail);
     return std::nullopt;
   }
   const auto inputs = values.count("inputs") ? values["inputs"].as<std::vector<std::string>>()

@@ -133,8 +133,7 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
   positional.add("scenario", 1);
   const auto values = parse_options("matrix", options, positional, args);
   if (values.count("help")) {
-    fmt::print(io.out, "Usage: {}\n\n{}\n{}", k_matrix_usage, fmt::streamed(options),
-               k_matrix_help_tail);
+    print_help(io.out, k_matrix_usage, options, k_matrix_help_tail);
     return std::nullopt;
   }
   if (!values.count("scenario")) {

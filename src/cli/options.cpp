@@ -1,6 +1,7 @@
 #include "cli/options.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -45,6 +46,11 @@ po::variables_map parse_options(const std::string& command, const po::options_de
         fmt::format("poolbench {}: {}\nRun 'poolbench {} --help'.", command, e.what(), command));
   }
   return values;
+}
+
+void print_help(std::ostream& out, const char* usage,
+                const boost::program_options::options_description& options, const char* tail) {
+  fmt::print(out, "Usage: {}\n\n{}\n{}", usage, fmt::streamed(options), tail);
 }
 
 }  // namespace poolbench::cli

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,10 @@ boost::program_options::variables_map parse_options(
     const std::string& command, const boost::program_options::options_description& options,
     const boost::program_options::positional_options_description& positional,
     const std::vector<std::string>& args);
+
+/// A subcommand's --help: "Usage: <usage>", its options, then `tail` (what the flags do not
+/// say: defaults, examples, exit codes).
+void print_help(std::ostream& out, const char* usage,
+                const boost::program_options::options_description& options, const char* tail);
 
 }  // namespace poolbench::cli
