@@ -257,6 +257,20 @@ FakeServerConnection::Effect FakeServerConnection::effect_of(const std::string& 
   return Effect::none;
 }
 
+bool FakeServerConnection::begin_send() noexcept {
+  if (m_pending) return false;
+  m_pending = true;
+  m_done = false;
+  return true;
+}
+
+bool FakeServerConnection::answered_broken() {
+  if (!m_broken) return false;
+  m_done = true;
+  m_failure = lost_connection();
+  return true;
+}
+
 bool FakeServerConnection::send_prepare(const std::string& name, const std::string& sql) noexcept {
   if (m_pending) return false;
   m_failure = prepare(name, sql);
@@ -274,9 +288,7 @@ bool FakeServerConnection::draw_failure() noexcept {
 
 bool FakeServerConnection::send_prepared_raw(const std::string& name, int /*count*/,
                                              const char* const* /*values*/) noexcept {
-  if (m_pending) return false;
-  m_pending = true;
-  m_done = false;
+  if (!begin_send()) return false;
   const Prepared* prepared = find(name);
   try {
     if (prepared == nullptr || m_broken) {
@@ -296,15 +308,9 @@ bool FakeServerConnection::send_prepared_raw(const std::string& name, int /*coun
 
 bool FakeServerConnection::send_unnamed_raw(const char* sql, int /*count*/,
                                             const char* const* /*values*/) noexcept {
-  if (m_pending) return false;
-  m_pending = true;
-  m_done = false;
+  if (!begin_send()) return false;
   try {
-    if (m_broken) {
-      m_done = true;
-      m_failure = lost_connection();
-      return false;
-    }
+    if (answered_broken()) return false;
     m_server.m_unnamed_statements.fetch_add(1, std::memory_order_relaxed);
     start_statement(effect_of(sql));
   } catch (const std::bad_alloc&) {
@@ -345,15 +351,9 @@ void FakeServerConnection::start_statement(Effect effect) {
 }
 
 bool FakeServerConnection::send_simple_query(const char* sql) noexcept {
-  if (m_pending) return false;
-  m_pending = true;
-  m_done = false;
+  if (!begin_send()) return false;
   try {
-    if (m_broken) {
-      m_done = true;
-      m_failure = lost_connection();
-      return false;
-    }
+    if (answered_broken()) return false;
     const auto [first, second] = leading_words(sql);
     const FakeServerOptions& options = m_server.m_options;
     if (std::strcmp(sql, "SELECT 1") == 0) {

@@ -175,6 +175,10 @@ class FakeServerConnection final : public pg::StatementConnection {
 
   const Prepared* find(const std::string& name) const noexcept;
   bool draw_failure() noexcept;
+  /// The start of a send_*: false when a request is pending (libpq refuses a second too).
+  bool begin_send() noexcept;
+  /// A broken connection answers at once with the lost connection: true when it did.
+  bool answered_broken();
   /// Counts a statement sent and draws its failure; `effect` on success. May throw
   /// bad_alloc.
   void start_statement(Effect effect);
