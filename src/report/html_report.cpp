@@ -298,6 +298,7 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
   view["has_faults"] = !view["faults"].empty();
   view["server"] = server_view(model);
   view["has_server"] = !view["server"].empty();
+  view["server_lag_note"] = server_lag_note(model);
   view["server_differences"] = server_difference_lines(model);
   view["has_server_differences"] = !view["server_differences"].empty();
   view["charts"] = nlohmann::json::array();

@@ -44,6 +44,10 @@ std::string server_section(const ReportModel& model) {
     out += table_row({row.cell, row.cache_hit, row.wal, row.checkpoints, row.temp, row.server_cpu,
                       row.client_cpu, row.waits});
   }
+  out +=
+      "\n\"Per request\" means per request completed between the server's two readings "
+      "(`server_stats.window.requests`).\n";
+  if (const std::string note = server_lag_note(model); !note.empty()) out += "\n" + note + "\n";
   return out;
 }
 

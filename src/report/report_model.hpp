@@ -155,6 +155,10 @@ struct ServerRow {
 /// One row per cell that has server_stats, in cell order; empty when none has.
 std::vector<ServerRow> server_rows(const ReportModel& model);
 
+/// What lags in the Server table (docs/results.md, "What lags") when the cells' windows are
+/// short enough for it to matter, with the bound for the shortest; empty otherwise.
+std::string server_lag_note(const ReportModel& model);
+
 /// analysis.server_differences as lines, largest first: "checkpoints: wal-read-heavy 4 vs
 /// wal-write-heavy 0 (pool.pool_size=5; 2 and 2 cells)". Empty without any.
 std::vector<std::string> server_difference_lines(const ReportModel& model);

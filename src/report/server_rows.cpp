@@ -18,6 +18,9 @@ namespace {
 
 using nlohmann::json;
 
+/// server_lag_note() speaks from this bound (in percent of the shortest window) on.
+constexpr double k_lag_note_from_percent = 2.0;
+
 /// The number at `path` inside `object`, else NaN.
 double at(const json& object, std::initializer_list<const char*> path) {
   const json* value = find_path(object, path);
@@ -91,6 +94,25 @@ std::vector<std::string> server_difference_lines(const ReportModel& model) {
         group.empty() ? std::string() : group + "; ", cells[0].dump(), cells[1].dump()));
   }
   return lines;
+}
+
+std::string server_lag_note(const ReportModel& model) {
+  double shortest = std::nan("");
+  for (const auto& row : model.cells) {
+    const json& cell = *row.cell;
+    if (!cell.contains("server_stats") || !cell["server_stats"].is_object()) continue;
+    const double window = at(cell, {"summary", "duration_s"});
+    if (!std::isnan(window) && window > 0 && !(window >= shortest)) shortest = window;
+  }
+  // A backend reports these counters at most once a second: up to a second of the warmup's
+  // work is counted with the window's.
+  if (std::isnan(shortest) || 100.0 / shortest < k_lag_note_from_percent) return {};
+  return fmt::format(
+      "The WAL and temp figures (pg_stat_wal, pg_stat_database) also count up to about a second "
+      "of the warmup's work, which the server reports late: with this run's shortest window "
+      "({} s) they may read up to {:.0f}% high. Profiles compared with the same window are "
+      "alike; the CPU figures and the statements' do not lag.",
+      format_number(shortest), 100.0 / shortest);
 }
 
 std::vector<ServerRow> server_rows(const ReportModel& model) {

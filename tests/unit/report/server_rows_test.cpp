@@ -111,5 +111,21 @@ TEST(ServerRows, SummaryMdAndIndexHtmlListTheLargestServerSideDifferencesBetween
   EXPECT_THAT(render_html(html_view(without, {})), Not(HasSubstr("server-differences")));
 }
 
+TEST(ServerRows, AShortWindowSaysHowHighTheLateReportedFiguresMayRead) {
+  // Backends report pg_stat_wal / pg_stat_database at most once a second: a 4 s window may
+  // count a quarter more; a 60 s one under 2%, not worth a note.
+  json results = with_server_stats();
+  results["cells"][0]["summary"]["duration_s"] = 4.0;
+  const ReportModel model = build_model(results, nullptr, "fixture.json");
+  EXPECT_THAT(server_lag_note(model), HasSubstr("shortest window (4 s) they may read up to 25%"));
+  EXPECT_THAT(render_summary_md(model), HasSubstr("up to 25% high"));
+  EXPECT_THAT(render_html(html_view(model, {})), HasSubstr("up to 25% high"));
+  results["cells"][0]["summary"]["duration_s"] = 60.0;
+  const ReportModel long_window = build_model(results, nullptr, "fixture.json");
+  EXPECT_EQ(server_lag_note(long_window), "");
+  EXPECT_THAT(render_html(html_view(long_window, {})), Not(HasSubstr("may read up to")));
+  EXPECT_THAT(render_summary_md(long_window), HasSubstr("server_stats.window.requests"));
+}
+
 }  // namespace
 }  // namespace poolbench::report
