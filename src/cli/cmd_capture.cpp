@@ -127,7 +127,7 @@ int capture_command(const std::vector<std::string>& args, Io io) {
       "redact", "replace every literal value (see below)");
   const auto values = parse_options("capture", options, {}, args);
   if (values.count("help")) {
-    print_help(io.out, k_capture_usage, options, k_capture_help_tail);
+    print_command_help(io.out, k_capture_usage, options, k_capture_help_tail);
     return 0;
   }
   if (!values.count("out")) {

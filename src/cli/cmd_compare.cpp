@@ -117,7 +117,7 @@ std::optional<CompareFlags> parse_compare_flags(const std::vector<std::string>& 
   positional.add("inputs", -1);
   const auto values = parse_options("compare", options, positional, args);
   if (values.count("help")) {
-    print_help(io.out, k_compare_usage, options, k_compare_help_tail);
+    print_command_help(io.out, k_compare_usage, options, k_compare_help_tail);
     return std::nullopt;
   }
   const auto inputs = values.count("inputs") ? values["inputs"].as<std::vector<std::string>>()

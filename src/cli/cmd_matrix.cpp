@@ -133,7 +133,7 @@ std::optional<MatrixFlags> parse_matrix_flags(const std::vector<std::string>& ar
   positional.add("scenario", 1);
   const auto values = parse_options("matrix", options, positional, args);
   if (values.count("help")) {
-    print_help(io.out, k_matrix_usage, options, k_matrix_help_tail);
+    print_command_help(io.out, k_matrix_usage, options, k_matrix_help_tail);
     return std::nullopt;
   }
   if (!values.count("scenario")) {

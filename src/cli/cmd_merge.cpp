@@ -55,7 +55,7 @@ int merge_command(const std::vector<std::string>& args, Io io) {
   positional.add("shards", -1);
   const auto values = parse_options("merge", options, positional, args);
   if (values.count("help")) {
-    print_help(io.out, k_merge_usage, options, k_merge_help_tail);
+    print_command_help(io.out, k_merge_usage, options, k_merge_help_tail);
     return 0;
   }
   if (!values.count("shards")) {

@@ -84,7 +84,7 @@ int plan_command(const std::vector<std::string>& args, Io io) {
       "--validate: measured seconds")("json", po::bool_switch(), "print the plan as JSON");
   const auto values = parse_options("plan", options, {}, args);
   if (values.count("help")) {
-    print_help(io.out, k_plan_usage, options, k_plan_help_tail);
+    print_command_help(io.out, k_plan_usage, options, k_plan_help_tail);
     return 0;
   }
   if (!values.count("rps") || !values.count("query-time")) {

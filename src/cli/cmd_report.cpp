@@ -62,7 +62,7 @@ std::optional<ReportFlags> parse_report_flags(const std::vector<std::string>& ar
   positional.add("results", 1);
   const auto values = parse_options("report", options, positional, args);
   if (values.count("help")) {
-    print_help(io.out, k_report_usage, options, k_report_help_tail);
+    print_command_help(io.out, k_report_usage, options, k_report_help_tail);
     return std::nullopt;
   }
   if (!values.count("results")) {

@@ -177,7 +177,7 @@ std::optional<RunFlags> parse_run_flags(const std::vector<std::string>& args, Io
   positional.add("scenario", 1);
   const auto values = parse_options("run", options, positional, args);
   if (values.count("help")) {
-    print_help(io.out, k_run_usage, options, k_run_help_tail);
+    print_command_help(io.out, k_run_usage, options, k_run_help_tail);
     return std::nullopt;
   }
   if (!values.count("scenario")) {

@@ -48,8 +48,9 @@ po::variables_map parse_options(const std::string& command, const po::options_de
   return values;
 }
 
-void print_help(std::ostream& out, const char* usage,
-                const boost::program_options::options_description& options, const char* tail) {
+void print_command_help(std::ostream& out, const char* usage,
+                        const boost::program_options::options_description& options,
+                        const char* tail) {
   fmt::print(out, "Usage: {}\n\n{}\n{}", usage, fmt::streamed(options), tail);
 }
 

@@ -18,7 +18,8 @@ boost::program_options::variables_map parse_options(
 
 /// A subcommand's --help: "Usage: <usage>", its options, then `tail` (what the flags do not
 /// say: defaults, examples, exit codes).
-void print_help(std::ostream& out, const char* usage,
-                const boost::program_options::options_description& options, const char* tail);
+void print_command_help(std::ostream& out, const char* usage,
+                        const boost::program_options::options_description& options,
+                        const char* tail);
 
 }  // namespace poolbench::cli
