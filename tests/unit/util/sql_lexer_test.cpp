@@ -47,9 +47,7 @@ TEST(SqlLexerEscapeString, ALoneEBeforeAQuoteStartsAnEscapeStringAndALongerWordD
   EXPECT_FALSE(escape_string_before("SOME'x'", 4));
   EXPECT_FALSE(escape_string_before("t1e'x'", 3));
   EXPECT_FALSE(escape_string_before("_e'x'", 2));
-  EXPECT_FALSE(escape_string_before("\xc3\xa9"
-                                    "e'x'",
-                                    3));
+  EXPECT_FALSE(escape_string_before("\303\251e'x'", 3));  // UTF-8 é, then e
   EXPECT_FALSE(escape_string_before("'x'", 0));
   EXPECT_FALSE(escape_string_before("E", 2));  // past the end
 }
