@@ -1,32 +1,12 @@
 #include "capture/redact.hpp"
 
 #include <cctype>
+#include <optional>
 #include <regex>
 
+#include "util/sql_lexer.hpp"
+
 namespace poolbench::capture {
-namespace {
-
-bool is_identifier_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-/// Skips a quoted identifier or a $tag$...$tag$ body from `at` (at the opening character);
-/// returns the index after it.
-std::size_t skip_dollar_body(std::string_view sql, std::size_t at, std::string& out) {
-  const std::size_t tag_end = sql.find('$', at + 1);
-  if (tag_end == std::string_view::npos) return std::string_view::npos;
-  const std::string_view tag = sql.substr(at, tag_end - at + 1);
-  for (std::size_t i = at + 1; i < tag_end; ++i) {
-    if (!is_identifier_char(sql[i]) || sql[i] == '$') return std::string_view::npos;
-  }
-  const std::size_t close = sql.find(tag, tag_end + 1);
-  if (close == std::string_view::npos) return std::string_view::npos;
-  out += "'redacted'";
-  return close + tag.size();
-}
-
-}  // namespace
 
 std::string placeholder_for(std::string_view value) {
   static const std::regex k_integer(R"(-?\d+)");
@@ -44,45 +24,56 @@ std::string placeholder_for(std::string_view value) {
   return "redacted";
 }
 
+namespace {
+
+constexpr std::string_view k_redacted = "'redacted'";
+
+/// Appends to `out` what redact_sql_literals() makes of the quoted text, comment or dollar
+/// quote at `at`; returns the index after it, or `at` when none starts there.
+std::size_t redact_quoted_or_comment(std::string_view sql, std::size_t at, std::string& out) {
+  const char c = sql[at];
+  const char next = at + 1 < sql.size() ? sql[at + 1] : '\0';
+  const bool escape_string =
+      (c == 'E' || c == 'e') && next == '\'' && util::escape_string_before(sql, at + 1);
+  if (c == '\'' || escape_string) {
+    out += k_redacted;  // an unterminated literal is redacted to the end
+    return util::quoted_end(sql, escape_string ? at + 1 : at, '\'',
+                            escape_string ? util::Backslash::escapes : util::Backslash::literal)
+        .end;
+  }
+  if (c == '"') {  // a quoted identifier: kept
+    const std::size_t end = util::quoted_end(sql, at, '"').end;
+    out.append(sql.substr(at, end - at));
+    return end;
+  }
+  if (c == '$') {  // a dollar quote ($1 is none: a parameter, kept)
+    const std::optional<util::LexEnd> quote = util::dollar_quote_end(sql, at);
+    if (!quote) return at;
+    out += k_redacted;  // an unterminated one is redacted to the end
+    return quote->end;
+  }
+  // A comment is free text that may hold anything, a value among it: only its kind is kept.
+  if (c == '-' && next == '-') {
+    out += "-- redacted";
+    return util::line_comment_end(sql, at);
+  }
+  if (c == '/' && next == '*') {
+    out += "/* redacted */";
+    return util::block_comment_end(sql, at).end;
+  }
+  return at;
+}
+
+}  // namespace
+
 std::string redact_sql_literals(std::string_view sql) {
   std::string out;
   out.reserve(sql.size());
   for (std::size_t at = 0; at < sql.size();) {
     const char c = sql[at];
-    const bool escape_string = (c == 'E' || c == 'e') && at + 1 < sql.size() &&
-                               sql[at + 1] == '\'' && (at == 0 || !is_identifier_char(sql[at - 1]));
-    if (c == '\'' || escape_string) {
-      std::size_t i = at + (escape_string ? 2 : 1);
-      for (; i < sql.size(); ++i) {
-        if (escape_string && sql[i] == '\\') {
-          ++i;
-        } else if (sql[i] == '\'') {
-          if (i + 1 < sql.size() && sql[i + 1] == '\'') {
-            ++i;
-          } else {
-            break;
-          }
-        }
-      }
-      out += "'redacted'";
-      at = i + 1;
-    } else if (c == '"') {  // a quoted identifier: kept
-      const std::size_t close = sql.find('"', at + 1);
-      const std::size_t end = close == std::string_view::npos ? sql.size() : close + 1;
-      out.append(sql.substr(at, end - at));
+    if (const std::size_t end = redact_quoted_or_comment(sql, at, out); end != at) {
       at = end;
-    } else if (c == '$' && at + 1 < sql.size() &&
-               !std::isdigit(static_cast<unsigned char>(sql[at + 1])) &&
-               (at == 0 || !is_identifier_char(sql[at - 1]))) {
-      const std::size_t end = skip_dollar_body(sql, at, out);
-      if (end == std::string_view::npos) {
-        out += c;
-        ++at;
-      } else {
-        at = end;
-      }
-    } else if (std::isdigit(static_cast<unsigned char>(c)) &&
-               (at == 0 || !is_identifier_char(sql[at - 1]))) {
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
       std::size_t i = at;
       while (i < sql.size() &&
              (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' || sql[i] == '_')) {
@@ -90,9 +81,9 @@ std::string redact_sql_literals(std::string_view sql) {
       }
       out += '0';
       at = i;
-    } else if (is_identifier_char(c)) {  // a whole word (keeps $1, t1, ...)
+    } else if (util::is_identifier_char(c)) {  // a whole word (keeps $1, t1, ...)
       std::size_t i = at;
-      while (i < sql.size() && is_identifier_char(sql[i])) ++i;
+      while (i < sql.size() && util::is_identifier_char(sql[i])) ++i;
       out.append(sql.substr(at, i - at));
       at = i;
     } else {

@@ -14,7 +14,10 @@ namespace poolbench::capture {
 std::string placeholder_for(std::string_view value);
 
 /// `sql` with every string literal ('...', E'...', $$...$$) replaced by 'redacted' and every
-/// numeric literal outside identifiers by 0. Parameters ($1) and identifiers are kept.
+/// numeric literal outside identifiers by 0. Parameters ($1), identifiers and quoted
+/// identifiers are kept; a comment becomes `-- redacted` or `/* redacted */` (free text may
+/// hold a value). An unterminated literal is redacted to the end: when in doubt, more is
+/// replaced, never less.
 std::string redact_sql_literals(std::string_view sql);
 
 /// Draws a replacement for parameter `index` (0-based) of statement `sql`, or nullopt when it

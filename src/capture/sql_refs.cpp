@@ -1,7 +1,10 @@
 #include "capture/sql_refs.hpp"
 
 #include <cctype>
+#include <optional>
 #include <set>
+
+#include "util/sql_lexer.hpp"
 
 namespace poolbench::capture {
 namespace {
@@ -13,9 +16,39 @@ struct Token {
   std::string text;  ///< words lower case; a param's number as text
 };
 
-bool word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+/// The end of the comment or string constant ('...', E'...', $$...$$, $tag$...$tag$) at
+/// `at`, a literal token pushed for a constant; `at` when none starts there.
+std::size_t comment_or_string_end(std::string_view sql, std::size_t at, std::vector<Token>& out) {
+  const char c = sql[at];
+  const char next = at + 1 < sql.size() ? sql[at + 1] : '\0';
+  if (c == '-' && next == '-') return util::line_comment_end(sql, at);
+  if (c == '/' && next == '*') return util::block_comment_end(sql, at).end;
+  const bool escape_string =
+      (c == 'E' || c == 'e') && next == '\'' && util::escape_string_before(sql, at + 1);
+  std::size_t end = at;
+  if (c == '\'' || escape_string) {
+    end = util::quoted_end(sql, escape_string ? at + 1 : at, '\'',
+                           escape_string ? util::Backslash::escapes : util::Backslash::literal)
+              .end;
+  } else if (const auto quote = c == '$' ? util::dollar_quote_end(sql, at) : std::nullopt) {
+    end = quote->end;
+  }
+  if (end != at) out.push_back({Kind::literal, ""});
+  return end;
+}
+
+/// The quoted identifier at `at` (its opening `"`), a doubled `""` read as one `"`.
+std::size_t quoted_word_end(std::string_view sql, std::size_t at, std::vector<Token>& out) {
+  const util::LexEnd quoted = util::quoted_end(sql, at, '"');
+  const std::string_view inside =
+      sql.substr(at + 1, quoted.end - at - 1 - (quoted.terminated ? 1 : 0));
+  std::string name;
+  for (std::size_t i = 0; i < inside.size(); ++i) {
+    name += inside[i];
+    if (inside[i] == '"') ++i;
+  }
+  out.push_back({Kind::quoted_word, std::move(name)});
+  return quoted.end;
 }
 
 std::vector<Token> tokenize(std::string_view sql) {
@@ -24,20 +57,10 @@ std::vector<Token> tokenize(std::string_view sql) {
     const char c = sql[at];
     if (std::isspace(static_cast<unsigned char>(c))) {
       ++at;
-    } else if (c == '-' && at + 1 < sql.size() && sql[at + 1] == '-') {
-      at = std::min(sql.find('\n', at), sql.size());
-    } else if (c == '\'') {
-      std::size_t i = at + 1;
-      for (; i < sql.size(); ++i) {
-        if (sql[i] == '\'' && (i + 1 >= sql.size() || sql[i + 1] != '\'')) break;
-        if (sql[i] == '\'') ++i;
-      }
-      out.push_back({Kind::literal, ""});
-      at = i + 1;
+    } else if (const std::size_t end = comment_or_string_end(sql, at, out); end != at) {
+      at = end;
     } else if (c == '"') {
-      const std::size_t close = std::min(sql.find('"', at + 1), sql.size());
-      out.push_back({Kind::quoted_word, std::string(sql.substr(at + 1, close - at - 1))});
-      at = close + 1;
+      at = quoted_word_end(sql, at, out);
     } else if (c == '$' && at + 1 < sql.size() &&
                std::isdigit(static_cast<unsigned char>(sql[at + 1]))) {
       std::size_t i = at + 1;
@@ -46,13 +69,13 @@ std::vector<Token> tokenize(std::string_view sql) {
       at = i;
     } else if (std::isdigit(static_cast<unsigned char>(c))) {
       std::size_t i = at;
-      while (i < sql.size() && (word_char(sql[i]) || sql[i] == '.')) ++i;
+      while (i < sql.size() && (util::is_dollar_tag_char(sql[i]) || sql[i] == '.')) ++i;
       out.push_back({Kind::literal, ""});
       at = i;
-    } else if (word_char(c)) {
+    } else if (util::is_identifier_start(c)) {
       std::size_t i = at;
       std::string word;
-      for (; i < sql.size() && (word_char(sql[i]) || sql[i] == '$'); ++i) {
+      for (; i < sql.size() && util::is_identifier_char(sql[i]); ++i) {
         word += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i])));
       }
       out.push_back({Kind::word, std::move(word)});

@@ -53,7 +53,8 @@ Two forms, both writing DIR/scenario.yaml:
 Passwords: statements carrying one (CREATE/ALTER ROLE ... PASSWORD, user mappings) are
 never written. --redact replaces every literal parameter value and every literal in the
 SQL text: with --dsn by a value drawn from the column's statistics, else by a placeholder
-of the same type (0, 'redacted', 2000-01-01, ...).
+of the same type (0, 'redacted', 2000-01-01, ...); a comment in the SQL text becomes
+/* redacted */ or -- redacted (its text may hold a value).
 
 Examples:
   poolbench capture --log /var/log/postgresql/postgresql-15-main.csv --out captured

@@ -2,76 +2,18 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <variant>
 
+#include "script/script_scanner.hpp"
+#include "util/sql_lexer.hpp"
 #include "util/strings.hpp"
 
 namespace poolbench::matrix {
 namespace {
 
-bool is_word_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-bool is_word_char(char c) {
-  return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '$';
-}
-
 bool is_digit(char c) {
   return std::isdigit(static_cast<unsigned char>(c)) != 0;
-}
-
-/// The end of the quoted text starting at `start` (its opening `quote`): a
-/// doubled quote is one character of the text, and with `backslash` (E'...') so
-/// is a backslash and the next. Unterminated: the end of `sql`.
-std::size_t quoted_end(std::string_view sql, std::size_t start, char quote, bool backslash) {
-  std::size_t i = start + 1;
-  while (i < sql.size()) {
-    if (backslash && sql[i] == '\\') {
-      i += 2;
-    } else if (sql[i] == quote) {
-      if (i + 1 < sql.size() && sql[i + 1] == quote) {
-        i += 2;
-      } else {
-        return i + 1;
-      }
-    } else {
-      ++i;
-    }
-  }
-  return sql.size();
-}
-
-/// The end of a block comment starting at `start` (PostgreSQL nests them).
-std::size_t comment_end(std::string_view sql, std::size_t start) {
-  int depth = 0;
-  std::size_t i = start;
-  while (i < sql.size()) {
-    if (sql.substr(i, 2) == "/*") {
-      ++depth;
-      i += 2;
-    } else if (sql.substr(i, 2) == "*/") {
-      i += 2;
-      if (--depth == 0) return i;
-    } else {
-      ++i;
-    }
-  }
-  return sql.size();
-}
-
-/// The end of a dollar-quoted string ($$...$$, $tag$...$tag$) starting at
-/// `start`, or `start` when the `$` there opens none.
-std::size_t dollar_quote_end(std::string_view sql, std::size_t start) {
-  std::size_t tag_end = start + 1;
-  if (tag_end < sql.size() && is_word_start(sql[tag_end])) {
-    while (tag_end < sql.size() && is_word_char(sql[tag_end]) && sql[tag_end] != '$') ++tag_end;
-  }
-  if (tag_end >= sql.size() || sql[tag_end] != '$') return start;
-  const std::string_view tag = sql.substr(start, tag_end - start + 1);
-  const std::size_t close = sql.find(tag, tag_end + 1);
-  return close == std::string_view::npos ? sql.size() : close + tag.size();
 }
 
 std::size_t number_end(std::string_view sql, std::size_t i) {
@@ -92,10 +34,10 @@ std::size_t number_end(std::string_view sql, std::size_t i) {
 std::size_t variable_end(std::string_view sql, std::size_t i) {
   if (i + 1 >= sql.size()) return i;
   const char next = sql[i + 1];
-  if (next == '\'' || next == '"') return quoted_end(sql, i + 1, next, false);
-  if (!is_word_start(next)) return i;
+  if (next == '\'' || next == '"') return util::quoted_end(sql, i + 1, next).end;
+  if (!script::is_variable_start(next)) return i;
   std::size_t end = i + 1;
-  while (end < sql.size() && is_word_char(sql[end]) && sql[end] != '$') ++end;
+  while (end < sql.size() && script::is_variable_char(sql[end])) ++end;
   return end;
 }
 
@@ -117,12 +59,15 @@ class Tokenizer {
 
   void word() {
     std::size_t end = m_i;
-    while (end < m_sql.size() && is_word_char(m_sql[end])) ++end;
+    while (end < m_sql.size() && util::is_identifier_char(m_sql[end])) ++end;
     const std::string lower = util::to_lower(m_sql.substr(m_i, end - m_i));
     // E'...', B'...', X'...', N'...': one string constant.
     if (end < m_sql.size() && m_sql[end] == '\'' && lower.size() == 1 &&
         std::string_view("ebxn").find(lower[0]) != std::string_view::npos) {
-      return placeholder(quoted_end(m_sql, end, '\'', lower == "e"));
+      return placeholder(
+          util::quoted_end(m_sql, end, '\'',
+                           lower == "e" ? util::Backslash::escapes : util::Backslash::literal)
+              .end);
     }
     if (lower == "true" || lower == "false" || lower == "null") return placeholder(end);
     m_out.push_back(lower);
@@ -135,22 +80,21 @@ class Tokenizer {
     if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\\') {
       ++m_i;
     } else if (c == '-' && next == '-') {
-      const std::size_t end = m_sql.find('\n', m_i);
-      m_i = end == std::string_view::npos ? m_sql.size() : end + 1;
+      m_i = util::line_comment_end(m_sql, m_i);
     } else if (c == '/' && next == '*') {
-      m_i = comment_end(m_sql, m_i);
+      m_i = util::block_comment_end(m_sql, m_i).end;
     } else if (c == '\'') {
-      placeholder(quoted_end(m_sql, m_i, '\'', false));
+      placeholder(util::quoted_end(m_sql, m_i, '\'').end);
     } else if (c == '"') {
-      const std::size_t end = quoted_end(m_sql, m_i, '"', false);
+      const std::size_t end = util::quoted_end(m_sql, m_i, '"').end;
       m_out.emplace_back(m_sql.substr(m_i, end - m_i));
       m_i = end;
     } else if (c == '$' && is_digit(next)) {
       std::size_t end = m_i + 1;
       while (end < m_sql.size() && is_digit(m_sql[end])) ++end;
       placeholder(end);
-    } else if (c == '$' && dollar_quote_end(m_sql, m_i) != m_i) {
-      placeholder(dollar_quote_end(m_sql, m_i));
+    } else if (const auto quote = c == '$' ? util::dollar_quote_end(m_sql, m_i) : std::nullopt) {
+      placeholder(quote->end);
     } else if (c == ':' && next == ':') {
       m_out.emplace_back("::");
       m_i += 2;
@@ -158,7 +102,7 @@ class Tokenizer {
       placeholder(variable_end(m_sql, m_i));
     } else if (is_digit(c) || (c == '.' && is_digit(next))) {
       placeholder(number_end(m_sql, m_i));
-    } else if (is_word_start(c)) {
+    } else if (util::is_identifier_start(c)) {
       word();
     } else {
       m_out.emplace_back(1, c);

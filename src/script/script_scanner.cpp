@@ -1,16 +1,19 @@
 #include "script/script_scanner.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
+
+#include "util/sql_lexer.hpp"
 
 namespace poolbench::script {
 
 bool is_variable_start(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
+  return util::is_identifier_start(c);
 }
 
 bool is_variable_char(char c) noexcept {
-  return is_variable_start(c) || (c >= '0' && c <= '9');
+  return util::is_dollar_tag_char(c);
 }
 
 ScriptPosition ScannedItem::position_of(std::size_t offset) const {
@@ -32,10 +35,6 @@ ScriptPosition ScannedItem::position_of(std::size_t offset) const {
 }
 
 namespace {
-
-/// What a backslash is inside a quoted literal: a character (standard strings, quoted
-/// identifiers) or an escape of the next byte (E'...' strings).
-enum class Backslash { literal, escapes };
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -87,16 +86,9 @@ class Scanner {
     const char c = m_text[m_pos];
     const char next = at(m_pos + 1);
     if (!in_statement() && is_space(c)) return skip(1);
-    if (c == '-' && next == '-') {
-      std::size_t end = m_text.find('\n', m_pos);
-      if (end == std::string_view::npos) end = m_text.size();
-      return comment(end - m_pos);
-    }
+    if (c == '-' && next == '-') return comment(util::line_comment_end(m_text, m_pos) - m_pos);
     if (c == '/' && next == '*') return comment(block_comment_length());
-    if (c == '\'')
-      return take(
-          quoted_length('\'', is_escape_string() ? Backslash::escapes : Backslash::literal));
-    if (c == '"') return take(quoted_length('"', Backslash::literal));
+    if (c == '\'' || c == '"') return take(quoted_length(c));
     if (c == '$') return take(dollar_length());
     if (c == ':') return colon();
     if (c == '\\' && next == ';') {  // psql's `\;`: a `;` kept in the statement
@@ -123,57 +115,34 @@ class Scanner {
   }
 
   std::size_t block_comment_length() const {
-    int depth = 0;
-    for (std::size_t i = m_pos; i + 1 < m_text.size(); ++i) {
-      if (m_text[i] == '/' && m_text[i + 1] == '*') {
-        ++depth;
-        ++i;
-      } else if (m_text[i] == '*' && m_text[i + 1] == '/') {
-        ++i;
-        if (--depth == 0) return i + 1 - m_pos;
-      }
-    }
-    fail("unterminated /* comment");
+    const util::LexEnd comment = util::block_comment_end(m_text, m_pos);
+    if (!comment.terminated) fail("unterminated /* comment");
+    return comment.end - m_pos;
   }
 
-  /// An E'...' string: the quote follows a lone E (not the end of a longer word).
-  bool is_escape_string() const {
-    const std::string& s = m_statement.text;
-    if (s.empty() || (s.back() != 'E' && s.back() != 'e')) return false;
-    return s.size() == 1 || !is_variable_char(s[s.size() - 2]);
-  }
-
-  /// Length of a quoted literal starting at m_pos: doubled quotes stay inside; in E''
-  /// strings a backslash escapes the next byte.
-  std::size_t quoted_length(char quote, Backslash backslash) const {
-    for (std::size_t i = m_pos + 1; i < m_text.size(); ++i) {
-      if (backslash == Backslash::escapes && m_text[i] == '\\') {
-        ++i;
-      } else if (m_text[i] == quote) {
-        if (at(i + 1) == quote) {
-          ++i;
-        } else {
-          return i + 1 - m_pos;
-        }
-      }
+  /// Length of the quoted literal or identifier starting at m_pos; E'...' strings (the
+  /// quote follows a lone E in the statement) take backslash escapes.
+  std::size_t quoted_length(char quote) const {
+    const bool escapes =
+        quote == '\'' && util::escape_string_before(m_statement.text, m_statement.text.size());
+    const util::LexEnd literal = util::quoted_end(
+        m_text, m_pos, quote, escapes ? util::Backslash::escapes : util::Backslash::literal);
+    if (!literal.terminated) {
+      fail(quote == '"' ? "unterminated quoted identifier" : "unterminated quoted string");
     }
-    fail(quote == '"' ? "unterminated quoted identifier" : "unterminated quoted string");
+    return literal.end - m_pos;
   }
 
   /// $$...$$ or $tag$...$tag$ when a dollar quote starts here; 1 otherwise ($1, a$b).
   std::size_t dollar_length() const {
     if (in_statement() && is_variable_char(m_statement.text.back())) return 1;
-    std::size_t end = m_pos + 1;
-    if (is_variable_start(at(end))) {
-      while (is_variable_char(at(end))) ++end;
+    const std::optional<util::LexEnd> quote = util::dollar_quote_end(m_text, m_pos);
+    if (!quote) return 1;
+    if (!quote->terminated) {
+      fail(fmt::format("unterminated dollar-quoted string (no closing {})",
+                       util::dollar_quote_tag(m_text, m_pos)));
     }
-    if (at(end) != '$') return 1;
-    const std::string_view tag = m_text.substr(m_pos, end + 1 - m_pos);
-    const std::size_t close = m_text.find(tag, end + 1);
-    if (close == std::string_view::npos) {
-      fail(fmt::format("unterminated dollar-quoted string (no closing {})", tag));
-    }
-    return close + tag.size() - m_pos;
+    return quote->end - m_pos;
   }
 
   /// `:name` is a variable; any other run of colons (a `::` cast) is plain text.
