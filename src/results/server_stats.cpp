@@ -197,7 +197,7 @@ double server_requests(const nlohmann::json& summary, const nlohmann::json& serv
 }
 
 void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_stats) {
-  const double completed = server_requests(summary, server_stats);
+  const double requests = server_requests(summary, server_stats);
   const nlohmann::json null;
   const nlohmann::json& database = server_stats.value("database", null);
   const auto hit = number_at(database, "blks_hit");
@@ -205,17 +205,17 @@ void add_server_summary(nlohmann::json& summary, const nlohmann::json& server_st
   summary["cache_hit_ratio"] =
       hit && read && *hit + *read > 0 ? nlohmann::json(*hit / (*hit + *read)) : nlohmann::json();
   summary["wal_bytes_per_transaction"] =
-      per(number_at(server_stats.value("wal", null), "wal_bytes"), completed);
+      per(number_at(server_stats.value("wal", null), "wal_bytes"), requests);
   const nlohmann::json& os = server_stats.value("os", null);
-  summary["server_cpu_ms_per_request"] = per(number_at(os, "server_cpu_s"), completed, k_ms_per_s);
+  summary["server_cpu_ms_per_request"] = per(number_at(os, "server_cpu_s"), requests, k_ms_per_s);
   summary["client_cpu_ms_per_request"] =
-      per(number_at(os, "poolbench_cpu_s"), completed, k_ms_per_s);
+      per(number_at(os, "poolbench_cpu_s"), requests, k_ms_per_s);
   const nlohmann::json& bgwriter = server_stats.value("bgwriter", null);
   const auto timed = number_at(bgwriter, "checkpoints_timed");
   const auto requested = number_at(bgwriter, "checkpoints_req");
   summary["checkpoints"] = timed && requested ? nlohmann::json(*timed + *requested) : nullptr;
-  summary["temp_bytes_per_request"] = per(number_at(database, "temp_bytes"), completed);
-  summary["blks_read_per_request"] = per(read, completed);
+  summary["temp_bytes_per_request"] = per(number_at(database, "temp_bytes"), requests);
+  summary["blks_read_per_request"] = per(read, requests);
 }
 
 }  // namespace poolbench::results
