@@ -345,6 +345,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                   .application_name = factory.application_name(),
                                   .remote_reason = remote_reason(server.target, server.embedded),
                                   .proc_root = options.proc_root});
+  collector.prepare(monitor ? &*monitor : nullptr);
   workload::GeneratorOptions generator = generator_options(scenario, options, pool_ptrs, instances);
   nlohmann::json plans = record_plans(scenario, server, options, generator, monitor);
   checkpoint_first(scenario, options, monitor);

@@ -175,18 +175,24 @@ void ServerStatsCollector::start(pg::Session* monitor, bool statements_reset) {
     }
     return;
   }
+  prepare(monitor);  // found before the window when the caller prepared (no queries now)
   m_start = read_snapshot(*monitor, statements_reset);
   m_counters_sql = counters_sql(m_start);
   m_last_counters = read_counters_row(*monitor);
+  read_os_start();
+}
+
+void ServerStatsCollector::prepare(pg::Session* monitor) {
+  if (m_prepared || monitor == nullptr || !m_options.enabled) return;
+  m_prepared = true;
   try {
-    read_os_start(*monitor);
+    find_server(*monitor);
   } catch (const pg::PgError& e) {
     m_postmaster_reason = e.what();
   }
 }
 
-void ServerStatsCollector::read_os_start(pg::Session& monitor) {
-  m_self_cpu_start = m_proc.self_cpu_s();
+void ServerStatsCollector::find_server(pg::Session& monitor) {
   if (!m_options.remote_reason.empty()) {
     m_postmaster_reason = m_options.remote_reason;
     return;
@@ -209,13 +215,18 @@ void ServerStatsCollector::read_os_start(pg::Session& monitor) {
     return;
   }
   m_postmaster = *parent.value;
-  m_server_cpu_start = m_proc.tree_cpu_s(*m_postmaster);
-  m_children_at_start = m_proc.children_count(*m_postmaster);
   try {
     m_data_dir = monitor.query("SHOW data_directory").rows.at(0).at(0).value_or("");
   } catch (const pg::PgError&) {
     m_data_dir = m_proc.cwd_of(*m_postmaster).value;  // a postmaster runs in its data directory
   }
+}
+
+void ServerStatsCollector::read_os_start() {
+  m_self_cpu_start = m_proc.self_cpu_s();
+  if (!m_postmaster) return;
+  m_server_cpu_start = m_proc.tree_cpu_s(*m_postmaster);
+  m_children_at_start = m_proc.children_count(*m_postmaster);
   if (m_data_dir) m_disk_start = m_proc.disk_of(*m_data_dir);
   sample_rss();
 }

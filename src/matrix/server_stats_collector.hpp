@@ -40,6 +40,11 @@ class ServerStatsCollector {
  public:
   explicit ServerStatsCollector(StatsOptions options);
 
+  /// Before the load: finds the server's processes and data directory on this machine (two
+  /// queries and /proc), so that start() reads only counters. start() does it when the
+  /// caller did not.
+  void prepare(pg::Session* monitor);
+
   /// At the measurement's start: the first reading (`monitor` nullptr: none).
   /// `statements_reset`: pg_stat_statements was reset just before, so its reading starts
   /// from zero without a query (the window then starts at the reset, to the millisecond).
@@ -62,7 +67,8 @@ class ServerStatsCollector {
 
  private:
   results::ServerSnapshot read_snapshot(pg::Session& monitor, bool statements_reset) const;
-  void read_os_start(pg::Session& monitor);
+  void find_server(pg::Session& monitor);
+  void read_os_start();
   void read_os_end();
   std::optional<std::array<std::optional<double>, 3>> read_counters_row(pg::Session& monitor) const;
   void sample_counters(pg::Session& monitor, workload::ServerStates& states);
@@ -73,6 +79,7 @@ class ServerStatsCollector {
   results::ServerSnapshot m_start;
   results::ServerSnapshot m_end;
   bool m_started = false;
+  bool m_prepared = false;
   std::string m_no_monitor_reason;
   results::WaitEventCounts m_waits;
   std::string m_counters_sql;  ///< the per-second counters of the views read at the start
