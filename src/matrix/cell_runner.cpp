@@ -275,21 +275,35 @@ void add_server_stats(nlohmann::json& cell, const ServerStatsCollector& collecto
 }
 
 /// cells[].plans under the cell's profile (the monitoring connection carries its session
-/// settings); null when not recorded (server.stats false, no monitoring connection).
+/// settings); null when not recorded (server.stats false; no monitoring connection, or it was
+/// lost while explaining: then `why` says so).
 nlohmann::json record_plans(const scenario::Scenario& scenario, const ServerTarget& server,
                             const CellOptions& options, const workload::GeneratorOptions& generator,
-                            std::optional<pg::Session>& monitor) {
-  if (!monitor || !scenario.server.stats) return nullptr;
+                            std::optional<pg::Session>& monitor, std::string& why) {
+  if (!scenario.server.stats) return nullptr;
+  if (!monitor) {
+    why = "no monitoring connection to the server";
+    return nullptr;
+  }
   try {
     if (scenario.workload.mode == scenario::LoadMode::replay) {
       return capture_replay_plans(*monitor, scenario::replay_trace_path(scenario));
     }
     return capture_plans(*monitor, generator.transactions, options.seed, scenario.dataset.scale);
   } catch (const pg::PgError& e) {
+    why = fmt::format("the monitoring connection was lost while explaining: {}", e.what());
     if (options.note) options.note(fmt::format("warning: no plans recorded: {}", e.what()));
     monitor = open_monitor(server, options);  // lost while explaining: the cell needs one
   }
   return nullptr;
+}
+
+/// cells[].plans when server.stats is on: the plans, or null with plans_reason saying why.
+void add_plans(nlohmann::json& cell, const scenario::Scenario& scenario, nlohmann::json plans,
+               const std::string& why) {
+  if (!scenario.server.stats) return;
+  if (plans.is_null()) cell["plans_reason"] = why;
+  cell["plans"] = std::move(plans);
 }
 
 /// server.checkpoint_before_cell: CHECKPOINT through the monitoring connection, before the
@@ -347,7 +361,8 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                   .proc_root = options.proc_root});
   collector.prepare(monitor ? &*monitor : nullptr);
   workload::GeneratorOptions generator = generator_options(scenario, options, pool_ptrs, instances);
-  nlohmann::json plans = record_plans(scenario, server, options, generator, monitor);
+  std::string no_plans;
+  nlohmann::json plans = record_plans(scenario, server, options, generator, monitor, no_plans);
   checkpoint_first(scenario, options, monitor);
   // The pools' counters when the measurement starts: what came before is the warmup's.
   std::vector<pool::PoolCounters> at_measure_start(pool_ptrs.size());
@@ -383,7 +398,7 @@ CellOutcome run_cell(const scenario::Scenario& scenario, const ServerTarget& ser
                                          options.repetition, options.extra_params),
                       measured.interrupted, late_s};
   add_server_stats(outcome.cell, collector, generator.transactions, window);
-  if (!plans.is_null()) outcome.cell["plans"] = std::move(plans);
+  add_plans(outcome.cell, scenario, std::move(plans), no_plans);
   if (instances.size() > 1) {
     outcome.cell["summary"]["instances"] = results::instances_json(instances, measured, windows);
   }

@@ -393,12 +393,19 @@ json merge_cell(const std::vector<ShardCell>& cells) {
   out["status"] = worst_status(cells);
   out["summary"] = merged_summary(cells, histograms);
   out.erase("server_stats");
+  const bool recorded_plans = out.contains("plans");  // server.stats on (null: none recorded)
   out.erase("plans");
+  out.erase("plans_reason");
   if (json stats = merge_server_stats(cells); !stats.is_null()) {
     results::add_server_summary(out["summary"], stats);  // over the merged counts
     out["server_stats"] = std::move(stats);
   }
-  if (json plans = merge_plans(cells); !plans.is_null()) out["plans"] = std::move(plans);
+  if (json plans = merge_plans(cells); !plans.is_null()) {
+    out["plans"] = std::move(plans);
+  } else if (recorded_plans) {
+    out["plans"] = nullptr;  // no shard recorded any: the first shard's reason
+    out["plans_reason"] = first.cell->value("plans_reason", std::string("no shard recorded plans"));
+  }
   out["histograms"] = std::move(encoded);
   out["timeseries"] = merge_timeseries(cells);
   merge_clients(out, cells);

@@ -224,10 +224,41 @@ FaultBands fault_bands(const CellRow& row) {
   return out;
 }
 
-std::string timeseries_plot(const FaultBands& faults) {
+/// Seconds in which the server counted a checkpoint (server_checkpoints > 0): a dashed line
+/// over every panel, named in the latency panel, so a checkpoint sits beside its spike.
+struct CheckpointMarks {
+  std::string arrows;
+  std::string labels;
+  int count = 0;
+};
+
+/// Gnuplot ids of the marks, apart from the fault bands' and labels'.
+constexpr int k_checkpoint_first_id = 200;
+
+CheckpointMarks checkpoint_marks(const nlohmann::json& series) {
+  CheckpointMarks out;
+  for (const auto& row : series) {
+    const double count = number_at(row, "server_checkpoints");
+    const double at = number_at(row, "t_s");
+    if (std::isnan(count) || count <= 0 || std::isnan(at)) continue;
+    const int id = k_checkpoint_first_id + out.count++;
+    out.arrows += fmt::format(
+        "set arrow {} from {}, graph 0 to {}, graph 1 nohead dt 2 lw 1.5 lc rgb '#7f7f7f' back\n",
+        id, num(at), num(at));
+    out.labels += fmt::format(
+        "set label {} {} at {}, graph 0.93 right offset -0.5,0 front font ',9' tc rgb "
+        "'#555555'\n",
+        id, gnuplot_quote(count > 1 ? fmt::format("{} checkpoints", num(count)) : "checkpoint"),
+        num(at));
+  }
+  return out;
+}
+
+std::string timeseries_plot(const FaultBands& faults, const CheckpointMarks& checkpoints) {
   std::string plot = k_style;
   plot += "set key outside right top vertical\nset lmargin 10\nset rmargin 22\nset yrange [0:*]\n";
   plot += faults.objects;
+  plot += checkpoints.arrows;
   plot += "set multiplot layout 3,1\nset format x ''\nunset xlabel\n";
   plot += faults.labels;
   plot += "set title 'requests per second'\nset ylabel 'per second'\n";
@@ -237,11 +268,13 @@ std::string timeseries_plot(const FaultBands& faults) {
       "'timeouts', \\\n     '' using 1:9 with linespoints lw 2 pt 5 ps 0.6 lc rgb '#8c564b' title "
       "'errors'\n";
   if (faults.count > 0) plot += "unset label\n";
+  plot += checkpoints.labels;
   plot += "set title 'latency'\nset ylabel 'ms'\n";
   plot +=
       "plot 'timeseries.dat' using 1:4 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#2ca02c' title "
       "'p50', \\\n     '' using 1:5 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#ff7f0e' title "
       "'p99'\n";
+  if (checkpoints.count > 0) plot += "unset label\n";
   plot += "set title 'pool (time-weighted means)'\nset ylabel 'connections / requests'\n";
   plot += "set format x '%g'\nset xlabel 't (s since the measurement start)'\n";
   plot +=
@@ -310,10 +343,15 @@ Chart timeseries_chart(const ReportModel& model, const ChartOptions& options) {
       "Look for a ramp after warmup, periodic stalls, and waiting > 0 while checked_out sits "
       "at the pool limit: that is the queue behind the timeouts.";
   if (faults.count > 0) chart.caption += " Shaded: the injected faults (see the Faults table).";
+  const CheckpointMarks checkpoints = checkpoint_marks(*series);
+  if (checkpoints.count > 0) {
+    chart.caption +=
+        " Grey dashed: a second in which the server counted a checkpoint (server_checkpoints).";
+  }
   chart.width_px = k_timeseries_width_px;
   chart.height_px = k_timeseries_height_px;
   chart.data.push_back({"timeseries.dat", timeseries_data(*series)});
-  chart.plot = timeseries_plot(faults);
+  chart.plot = timeseries_plot(faults, checkpoints);
   return chart;
 }
 

@@ -333,41 +333,15 @@ std::string replay_speed_finding(const ReportModel& model) {
   return fmt::format("Replay speed each pool meets the SLO at: {}.", fmt::join(parts, "; "));
 }
 
-/// One line per statement whose plan differs between profiles (analysis.plan_changes):
-/// each profile's plan shape and the p50 latency of its cells that ran the statement; a
-/// plan that changed within a profile's own cells is said to be the data's doing.
-std::vector<std::string> plan_change_lines(const ReportModel& model) {
-  std::vector<std::string> lines;
-  const nlohmann::json* changes =
-      model.analysis == nullptr ? nullptr : find_path(*model.analysis, {"plan_changes"});
-  if (changes == nullptr || !changes->is_array()) return lines;
-  for (const auto& change : *changes) {
-    const auto& profiles = change.value("profiles", nlohmann::json::array());
-    const auto& shapes = change.value("shapes", nlohmann::json::array());
-    const auto& p50s = change.value("latency_p50_ms", nlohmann::json::array());
-    std::vector<std::string> parts;
-    for (std::size_t i = 0; i < profiles.size() && i < shapes.size(); ++i) {
-      const bool timed = i < p50s.size() && p50s[i].is_number();
-      parts.push_back(
-          fmt::format("{}: {}{}", profiles[i].get<std::string>(), shapes[i].get<std::string>(),
-                      timed ? fmt::format(" (p50 {} ms)", format_ms(p50s[i].get<double>())) : ""));
-    }
-    std::vector<std::string> within;
-    for (const auto& profile : change.value("varies_within", nlohmann::json::array())) {
-      if (profile.is_string()) within.push_back(profile.get<std::string>());
-    }
-    const std::string caveat =
-        within.empty() ? std::string()
-                       : fmt::format(
-                             " The plan also changed between cells of the same profile ({}): "
-                             "the data or its statistics changed as the cells ran, so the "
-                             "difference is not only the profiles' doing",
-                             fmt::join(within, ", "));
-    lines.push_back(fmt::format("Plan {}: {} -- {}.{}", within.empty() ? "change" : "varies",
-                                change.value("statement", std::string("a statement")),
-                                fmt::join(parts, "; "), caveat.empty() ? "" : caveat + "."));
-  }
-  return lines;
+/// How many statements' plans differ between profiles (analysis.plan_changes), pointing to
+/// the Server section's list; empty without any.
+std::string plan_changes_finding(const ReportModel& model) {
+  const auto lines = plan_change_lines(model);
+  if (lines.empty()) return {};
+  return fmt::format(
+      "The plan of {} statement{} is not the same in every cell: see Plan changes under "
+      "Server, with each profile's plan shape and latency.",
+      lines.size(), lines.size() == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -396,8 +370,7 @@ std::vector<std::string> findings(const ReportModel& model) {
   // models, fairness and the seeds' claims (never cut).
   if (const std::string line = pre_ping_finding(model); !line.empty()) out.push_back(line);
   if (const std::string line = replay_speed_finding(model); !line.empty()) out.push_back(line);
-  const auto plans = plan_change_lines(model);
-  out.insert(out.end(), plans.begin(), plans.end());
+  if (const std::string line = plan_changes_finding(model); !line.empty()) out.push_back(line);
   const auto models = model_findings(model);
   out.insert(out.end(), models.begin(), models.end());
   const auto claims = seed_claim_lines(model);

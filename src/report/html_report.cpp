@@ -301,6 +301,9 @@ nlohmann::json html_view(const ReportModel& model, const std::vector<RenderedCha
   view["server_lag_note"] = server_lag_note(model);
   view["server_differences"] = server_difference_lines(model);
   view["has_server_differences"] = !view["server_differences"].empty();
+  view["plan_changes"] = plan_change_lines(model);
+  view["has_plan_changes"] = !view["plan_changes"].empty();
+  view["has_server_section"] = view["has_server"] || view["has_plan_changes"];
   view["charts"] = nlohmann::json::array();
   view["skipped"] = nlohmann::json::array();
   for (const auto& rendered : charts) {

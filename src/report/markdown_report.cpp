@@ -63,6 +63,19 @@ std::string server_differences_section(const ReportModel& model) {
   return out;
 }
 
+/// "## Plan changes" (analysis.plan_changes): each statement's plan shape per profile.
+std::string plan_changes_section(const ReportModel& model) {
+  const auto lines = plan_change_lines(model);
+  if (lines.empty()) return {};
+  std::string out =
+      "\n## Plan changes\n\n"
+      "Statements whose plan shape (node types, join order, indexes; not costs) is not the same "
+      "in every cell, from `EXPLAIN` before each cell's load: each profile's plan, with the mean "
+      "p50 latency of its cells that ran the statement.\n\n";
+  for (const auto& line : lines) out += "- " + markdown_cell_text(line) + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_cell_text(const std::string& text) {
@@ -144,6 +157,7 @@ std::string render_summary_md(const ReportModel& model) {
   }
   out += server_section(model);
   out += server_differences_section(model);
+  out += plan_changes_section(model);
   out += "\nFull report: `index.html` (charts, per-cell details); data: `cells.csv`.\n";
   return out;
 }

@@ -163,6 +163,12 @@ std::string server_lag_note(const ReportModel& model);
 /// wal-write-heavy 0 (pool.pool_size=5; 2 and 2 cells)". Empty without any.
 std::vector<std::string> server_difference_lines(const ReportModel& model);
 
+/// analysis.plan_changes as lines, one per statement: each profile's plan shape with the
+/// p50 latency of its cells, "Plan change: lookup line 1 -- ssd: Index Scan using ... (p50
+/// 0.8 ms); hdd: Seq Scan on ... (p50 4.1 ms)."; "Plan varies" with a caveat when a profile's
+/// own cells recorded different plans. Empty without any.
+std::vector<std::string> plan_change_lines(const ReportModel& model);
+
 /// The rows in the order the verdict tables list them: invalid cells first (their numbers
 /// are the load generator's limit, which must be read before anything else), then the rest
 /// in cell order.

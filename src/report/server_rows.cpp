@@ -96,6 +96,43 @@ std::vector<std::string> server_difference_lines(const ReportModel& model) {
   return lines;
 }
 
+/// One line per statement whose plan differs between profiles (analysis.plan_changes):
+/// each profile's plan shape and the p50 latency of its cells that ran the statement; a
+/// plan that changed within a profile's own cells is said to be the data's doing.
+std::vector<std::string> plan_change_lines(const ReportModel& model) {
+  std::vector<std::string> lines;
+  const nlohmann::json* changes =
+      model.analysis == nullptr ? nullptr : find_path(*model.analysis, {"plan_changes"});
+  if (changes == nullptr || !changes->is_array()) return lines;
+  for (const auto& change : *changes) {
+    const auto& profiles = change.value("profiles", nlohmann::json::array());
+    const auto& shapes = change.value("shapes", nlohmann::json::array());
+    const auto& p50s = change.value("latency_p50_ms", nlohmann::json::array());
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < profiles.size() && i < shapes.size(); ++i) {
+      const bool timed = i < p50s.size() && p50s[i].is_number();
+      parts.push_back(
+          fmt::format("{}: {}{}", profiles[i].get<std::string>(), shapes[i].get<std::string>(),
+                      timed ? fmt::format(" (p50 {} ms)", format_ms(p50s[i].get<double>())) : ""));
+    }
+    std::vector<std::string> within;
+    for (const auto& profile : change.value("varies_within", nlohmann::json::array())) {
+      if (profile.is_string()) within.push_back(profile.get<std::string>());
+    }
+    const std::string caveat =
+        within.empty() ? std::string()
+                       : fmt::format(
+                             " The plan also changed between cells of the same profile ({}): "
+                             "the data or its statistics changed as the cells ran, so the "
+                             "difference is not only the profiles' doing",
+                             fmt::join(within, ", "));
+    lines.push_back(fmt::format("Plan {}: {} -- {}.{}", within.empty() ? "change" : "varies",
+                                change.value("statement", std::string("a statement")),
+                                fmt::join(parts, "; "), caveat.empty() ? "" : caveat + "."));
+  }
+  return lines;
+}
+
 std::string server_lag_note(const ReportModel& model) {
   double shortest = std::nan("");
   for (const auto& row : model.cells) {

@@ -70,4 +70,20 @@ ProcessResult validate_results_schema(const std::filesystem::path& results_json)
        results_json.string(), std::string(POOLBENCH_SOURCE_DIR) + "/schemas/results.schema.json"});
 }
 
+ProcessResult validate_results_schema_part(const std::filesystem::path& part_json,
+                                           const std::string& definition) {
+  // The definition as a schema of its own, the others beside it for its $refs.
+  return run_process(
+      "/usr/bin/python3",
+      {"-c",
+       "import json,sys,jsonschema; s=json.load(open(sys.argv[2])); "
+       "part=s['definitions']\n"
+       "for key in sys.argv[3].split('/'): part=part[key]\n"
+       "part=dict(part, definitions=s['definitions']); "
+       "part['$schema']=s['$schema']; "
+       "jsonschema.validate(json.load(open(sys.argv[1])), part)",
+       part_json.string(), std::string(POOLBENCH_SOURCE_DIR) + "/schemas/results.schema.json",
+       definition});
+}
+
 }  // namespace poolbench::testing

@@ -19,3 +19,4 @@ target_link_libraries(integration_script_conformance PRIVATE poolbench_cli_test_
 poolbench_add_gtest(integration_server_stats
   SOURCES matrix/server_stats_test.cpp
   LABELS integration TIMEOUT 300)
+target_link_libraries(integration_server_stats PRIVATE poolbench_cli_test_support)

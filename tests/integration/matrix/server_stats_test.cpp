@@ -4,13 +4,19 @@
 // processes in it, or for a server said to be remote, the server's OS keys are null with
 // reasons and the statistics views stay; server.stats: false records none of it.
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli/run_binary.hpp"
 #include "integration/pg/pg_fixture.hpp"
 #include "matrix/cell_runner.hpp"
 #include "matrix/server_stats_collector.hpp"
@@ -73,6 +79,16 @@ class ServerStatsOverPg : public PgClusterTest {
     CellOptions options;
     options.run_id = run_id();
     return options;
+  }
+
+  /// `part` is valid under the results schema's definition `definition` ("cell", ...).
+  static void expect_valid(const nlohmann::json& part, const std::string& definition) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("poolbench-part-" + std::to_string(::getpid()) + ".json");
+    std::ofstream(file) << part.dump();
+    const auto checked = poolbench::testing::validate_results_schema_part(file, definition);
+    std::filesystem::remove(file);
+    EXPECT_EQ(checked.exit_code, 0) << checked.err;
   }
 };
 
@@ -196,6 +212,7 @@ TEST_F(ServerStatsOverPg, ARemoteServerGivesItsViewsAndNullOsFiguresSayingItIsRe
   const nlohmann::json stats = collector.server_stats();
   expect_views_without_server_os(stats, k_inserts, "db.example.com");
   EXPECT_EQ(stats["missing"]["os.server_cpu_s"], remote);
+  expect_valid(stats, "cell/properties/server_stats");  // its nulls are the schema's
 }
 
 TEST_F(ServerStatsOverPg, AProcWithoutTheServersProcessesGivesNullOsFiguresWithReasons) {
@@ -407,6 +424,119 @@ TEST_F(ServerStatsOverPg, PerRequestFiguresCountTheRequestsBetweenTheReadingsWhe
                    stats["wal"]["wal_bytes"].get<double>() / requests);
   EXPECT_DOUBLE_EQ(summary["blks_read_per_request"].get<double>(),
                    stats["database"]["blks_read"].get<double>() / requests);
+}
+
+TEST_F(ServerStatsOverPg, PerSecondRowsCarryWalBlocksReadAndTheCheckpointInTheirSecond) {
+  // A checkpoint requested in the middle of a write load shows up in the per-second rows,
+  // beside that second's latency, and so does the WAL the inserts write.
+  make_table("stats_seconds");
+  const auto scenario = scenario::parse_scenario(
+      "name: seconds\n"
+      "workload: { mode: closed, clients: 2, duration: 4s, warmup: 0s }\n"
+      "transactions:\n"
+      "  - name: insert\n"
+      "    script: |\n"
+      "      INSERT INTO stats_seconds (v) VALUES (1);\n",
+      "seconds.yaml");
+  std::thread checkpoint([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+    pg::Session::connect(server().conninfo()).query("CHECKPOINT");
+  });
+  const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
+  checkpoint.join();
+  double wal = 0;
+  double checkpoints = 0;
+  int sampled = 0;
+  for (const auto& row : outcome.cell["timeseries"]) {
+    if (!row["server_wal_bytes"].is_number()) continue;
+    ++sampled;
+    wal += row["server_wal_bytes"].get<double>();
+    EXPECT_TRUE(row["server_blks_read"].is_number()) << row.dump();
+    ASSERT_TRUE(row["server_checkpoints"].is_number()) << row.dump();
+    checkpoints += row["server_checkpoints"].get<double>();
+  }
+  EXPECT_GE(sampled, 2) << outcome.cell["timeseries"].dump();
+  EXPECT_GT(wal, 0);
+  EXPECT_GE(checkpoints, 1) << outcome.cell["timeseries"].dump();
+  EXPECT_GE(outcome.cell["summary"]["checkpoints"].get<double>(), checkpoints);
+}
+
+TEST_F(ServerStatsOverPg, WaitEventsCountTheLockWaitsOfClientsUpdatingOneRow) {
+  // Two clients update the same row and hold it 50 ms: at almost any moment one of them
+  // waits for the other's transaction (Lock: transactionid) while the other sleeps.
+  {
+    auto session = pg::Session::connect(server().conninfo());
+    session.exec(
+        "DROP TABLE IF EXISTS stats_hot; CREATE TABLE stats_hot (k int PRIMARY KEY, v int); "
+        "INSERT INTO stats_hot VALUES (1, 0);");
+  }
+  const auto scenario = scenario::parse_scenario(
+      "name: hot\n"
+      "workload: { mode: closed, clients: 2, duration: 3s, warmup: 0s }\n"
+      "transactions:\n"
+      "  - name: hot\n"
+      "    script: |\n"
+      "      BEGIN;\n"
+      "      UPDATE stats_hot SET v = v + 1 WHERE k = 1;\n"
+      "      SELECT pg_sleep(0.05);\n"
+      "      COMMIT;\n",
+      "hot.yaml");
+  const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
+  const auto& waits = outcome.cell["server_stats"]["wait_events"];
+  ASSERT_TRUE(waits.is_object()) << outcome.cell["server_stats"]["missing"].dump();
+  const double samples = waits["samples"].get<double>();
+  EXPECT_GE(samples, 2);
+  std::map<std::string, double> counts;
+  for (const auto& event : waits["events"]) {
+    counts[event["wait_event_type"].get<std::string>() + ":" +
+           event["wait_event"].get<std::string>()] = event["count"].get<double>();
+    // One count per sampled busy backend: at most the two clients per sample.
+    EXPECT_LE(event["count"].get<double>(), 2 * samples) << event.dump();
+  }
+  EXPECT_GE(counts["Lock:transactionid"], 1) << waits.dump();
+  EXPECT_GE(counts["Timeout:PgSleep"], 1) << waits.dump();
+}
+
+TEST_F(ServerStatsOverPg, AServerNothingAnswersGivesNullPlansAndViewsEachWithItsReason) {
+  // A port bound but not listening on loopback: every connect is refused, the monitoring
+  // connection's too. The cell still ends with its errors counted, and a results schema
+  // that allows every null it writes.
+  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(held, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(held, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ServerTarget gone;
+  gone.target =
+      pg::parse_dsn("postgresql://poolbench@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) +
+                        "/poolbench",
+                    "test")
+          .target;
+  gone.masked = "nothing";
+  const auto scenario = scenario::parse_scenario(
+      "name: gone\n"
+      "workload: { mode: closed, clients: 1, duration: 1s, warmup: 0s }\n"
+      "transactions:\n"
+      "  - name: one\n"
+      "    script: |\n"
+      "      SELECT 1;\n",
+      "gone.yaml");
+  const CellOutcome outcome = run_cell(scenario, gone, cell_options());
+  ::close(held);
+  const auto& cell = outcome.cell;
+  EXPECT_GT(cell["summary"]["errors"].get<double>(), 0) << cell["summary"].dump();
+  EXPECT_TRUE(cell["plans"].is_null());
+  EXPECT_EQ(cell["plans_reason"], "no monitoring connection to the server");
+  const auto& stats = cell["server_stats"];
+  for (const char* view : {"database", "bgwriter", "wal", "tables", "statements"}) {
+    EXPECT_TRUE(stats[view].is_null()) << view;
+    EXPECT_EQ(stats["missing"][view], "no monitoring connection to the server") << view;
+  }
+  EXPECT_TRUE(stats["os"]["server_cpu_s"].is_null());
+  expect_valid(cell, "cell");
 }
 
 }  // namespace

@@ -332,15 +332,16 @@ TEST(CompareResults, MatchesCellsByParamsWhateverTheirOrderAndRepetitionCounts) 
 }
 
 /// Adds server evidence to every cell: `wal` bytes per request, `hit` cache hit ratio,
-/// `read` blocks read per request (1000 requests), each with +-2% noise.
+/// `read` blocks read per request (1000 requests), `cpu` server CPU ms per request, each
+/// with +-2% noise.
 void add_server_side(nlohmann::json& results, double wal, double hit, double read,
-                     std::mt19937_64& rng) {
+                     std::mt19937_64& rng, double cpu = 0.5) {
   std::uniform_real_distribution<double> noise(0.98, 1.02);
   for (auto& cell : results["cells"]) {
     cell["summary"]["completed"] = 1000;
     cell["summary"]["wal_bytes_per_transaction"] = wal * noise(rng);
     cell["summary"]["cache_hit_ratio"] = std::min(1.0, hit * noise(rng));
-    cell["summary"]["server_cpu_ms_per_request"] = 0.5 * noise(rng);
+    cell["summary"]["server_cpu_ms_per_request"] = cpu * noise(rng);
     cell["server_stats"]["database"]["blks_read"] = 1000 * read * noise(rng);
   }
 }
@@ -362,6 +363,21 @@ TEST(CompareResults, ServerSideShiftsAreMetricsOfTheirOwn) {
         << cell.label;
   }
   EXPECT_TRUE(comparison.notes.empty());
+  // Server CPU per request has its own threshold (+20%): +10% passes, +60% regresses.
+  for (const double cpu : {0.55, 0.8}) {
+    auto busier = synthetic_results("ci", k_cells, 5, 0.01, rng);
+    add_server_side(busier, 800, 0.999, 40, rng, cpu);
+    const auto shifted = compare_results(baseline, "base.json", busier, "cur.json", {});
+    for (const auto& cell : shifted.cells) {
+      std::set<std::string> regressed;
+      for (const auto& m : cell.metrics) {
+        if (m.verdict == Verdict::regressed) regressed.insert(m.metric);
+      }
+      EXPECT_EQ(regressed.count("server_cpu_ms_per_request"), cpu > 0.7 ? 1u : 0u)
+          << cell.label << " at " << cpu;
+      EXPECT_EQ(regressed.size(), regressed.count("server_cpu_ms_per_request")) << cell.label;
+    }
+  }
 }
 
 TEST(CompareResults, ServerSideMetricsAreLeftOutWithANoteWhenADocumentHasNone) {

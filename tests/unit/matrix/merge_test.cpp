@@ -441,6 +441,24 @@ TEST(MergeShards, PlansAreTheFirstShardsAndAFingerprintAnotherShardSawDifferIsNo
   EXPECT_FALSE(merge_shards(results_of(three_shards()))["cells"][0].contains("plans"));
 }
 
+TEST(MergeShards, PlansNoShardRecordedAreNullWithTheFirstShardsReason) {
+  auto shards = results_of(three_shards());
+  for (auto& shard : shards) {
+    shard.results["cells"][0]["plans"] = nullptr;
+    shard.results["cells"][0]["plans_reason"] = "no monitoring connection to the server";
+  }
+  const json none = merge_shards(shards)["cells"][0];
+  EXPECT_TRUE(none["plans"].is_null());
+  EXPECT_EQ(none["plans_reason"], "no monitoring connection to the server");
+  // One shard's plans are the merged cell's, and the others' reason goes.
+  shards[1].results["cells"][0]["plans"] = json::array({plan(3, "00000000000000aa")});
+  shards[1].results["cells"][0].erase("plans_reason");
+  const json one = merge_shards(shards)["cells"][0];
+  ASSERT_TRUE(one["plans"].is_array());
+  EXPECT_EQ(one["plans"][0]["fingerprint"], "00000000000000aa");
+  EXPECT_FALSE(one.contains("plans_reason"));
+}
+
 /// The message of the InputError merge_shards throws, or "" when it does not.
 std::string refusal(std::vector<ShardResults> shards) {
   try {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -156,6 +157,43 @@ TEST(Faults, TheTimeSeriesChartShadesEachFaultWindowAndTheHtmlHasTheTable) {
   const std::string html = render_html(html_view(model, {}));
   EXPECT_THAT(html, HasSubstr("<h2 id=\"faults\">Faults</h2>"));
   EXPECT_THAT(html, HasSubstr("<td>fast shutdown, then start</td>"));
+}
+
+TEST(TimeSeries, ASecondWithACheckpointIsMarkedOnEveryPanelAndNamedInTheLatencyPanel) {
+  auto results = testing::erlang_small();
+  auto& series = results["cells"][0]["timeseries"];
+  ASSERT_GE(series.size(), 3u);
+  for (auto& row : series) row["server_checkpoints"] = 0;
+  series[1]["server_checkpoints"] = 1;
+  series[2]["server_checkpoints"] = 2;
+  const double first = series[1]["t_s"].get<double>();
+  ChartOptions options;
+  options.timeseries_cell = 0;
+  const auto chart_of = [&](const nlohmann::json& r) {
+    for (auto& chart : plan_charts(build_model(r, nullptr, "f.json"), options)) {
+      if (chart.name == "timeseries") return chart;
+    }
+    return Chart{};
+  };
+  const Chart chart = chart_of(results);
+  EXPECT_THAT(chart.plot, HasSubstr(fmt::format("set arrow 200 from {0}, graph 0 to {0}, graph 1 "
+                                                "nohead",
+                                                first)));
+  EXPECT_THAT(chart.plot, HasSubstr("set arrow 201 from "));
+  EXPECT_THAT(chart.plot, HasSubstr("'2 checkpoints' at "));
+  // Set before the latency panel's plot and unset after it: named there only.
+  const auto label = chart.plot.find("set label 200 'checkpoint'");
+  const auto latency = chart.plot.find("set title 'latency'");
+  ASSERT_NE(label, std::string::npos);
+  EXPECT_LT(chart.plot.find("set title 'requests per second'"), label);
+  EXPECT_LT(label, latency);
+  EXPECT_NE(chart.plot.find("unset label", latency), std::string::npos);
+  EXPECT_THAT(chart.caption, HasSubstr("Grey dashed"));
+  // No checkpoint (or no server_stats): no marks.
+  for (auto& row : series) row["server_checkpoints"] = nullptr;
+  const Chart none = chart_of(results);
+  EXPECT_THAT(none.plot, Not(HasSubstr("set arrow")));
+  EXPECT_THAT(none.caption, Not(HasSubstr("Grey dashed")));
 }
 
 TEST(IndexHtml, EscapesEveryValueAndShowsSkippedChartsWithTheirReason) {

@@ -127,5 +127,53 @@ TEST(ServerRows, AShortWindowSaysHowHighTheLateReportedFiguresMayRead) {
   EXPECT_THAT(render_summary_md(long_window), HasSubstr("server_stats.window.requests"));
 }
 
+TEST(ServerRows, PlanChangesAreListedUnderServerWithEachProfilesShapeAndLatency) {
+  const json results = with_server_stats();
+  const json analysis = {
+      {"plan_changes",
+       {{{"statement", "range_report line 1"},
+         {"profiles", {"ssd", "hdd"}},
+         {"fingerprints", {"00000000000000aa", "00000000000000bb"}},
+         {"shapes",
+          {"Index Scan using pgbench_accounts_pkey on pgbench_accounts",
+           "Seq Scan on pgbench_accounts"}},
+         {"latency_p50_ms", {0.8, nullptr}},
+         {"varies_within", json::array()}},
+        {{"statement", "tellers line 3"},
+         {"profiles", {"wal-write-heavy", "wal-read-heavy"}},
+         {"fingerprints", {"00000000000000cc", "00000000000000cc"}},
+         {"shapes", {"Seq Scan on pgbench_tellers", "Seq Scan on pgbench_tellers"}},
+         {"latency_p50_ms", {2.5, 2.25}},
+         {"varies_within", {"wal-write-heavy"}}}}}};
+  const ReportModel model = build_model(results, &analysis, "fixture.json");
+  const auto lines = plan_change_lines(model);
+  ASSERT_EQ(lines.size(), 2u);
+  // A profile whose cells recorded no latency shows its shape alone.
+  EXPECT_EQ(lines[0],
+            "Plan change: range_report line 1 -- ssd: Index Scan using pgbench_accounts_pkey on "
+            "pgbench_accounts (p50 0.800 ms); hdd: Seq Scan on pgbench_accounts.");
+  EXPECT_THAT(lines[1], HasSubstr("Plan varies: tellers line 3 -- "));
+  EXPECT_THAT(lines[1], HasSubstr("same profile (wal-write-heavy)"));
+  const std::string md = render_summary_md(model);
+  EXPECT_THAT(md, HasSubstr("\n## Plan changes\n"));
+  EXPECT_THAT(md, HasSubstr("\n- " + lines[0] + "\n"));
+  // Findings point to the list instead of repeating it.
+  EXPECT_THAT(md, HasSubstr("The plan of 2 statements is not the same in every cell"));
+  EXPECT_EQ(md.find("Plan change: "), md.rfind("Plan change: "));
+  const std::string html = render_html(html_view(model, {}));
+  const auto server = html.find("<h2 id=\"server\">");
+  const auto listed = html.find("<h3 id=\"plan-changes\">");
+  ASSERT_NE(server, std::string::npos);
+  ASSERT_NE(listed, std::string::npos);
+  EXPECT_LT(server, listed);
+  EXPECT_THAT(html.substr(listed), HasSubstr("<li>Plan change: range_report line 1 -- ssd: Index "
+                                             "Scan using pgbench_accounts_pkey"));
+  // Without plan changes: no heading, no finding.
+  const json none = {{"plan_changes", json::array()}};
+  const ReportModel without = build_model(results, &none, "fixture.json");
+  EXPECT_THAT(render_summary_md(without), Not(HasSubstr("Plan change")));
+  EXPECT_THAT(render_html(html_view(without, {})), Not(HasSubstr("plan-changes")));
+}
+
 }  // namespace
 }  // namespace poolbench::report

@@ -1,6 +1,6 @@
 // Every shipped scenarios/*.yaml (and scenarios/*/scenario.yaml) loads, its scripts parse, its
-// profiles exist, and every cell of its matrix resolves: a broken shipped file fails the unit
-// tests, not a user's run.
+// profiles exist, every cell of its matrix resolves and records the server's evidence: a broken
+// shipped file fails the unit tests, not a user's run.
 
 #include <filesystem>
 #include <fstream>
@@ -78,6 +78,9 @@ TEST(ShippedScenarios, EveryMatrixCellResolvesAndNamesExistingProfiles) {
         const Scenario& resolved = cell.scenario;
         expect_profiles_exist(resolved.server.profile, file.filename().string());
         EXPECT_TRUE(resolved.pool.settings.validation_error().empty()) << cell.id;
+        // Every shipped cell carries the server's evidence: server_stats and plans are
+        // recorded whenever server.stats is on (cell_runner), so none may turn it off.
+        EXPECT_TRUE(resolved.server.stats) << cell.id << ": server.stats is off";
         if (resolved.workload.mode == LoadMode::replay) continue;  // the trace's requests
         double total_weight = 0;
         for (const auto& t : resolved.transactions) total_weight += t.weight;
