@@ -438,9 +438,19 @@ TEST_F(ServerStatsOverPg, PerSecondRowsCarryWalBlocksReadAndTheCheckpointInTheir
       "    script: |\n"
       "      INSERT INTO stats_seconds (v) VALUES (1);\n",
       "seconds.yaml");
+  // Once the load has written its first rows (the window is open: no warmup), well before
+  // its 4 s are over.
   std::thread checkpoint([] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1800));
-    pg::Session::connect(server().conninfo()).query("CHECKPOINT");
+    auto session = pg::Session::connect(server().conninfo());
+    const auto rows = [&session] {
+      return std::stoi(
+          session.query("SELECT count(*) FROM stats_seconds").rows.at(0).at(0).value_or("0"));
+    };
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (rows() < 100 && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    session.query("CHECKPOINT");
   });
   const CellOutcome outcome = run_cell(scenario, embedded(), cell_options());
   checkpoint.join();
