@@ -51,29 +51,31 @@ std::string server_section(const ReportModel& model) {
   return out;
 }
 
-/// "## Largest server-side differences between profiles" (analysis.server_differences).
-std::string server_differences_section(const ReportModel& model) {
-  const auto lines = server_difference_lines(model);
+/// A "## title" section of `lines` as a list under `intro`; empty without lines.
+std::string list_section(const std::string& title, const std::string& intro,
+                         const std::vector<std::string>& lines) {
   if (lines.empty()) return {};
-  std::string out =
-      "\n## Largest server-side differences between profiles\n\n"
-      "Means over the cells that differ only in their server profile; listed only where the "
-      "profiles' ranges over their cells do not overlap.\n\n";
+  std::string out = "\n## " + title + "\n\n" + intro + "\n\n";
   for (const auto& line : lines) out += "- " + markdown_cell_text(line) + "\n";
   return out;
 }
 
+/// "## Largest server-side differences between profiles" (analysis.server_differences).
+std::string server_differences_section(const ReportModel& model) {
+  return list_section("Largest server-side differences between profiles",
+                      "Means over the cells that differ only in their server profile; listed "
+                      "only where the profiles' ranges over their cells do not overlap.",
+                      server_difference_lines(model));
+}
+
 /// "## Plan changes" (analysis.plan_changes): each statement's plan shape per profile.
 std::string plan_changes_section(const ReportModel& model) {
-  const auto lines = plan_change_lines(model);
-  if (lines.empty()) return {};
-  std::string out =
-      "\n## Plan changes\n\n"
-      "Statements whose plan shape (node types, join order, indexes; not costs) is not the same "
-      "in every cell, from `EXPLAIN` before each cell's load: each profile's plan, with the mean "
-      "p50 latency of its cells that ran the statement.\n\n";
-  for (const auto& line : lines) out += "- " + markdown_cell_text(line) + "\n";
-  return out;
+  return list_section("Plan changes",
+                      "Statements whose plan shape (node types, join order, indexes; not costs) "
+                      "is not the same in every cell, from `EXPLAIN` before each cell's load: "
+                      "each profile's plan, with the mean p50 latency of its cells that ran the "
+                      "statement.",
+                      plan_change_lines(model));
 }
 
 }  // namespace
