@@ -346,7 +346,9 @@ Chart timeseries_chart(const ReportModel& model, const ChartOptions& options) {
   const CheckpointMarks checkpoints = checkpoint_marks(*series);
   if (checkpoints.count > 0) {
     chart.caption +=
-        " Grey dashed: a second in which the server counted a checkpoint (server_checkpoints).";
+        " Grey dashed: a second in which a checkpoint started (server_checkpoints; PostgreSQL "
+        "counts one as it begins). A spread checkpoint writes over checkpoint_completion_target "
+        "of the interval and syncs at its end, so the latency it costs can come seconds later.";
   }
   chart.width_px = k_timeseries_width_px;
   chart.height_px = k_timeseries_height_px;
