@@ -117,12 +117,7 @@ TEST_F(MatrixCommand, RunsEveryCellOfA2x2x2ProfileMatrixWithVerifiedSettings) {
   EXPECT_EQ(json["matrix"]["cells_planned"], 8);
   EXPECT_NE(result.err.find("[  8/8]"), std::string::npos) << result.err;
   EXPECT_NE(result.out.find("slo ok"), std::string::npos) << result.out;
-  const auto validate =
-      run_process("/usr/bin/python3",
-                  {"-c",
-                   "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
-                   "json.load(open(sys.argv[2])))",
-                   (m_out / "results.json").string(), k_source + "/schemas/results.schema.json"});
+  const auto validate = poolbench::testing::validate_results_schema(m_out / "results.json");
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
   // The analysis and the report come with the results.
   ASSERT_TRUE(json.contains("analysis"));

@@ -62,25 +62,21 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
 }
 
 ProcessResult validate_results_schema(const std::filesystem::path& results_json) {
-  return run_process(
-      "/usr/bin/python3",
-      {"-c",
-       "import json,sys,jsonschema; "
-       "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-       results_json.string(), std::string(POOLBENCH_SOURCE_DIR) + "/schemas/results.schema.json"});
+  return validate_results_schema_part(results_json, "");
 }
 
 ProcessResult validate_results_schema_part(const std::filesystem::path& part_json,
                                            const std::string& definition) {
-  // The definition as a schema of its own, the others beside it for its $refs.
+  // A definition is checked as a schema of its own, the others beside it for its $refs.
   return run_process(
       "/usr/bin/python3",
       {"-c",
-       "import json,sys,jsonschema; s=json.load(open(sys.argv[2])); "
-       "part=s['definitions']\n"
-       "for key in sys.argv[3].split('/'): part=part[key]\n"
-       "part=dict(part, definitions=s['definitions']); "
-       "part['$schema']=s['$schema']; "
+       "import json,sys,jsonschema\n"
+       "s=json.load(open(sys.argv[2])); part=s\n"
+       "if sys.argv[3]:\n"
+       "    part=s['definitions']\n"
+       "    for key in sys.argv[3].split('/'): part=part[key]\n"
+       "    part=dict(part, definitions=s['definitions'], **{'$schema': s['$schema']})\n"
        "jsonschema.validate(json.load(open(sys.argv[1])), part)",
        part_json.string(), std::string(POOLBENCH_SOURCE_DIR) + "/schemas/results.schema.json",
        definition});

@@ -30,7 +30,8 @@ ProcessResult validate_results_schema(const std::filesystem::path& results_json)
 
 /// The same check for one part of a results.json, against the schema's definition of that
 /// part: `definition` is its path under the schema's definitions ("cell" validates one
-/// element of cells[], "cell/properties/server_stats" a cell's server_stats).
+/// element of cells[], "cell/properties/server_stats" a cell's server_stats); empty: the
+/// whole document, as validate_results_schema().
 ProcessResult validate_results_schema_part(const std::filesystem::path& part_json,
                                            const std::string& definition);
 

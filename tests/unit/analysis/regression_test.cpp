@@ -346,6 +346,15 @@ void add_server_side(nlohmann::json& results, double wal, double hit, double rea
   }
 }
 
+/// The metrics of `cell` whose verdict is regressed.
+std::set<std::string> regressed_metrics(const CellComparison& cell) {
+  std::set<std::string> regressed;
+  for (const auto& m : cell.metrics) {
+    if (m.verdict == Verdict::regressed) regressed.insert(m.metric);
+  }
+  return regressed;
+}
+
 TEST(CompareResults, ServerSideShiftsAreMetricsOfTheirOwn) {
   std::mt19937_64 rng(11);
   auto baseline = synthetic_results("ci", k_cells, 5, 0.01, rng);
@@ -354,12 +363,9 @@ TEST(CompareResults, ServerSideShiftsAreMetricsOfTheirOwn) {
   add_server_side(current, 1200, 0.95, 120, rng);  // +50% WAL, -5 points hits, 3x reads
   const auto comparison = compare_results(baseline, "base.json", current, "cur.json", {});
   for (const auto& cell : comparison.cells) {
-    std::set<std::string> regressed;
-    for (const auto& m : cell.metrics) {
-      if (m.verdict == Verdict::regressed) regressed.insert(m.metric);
-    }
-    EXPECT_EQ(regressed, (std::set<std::string>{"wal_bytes_per_transaction", "cache_hit_ratio",
-                                                "blks_read_per_transaction"}))
+    EXPECT_EQ(regressed_metrics(cell),
+              (std::set<std::string>{"wal_bytes_per_transaction", "cache_hit_ratio",
+                                     "blks_read_per_transaction"}))
         << cell.label;
   }
   EXPECT_TRUE(comparison.notes.empty());
@@ -369,10 +375,7 @@ TEST(CompareResults, ServerSideShiftsAreMetricsOfTheirOwn) {
     add_server_side(busier, 800, 0.999, 40, rng, cpu);
     const auto shifted = compare_results(baseline, "base.json", busier, "cur.json", {});
     for (const auto& cell : shifted.cells) {
-      std::set<std::string> regressed;
-      for (const auto& m : cell.metrics) {
-        if (m.verdict == Verdict::regressed) regressed.insert(m.metric);
-      }
+      const std::set<std::string> regressed = regressed_metrics(cell);
       EXPECT_EQ(regressed.count("server_cpu_ms_per_request"), cpu > 0.7 ? 1u : 0u)
           << cell.label << " at " << cpu;
       EXPECT_EQ(regressed.size(), regressed.count("server_cpu_ms_per_request")) << cell.label;
