@@ -28,11 +28,15 @@ std::string field_value(std::string_view text, std::string_view key) {
 }
 
 /// "12.345 ms" at the start of `text`: microseconds and characters used ({-1, 0} if not).
+/// A duration a server can log is finite, not negative and shorter than a year; anything
+/// else is not a duration line (and would overflow the start time computed from it).
 std::pair<std::int64_t, std::size_t> parse_ms(std::string_view text) {
+  constexpr double k_longest_ms = 366.0 * 24 * 3600 * 1000;
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   const std::size_t used = static_cast<std::size_t>(end - text.data());
   if (error != std::errc() || !starts_with(text.substr(used), " ms")) return {-1, 0};
+  if (!(value >= 0 && value < k_longest_ms)) return {-1, 0};
   return {std::llround(value * 1000.0), used + 3};
 }
 

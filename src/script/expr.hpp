@@ -61,6 +61,12 @@ enum class Function : std::uint8_t {
 /// Most arguments a function call may have (pgbench's MAX_FARGS).
 inline constexpr std::size_t k_max_function_args = 16;
 
+/// Deepest nesting an expression may have (parentheses, operators, calls): parsing and
+/// evaluation recurse, and a deeper expression is an error instead of a stack overflow.
+/// pgbench 15's parser accepts 5000 nested parentheses and stops ("memory exhausted") at
+/// 10000; 1000 keeps a parse and an evaluation well inside a thread's stack, sanitizers on.
+inline constexpr std::size_t k_max_expression_depth = 1000;
+
 /// One node of a parsed expression. Nodes live in Expression::nodes(); children are
 /// referenced by index through Expression::args().
 struct ExprNode {

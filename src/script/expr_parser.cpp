@@ -246,8 +246,18 @@ class Parser {
     return m_token.kind == Tok::word && util::iequals(m_token.text, keyword);
   }
 
-  std::uint32_t add_node(ExprNode node) {
+  [[noreturn]] void too_deep() const {
+    throw ExpressionError(
+        ExpressionError::Kind::syntax,
+        fmt::format("expression nested more than {} levels deep", k_max_expression_depth),
+        m_token.offset);
+  }
+
+  /// A node and its depth: 1 for a leaf, one more than its deepest argument for a call.
+  std::uint32_t add_node(ExprNode node, std::size_t depth = 1) {
+    if (depth > k_max_expression_depth) too_deep();
     m_nodes.push_back(node);
+    m_depths.push_back(depth);
     return static_cast<std::uint32_t>(m_nodes.size() - 1);
   }
   std::uint32_t constant(Value v) {
@@ -271,7 +281,9 @@ class Parser {
     node.first_arg = static_cast<std::uint32_t>(m_args.size());
     node.arg_count = static_cast<std::uint32_t>(args.size());
     m_args.insert(m_args.end(), args.begin(), args.end());
-    return add_node(node);
+    std::size_t deepest = 0;
+    for (const std::uint32_t arg : args) deepest = std::max(deepest, m_depths[arg]);
+    return add_node(node, deepest + 1);
   }
 
   /// Infix precedence of the current token, 0 when it is not an infix/postfix operator.
@@ -308,7 +320,14 @@ class Parser {
   }
 
   std::uint32_t parse_expr(int min_prec) {
-    std::uint32_t lhs = parse_prefix();
+    // Parentheses nest the parser without adding nodes: its own depth is bounded too.
+    if (++m_nesting > k_max_expression_depth) too_deep();
+    const std::uint32_t expr = parse_infix(parse_prefix(), min_prec);
+    --m_nesting;
+    return expr;
+  }
+
+  std::uint32_t parse_infix(std::uint32_t lhs, int min_prec) {
     for (;;) {
       const int prec = infix_precedence();
       if (prec == 0 || prec < min_prec) return lhs;
@@ -556,6 +575,8 @@ class Parser {
   const VariableResolver& m_resolve;
   Token m_token;
   std::vector<ExprNode> m_nodes;
+  std::vector<std::size_t> m_depths;  // of each node in m_nodes
+  std::size_t m_nesting = 0;          // parse_expr calls under way
   std::vector<std::uint32_t> m_args;
 };
 

@@ -97,6 +97,10 @@ class ScriptParser {
   }
 
  private:
+  /// How much of the offending line an error shows before and after its column.
+  static constexpr std::size_t k_excerpt_before = 60;
+  static constexpr std::size_t k_excerpt_after = 40;
+
   [[noreturn]] void error(ScriptPosition at, std::string_view message) const {
     const int file_line = m_location.first_line + at.line - 1;
     const int file_column = m_location.column_offset + at.column;
@@ -116,11 +120,17 @@ class ScriptParser {
       std::string_view line = m_text.substr(start);
       line = line.substr(0, std::min(line.size(), line.find('\n')));
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      std::string pad;
-      for (int i = 0; i + 1 < at.column && i < static_cast<int>(line.size()); ++i) {
+      // A long line is cut to the part around the column, with "..." where it was cut.
+      const std::size_t column = static_cast<std::size_t>(std::max(at.column - 1, 0));
+      const std::size_t from = column > k_excerpt_before ? column - k_excerpt_before : 0;
+      std::string shown = from > 0 ? "..." : "";
+      std::string pad(shown.size(), ' ');
+      shown += line.substr(std::min(from, line.size()), k_excerpt_before + k_excerpt_after);
+      if (from + k_excerpt_before + k_excerpt_after < line.size()) shown += "...";
+      for (std::size_t i = from; i < column && i < line.size(); ++i) {
         pad += line[i] == '\t' ? '\t' : ' ';
       }
-      text += fmt::format("\n    {}\n    {}^", line, pad);
+      text += fmt::format("\n    {}\n    {}^", shown, pad);
     }
     throw InputError(text);
   }

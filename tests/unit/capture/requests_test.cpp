@@ -2,6 +2,7 @@
 
 #include "capture/requests.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "capture/sessions.hpp"
@@ -52,6 +53,19 @@ TEST(SessionBuilder, LogStatementAllLinesTakeTheirDurationFromTheNextLine) {
   EXPECT_EQ(requests[0].statements[0].text, "SELECT 1");
   EXPECT_EQ(requests[0].start_us, 100'000);
   EXPECT_EQ(requests[0].end_us, 104'000);
+}
+
+TEST(SessionBuilder, ADurationNoServerCouldLogIsNotADurationLine) {
+  // A year or more, negative, not finite: the start time (end minus duration) would be
+  // nonsense or overflow, so the line is ignored like any other it does not understand.
+  for (const char* duration : {"1e300", "-5.000", "inf", "nan", "31622400000.000"}) {
+    const auto requests =
+        cut({record(100, fmt::format("duration: {} ms  statement: SELECT 1", duration))});
+    EXPECT_TRUE(requests.empty()) << duration;
+  }
+  const auto kept = cut({record(100, "duration: 31535999999.000 ms  statement: SELECT 1")});
+  ASSERT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept[0].start_us, 100'000 - 31'535'999'999'000);
 }
 
 TEST(SessionBuilder, PasswordBearingStatementsAreNeverKept) {

@@ -283,6 +283,27 @@ TEST_F(ExprTest, SyntaxErrorsPointAtTheOffendingToken) {
   EXPECT_STREQ(parse_error("1 IS 2").what(), "expected NULL, TRUE or FALSE after IS");
 }
 
+TEST_F(ExprTest, NestingIsBoundedSoNoExpressionOverflowsTheStack) {
+  // Each shape nests one way: prefix operators, parentheses (no nodes), a left-leaning
+  // chain of infix operators (one parser level, a deep tree) and nested calls.
+  const auto repeat = [](std::string_view piece, std::size_t n) {
+    std::string text;
+    for (std::size_t i = 0; i < n; ++i) text += piece;
+    return text;
+  };
+  const std::size_t too_many = k_max_expression_depth + 1;
+  for (const std::string& text :
+       {repeat("~", 100'000) + "1", repeat("(", 100'000) + "1" + repeat(")", 100'000),
+        "1" + repeat(" + 1", too_many), repeat("abs(", too_many) + "1" + repeat(")", too_many)}) {
+    EXPECT_STREQ(parse_error(text).what(), "expression nested more than 1000 levels deep")
+        << text.substr(0, 40);
+  }
+  // Deep but within the limit: parsed and evaluated.
+  EXPECT_EQ(eval_int("1" + repeat(" + 1", k_max_expression_depth - 1)), 1000);
+  EXPECT_EQ(eval_int(repeat("(", 500) + "7" + repeat(")", 500)), 7);
+  EXPECT_EQ(eval_int(repeat("-", 499) + "7"), -7);
+}
+
 TEST_F(ExprTest, UnknownFunctionsAndWrongArityAreLoadTimeErrors) {
   const auto unknown = parse_error("1 + randon(1, 2)");
   EXPECT_EQ(unknown.kind(), ExpressionError::Kind::unknown_function);

@@ -92,6 +92,18 @@ TEST(ScriptScanTest, CastsAreNotVariables) {
   EXPECT_EQ(items[0].variables[1].name, "b");
 }
 
+TEST(ScriptScanTest, AnErrorInALongLineShowsThePartAroundItsColumn) {
+  // 200 characters, the error at column 150 of the script line: 60 before it, 40 after,
+  // "..." where the line was cut, and the caret under the offending character.
+  const std::string line = "SELECT " + std::string(142, 'a') + "'" + std::string(50, 'b');
+  const std::string shown = "..." + std::string(60, 'a') + "'" + std::string(39, 'b') + "...";
+  const std::string caret = std::string(63, ' ') + "^";
+  EXPECT_EQ(load_error(line),
+            "scenarios/test.yaml:20:156: transaction \"point_read\": unterminated quoted string\n"
+            "    " +
+                shown + "\n    " + caret);
+}
+
 TEST(ScriptScanTest, UnterminatedQuotesAreErrorsAtTheirStart) {
   EXPECT_EQ(load_error("SELECT 1;\nSELECT 'abc;\n"),
             "scenarios/test.yaml:21:14: transaction \"point_read\": unterminated quoted string\n"
