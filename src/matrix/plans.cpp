@@ -20,9 +20,16 @@ using nlohmann::json;
 
 namespace {
 
-/// One node's own part of the shape: what EXPLAIN's text form would print for it.
+/// One node's own part of the shape: what EXPLAIN's text form would print for it, down to
+/// its "Parallel " prefix (Parallel Seq Scan) and an aggregate's partial or finalize mode.
 std::string node_label(const json& node) {
   std::string label = node.value("Node Type", std::string("?"));
+  const auto mode = node.find("Partial Mode");
+  if (mode != node.end() && mode->is_string() && *mode != "Simple")
+    label = mode->get<std::string>() + " " + label;
+  const auto parallel = node.find("Parallel Aware");
+  if (parallel != node.end() && parallel->is_boolean() && parallel->get<bool>())
+    label = "Parallel " + label;
   for (const char* key : {"Operation", "Join Type", "Strategy"}) {
     if (node.contains(key) && node[key].is_string()) label += " " + node[key].get<std::string>();
   }

@@ -41,6 +41,27 @@ TEST(PlanShape, NamesNodesJoinsIndexesAndRelationsInOrderWithoutCosts) {
             "ModifyTable Update on pgbench_tellers(Seq Scan on pgbench_tellers)");
 }
 
+TEST(PlanShape, ParallelAndPartialNodesAreNamedAsExplainPrintsThem) {
+  // EXPLAIN (FORMAT JSON) of a parallel count(*): "Parallel Aware" and "Partial Mode" are
+  // what set it apart from the serial plan, whose nodes have the same types.
+  const json parallel = json::parse(R"({"Node Type": "Aggregate", "Strategy": "Plain",
+      "Partial Mode": "Finalize", "Parallel Aware": false, "Plans": [
+        {"Node Type": "Gather", "Parallel Aware": false, "Plans": [
+          {"Node Type": "Aggregate", "Strategy": "Plain", "Partial Mode": "Partial",
+           "Parallel Aware": false, "Plans": [
+            {"Node Type": "Seq Scan", "Parallel Aware": true,
+             "Relation Name": "pgbench_accounts"}]}]}]})");
+  EXPECT_EQ(plan_shape(parallel),
+            "Finalize Aggregate Plain(Gather(Partial Aggregate Plain(Parallel Seq Scan on "
+            "pgbench_accounts)))");
+  json serial_scan = parallel;
+  serial_scan["Plans"][0]["Plans"][0]["Plans"][0]["Parallel Aware"] = false;
+  EXPECT_NE(plan_fingerprint(plan_shape(parallel)), plan_fingerprint(plan_shape(serial_scan)));
+  EXPECT_EQ(plan_shape(json::parse(R"({"Node Type": "Aggregate", "Strategy": "Plain",
+      "Partial Mode": "Simple", "Parallel Aware": false})")),
+            "Aggregate Plain");
+}
+
 TEST(PlanShape, TheFingerprintIgnoresCostsAndChangesWithTheShape) {
   const std::string cheap = plan_fingerprint(plan_shape(nested_loop(12.5)));
   EXPECT_EQ(cheap.size(), 16u);
