@@ -122,11 +122,17 @@ class ScriptParser {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       // A long line is cut to the part around the column, with "..." where it was cut.
       const std::size_t column = static_cast<std::size_t>(std::max(at.column - 1, 0));
-      const std::size_t from = column > k_excerpt_before ? column - k_excerpt_before : 0;
+      // Cuts fall on UTF-8 character boundaries (never before a continuation byte).
+      const auto boundary = [&line](std::size_t i) {
+        while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) ++i;
+        return std::min(i, line.size());
+      };
+      const std::size_t from = boundary(column > k_excerpt_before ? column - k_excerpt_before : 0);
+      const std::size_t to = boundary(from + k_excerpt_before + k_excerpt_after);
       std::string shown = from > 0 ? "..." : "";
       std::string pad(shown.size(), ' ');
-      shown += line.substr(std::min(from, line.size()), k_excerpt_before + k_excerpt_after);
-      if (from + k_excerpt_before + k_excerpt_after < line.size()) shown += "...";
+      shown += line.substr(from, to - from);
+      if (to < line.size()) shown += "...";
       for (std::size_t i = from; i < column && i < line.size(); ++i) {
         pad += line[i] == '\t' ? '\t' : ' ';
       }

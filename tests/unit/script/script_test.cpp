@@ -102,6 +102,14 @@ TEST(ScriptScanTest, AnErrorInALongLineShowsThePartAroundItsColumn) {
             "scenarios/test.yaml:20:156: transaction \"point_read\": unterminated quoted string\n"
             "    " +
                 shown + "\n    " + caret);
+  // Cuts never split a UTF-8 character: here both would fall inside an "é" (2 bytes), so
+  // the start moves past the first and the end past the second.
+  const std::string accented = "SELECT " + std::string(10, 'a') + "é" + std::string(59, 'a') + "'" +
+                               std::string(39, 'b') + "é" + std::string(20, 'c');
+  const std::string excerpt = "\n    ..." + std::string(59, 'a') + "'" + std::string(39, 'b') +
+                              "é...\n    " + std::string(62, ' ') + "^";
+  const std::string message = load_error(accented);
+  EXPECT_EQ(message.substr(message.find('\n')), excerpt) << message;
 }
 
 TEST(ScriptScanTest, UnterminatedQuotesAreErrorsAtTheirStart) {
