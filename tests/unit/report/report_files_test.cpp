@@ -146,10 +146,7 @@ TEST(Faults, TheTimeSeriesChartShadesEachFaultWindowAndTheHtmlHasTheTable) {
   const ReportModel model = build_model(results, nullptr, "f.json");
   ChartOptions options;
   options.timeseries_cell = 0;
-  std::string plot;
-  for (const auto& chart : plan_charts(model, options)) {
-    if (chart.name == "timeseries") plot = chart.plot;
-  }
+  const std::string plot = testing::chart_named(plan_charts(model, options), "timeseries").plot;
   EXPECT_THAT(plot,
               HasSubstr("set object 1 rect from 2, graph 0 to 2.3, graph 1"));  // >= 0.3 s wide
   EXPECT_THAT(plot, HasSubstr("set object 2 rect from 4, graph 0 to 4.3, graph 1"));
@@ -170,10 +167,8 @@ TEST(TimeSeries, ASecondWithACheckpointIsMarkedOnEveryPanelAndNamedInTheLatencyP
   ChartOptions options;
   options.timeseries_cell = 0;
   const auto chart_of = [&](const nlohmann::json& r) {
-    for (auto& chart : plan_charts(build_model(r, nullptr, "f.json"), options)) {
-      if (chart.name == "timeseries") return chart;
-    }
-    return Chart{};
+    return testing::chart_named(plan_charts(build_model(r, nullptr, "f.json"), options),
+                                "timeseries");
   };
   const Chart chart = chart_of(results);
   EXPECT_THAT(chart.plot, HasSubstr(fmt::format("set arrow 200 from {0}, graph 0 to {0}, graph 1 "

@@ -19,12 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const Chart& chart_named(const std::vector<Chart>& charts, const std::string& name) {
-  for (const auto& chart : charts) {
-    if (chart.name == name) return chart;
-  }
-  throw std::runtime_error("no chart " + name);
-}
+using testing::chart_named;
 
 /// The fixture with the analysis block src/analysis/'s analyze() wrote for it
 /// (fixtures/erlang_small.analysis.json; regenerate it when that layout changes).
